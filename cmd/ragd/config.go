@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/retrieval"
+)
+
+// Defaults of the store flags.
+const (
+	defaultDataDir  = "./ragd-data"
+	defaultEmbedder = "glove"
+)
+
+// storeConfig holds the flags shared by every command that opens the index.
+type storeConfig struct {
+	Data         string
+	Embedder     string
+	ModelPath    string
+	EmbedURL     string
+	EmbedModel   string
+	EmbedAPIKey  string
+	EmbedTimeout time.Duration
+	ChunkTokens  int
+	ChunkOverlap int
+	Fusion       string
+}
+
+func (c *storeConfig) register(fs *flagSet) {
+	fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
+	fs.StringVar(&c.Embedder, "embedder", defaultEmbedder, "embedding model: glove (offline), ollama or openai")
+	fs.StringVar(&c.ModelPath, "model-path", embed.DefaultModelPath, "GloVe model file written by 'make setup'")
+	fs.StringVar(&c.EmbedURL, "embed-url", "", "base URL of the embedding service (ollama: http://localhost:11434; openai: https://host/v1)")
+	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name for ollama or openai (e.g. nomic-embed-text)")
+	fs.StringVar(&c.EmbedAPIKey, "embed-api-key", "", "API key of the embedding service")
+	fs.DurationVar(&c.EmbedTimeout, "embed-timeout", 60*time.Second, "timeout of one embedding request")
+	fs.IntVar(&c.ChunkTokens, "chunk-tokens", retrieval.DefaultChunkTokens, "target chunk size in words")
+	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", retrieval.DefaultChunkOverlap, "overlap between consecutive chunks in words")
+	fs.StringVar(&c.Fusion, "fusion", string(retrieval.DefaultFusion), "default fusion of dense and lexical rankings: convex or rrf")
+}
+
+// validate checks the flags, naming the bad one.
+func (c *storeConfig) validate() error {
+	switch c.Embedder {
+	case "glove":
+	case "ollama", "openai":
+		if c.EmbedURL == "" {
+			return fmt.Errorf("--embed-url is required with --embedder %s", c.Embedder)
+		}
+		if u, err := url.Parse(c.EmbedURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("--embed-url %q is not an absolute URL", c.EmbedURL)
+		}
+		if c.EmbedModel == "" {
+			return fmt.Errorf("--embed-model is required with --embedder %s", c.Embedder)
+		}
+	default:
+		return fmt.Errorf("--embedder %q is not glove, ollama or openai", c.Embedder)
+	}
+	if c.Data == "" {
+		return errors.New("--data must not be empty")
+	}
+	if c.ChunkTokens < 16 {
+		return fmt.Errorf("--chunk-tokens %d is below 16", c.ChunkTokens)
+	}
+	if c.ChunkOverlap < 0 || c.ChunkOverlap >= c.ChunkTokens {
+		return fmt.Errorf("--chunk-overlap %d must be between 0 and --chunk-tokens", c.ChunkOverlap)
+	}
+	if _, err := retrieval.ParseFusion(c.Fusion); err != nil {
+		return fmt.Errorf("--fusion: %v", err)
+	}
+	return nil
+}
+
+// embedder is what the store and the answerer need from an embedding model.
+type embedder interface {
+	Name() string
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// newEmbedder builds the configured embedding model once.
+func (c *storeConfig) newEmbedder() (embedder, error) {
+	client := &http.Client{Timeout: c.EmbedTimeout}
+	switch c.Embedder {
+	case "ollama":
+		return embed.NewOllama(embed.OllamaConfig{BaseURL: c.EmbedURL, Model: c.EmbedModel, HTTPClient: client})
+	case "openai":
+		return embed.NewOpenAI(embed.OpenAIConfig{BaseURL: c.EmbedURL, APIKey: c.EmbedAPIKey, Model: c.EmbedModel, HTTPClient: client})
+	}
+	g, err := embed.LoadGloVe(c.ModelPath)
+	if errors.Is(err, embed.ErrModelMissing) {
+		return nil, fmt.Errorf("no embedding model at %s: run 'make setup' first", c.ModelPath)
+	}
+	return g, err
+}
+
+// openStore validates the flags and opens the index.
+func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, embedder, error) {
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	emb, err := c.newEmbedder()
+	if err != nil {
+		return nil, nil, err
+	}
+	fusion, _ := retrieval.ParseFusion(c.Fusion)
+	st, err := retrieval.Open(ctx, retrieval.Config{
+		Dir:      c.Data,
+		Embedder: emb,
+		Chunk:    retrieval.ChunkOptions{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
+		Fusion:   fusion,
+		Logger:   e.logger,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, emb, nil
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// ingestBatch is how many documents are chunked, embedded and stored together.
+const ingestBatch = 256
+
+func runIngest(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "ingest", "PATH...")
+	var sc storeConfig
+	sc.register(fs)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("no paths given: ragd ingest PATH... (files, folders or .jsonl corpora)")
+	}
+	files, err := collectFiles(fs.Args())
+	if err != nil {
+		return err
+	}
+	st, _, err := sc.openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := ingestFiles(ctx, e, st, files)
+	if err != nil {
+		return err
+	}
+	docs, chunks := st.Len()
+	fmt.Fprintf(e.stdout, "ingested %d documents (%d added, %d updated, %d unchanged, %d chunks written) in %s; index holds %d documents, %d chunks\n",
+		sum.docs, sum.added, sum.updated, sum.unchanged, sum.chunks, sum.elapsed.Round(time.Millisecond), docs, chunks)
+	return nil
+}
+
+// ingestSummary counts what an ingest did.
+type ingestSummary struct {
+	docs, added, updated, unchanged, chunks int
+	elapsed                                 time.Duration
+}
+
+// ingester is what ingestion needs from the store.
+type ingester interface {
+	Ingest(ctx context.Context, docs []retrieval.Document) ([]retrieval.IngestResult, error)
+}
+
+// ingestFiles reads files and stores their documents in batches, showing
+// progress as a bar on a terminal and as log lines otherwise.
+func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (ingestSummary, error) {
+	start := time.Now()
+	total := 0
+	for _, f := range files {
+		n, err := countDocuments(f)
+		if err != nil {
+			return ingestSummary{}, err
+		}
+		total += n
+	}
+	prog := newProgress(e, total)
+	var sum ingestSummary
+	batch := make([]retrieval.Document, 0, ingestBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := st.Ingest(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			sum.docs++
+			switch r.Status {
+			case retrieval.Added:
+				sum.added++
+				sum.chunks += r.Chunks
+			case retrieval.Updated:
+				sum.updated++
+				sum.chunks += r.Chunks
+			default:
+				sum.unchanged++
+			}
+		}
+		prog.add(len(batch))
+		batch = batch[:0]
+		return nil
+	}
+	add := func(d retrieval.Document) error {
+		batch = append(batch, d)
+		if len(batch) == ingestBatch {
+			return flush()
+		}
+		return nil
+	}
+	for _, path := range files {
+		if err := readDocuments(path, add); err != nil {
+			prog.finish()
+			return sum, err
+		}
+	}
+	err := flush()
+	prog.finish()
+	sum.elapsed = time.Since(start)
+	return sum, err
+}
+
+// readDocuments reads the documents of one file, calling fn for each.
+func readDocuments(path string, fn func(retrieval.Document) error) error {
+	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return retrieval.ReadJSONL(bufio.NewReaderSize(f, 1<<20), func(d retrieval.Document) error {
+			if d.Source == "" {
+				d.Source = path
+			}
+			return fn(d)
+		})
+	}
+	docs, err := retrieval.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if d.Source == "" {
+			d.Source = path
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ingestible are the file extensions ingest reads in folders.
+var ingestible = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true, ".jsonl": true}
+
+// collectFiles expands folders into the ingestible files they contain, in
+// lexical order. Files named explicitly must have an ingestible extension.
+func collectFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			if !ingestible[strings.ToLower(filepath.Ext(p))] {
+				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html or .jsonl)", p, retrieval.ErrUnsupported)
+			}
+			out = append(out, filepath.Clean(p))
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && ingestible[strings.ToLower(filepath.Ext(path))] {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// countDocuments estimates the documents in a file for progress reporting:
+// the lines of a JSONL file, one for any other file.
+func countDocuments(path string) (int, error) {
+	if !strings.EqualFold(filepath.Ext(path), ".jsonl") {
+		return 1, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// progress reports ingest progress.
+type progress struct {
+	e         *env
+	bar       *progressbar.ProgressBar
+	total     int
+	done      int
+	lastLog   time.Time
+	startedAt time.Time
+}
+
+func newProgress(e *env, total int) *progress {
+	p := &progress{e: e, total: total, startedAt: time.Now(), lastLog: time.Now()}
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && total > ingestBatch {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("ingesting"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("docs"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+func (p *progress) add(n int) {
+	p.done += n
+	if p.bar != nil {
+		_ = p.bar.Add(n)
+		return
+	}
+	if time.Since(p.lastLog) >= 2*time.Second {
+		p.lastLog = time.Now()
+		p.e.logger.Info("ingesting", "done", p.done, "total", p.total,
+			"docs_per_s", int(float64(p.done)/time.Since(p.startedAt).Seconds()))
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ragd/ragd/web"
+)
+
+// shutdownGrace is how long in-flight requests may finish after a signal.
+const shutdownGrace = 15 * time.Second
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "serve", "")
+	var sc storeConfig
+	sc.register(fs)
+	addr := fs.String("addr", "localhost:8080", "address to listen on")
+	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "largest accepted request body in bytes")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *maxBody < 1 {
+		return fmt.Errorf("--max-body %d must be positive", *maxBody)
+	}
+	st, _, err := sc.openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := web.New(web.Config{Searcher: st, Writer: st, Reader: st, MaxBody: *maxBody, Logger: e.logger})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	docs, chunks := st.Len()
+	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", docs, "chunks", chunks, "embedder", st.Embedder())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	e.logger.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

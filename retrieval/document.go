@@ -1,0 +1,37 @@
+// Package retrieval ingests documents into a persistent hybrid index (chromem-go
+// vectors plus a BM25 lexical index) and searches it.
+package retrieval
+
+import "time"
+
+// Document is an article as ragd stores it: cleaned text plus metadata.
+// Offsets into Text elsewhere in this package are in Unicode code points.
+type Document struct {
+	ID        string
+	Title     string
+	Text      string
+	Source    string
+	Author    string
+	Published time.Time
+	// Sections lists headings found in the original markup, in order.
+	Sections []Section
+}
+
+// Section is a heading of a document and the span of text it governs.
+type Section struct {
+	Heading string
+	// Start and End are code point offsets into Document.Text.
+	Start, End int
+}
+
+// SectionAt returns the heading of the section containing the code point
+// offset pos, or "" when pos lies in no section.
+func (d Document) SectionAt(pos int) string {
+	heading := ""
+	for _, s := range d.Sections {
+		if pos >= s.Start && pos < s.End {
+			heading = s.Heading
+		}
+	}
+	return heading
+}

@@ -1,0 +1,13 @@
+package retrieval
+
+import "errors"
+
+// Sentinel errors returned by the store. Callers test them with errors.Is.
+var (
+	// ErrNotFound reports that no document has the requested ID.
+	ErrNotFound = errors.New("document not found")
+	// ErrInvalid reports a request or document the store cannot accept.
+	ErrInvalid = errors.New("invalid input")
+	// ErrEmbedderMismatch reports that the store was indexed with another embedding model.
+	ErrEmbedderMismatch = errors.New("embedder does not match the index")
+)

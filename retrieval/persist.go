@@ -1,0 +1,250 @@
+package retrieval
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// recordFile is the on-disk form of a record: one JSON file per document in
+// the docs directory, written atomically. Its existence is the commit point
+// of an ingest; vectors without a record are removed when the store opens.
+type recordFile struct {
+	ID        string        `json:"id"`
+	Title     string        `json:"title"`
+	Text      string        `json:"text"`
+	Source    string        `json:"source,omitempty"`
+	Author    string        `json:"author,omitempty"`
+	Published *time.Time    `json:"published,omitempty"`
+	Sections  []sectionFile `json:"sections,omitempty"`
+	Hash      string        `json:"hash"`
+	Chunks    []chunkFile   `json:"chunks"`
+}
+
+type sectionFile struct {
+	Heading    string `json:"heading"`
+	Start, End int
+}
+
+// chunkFile stores a chunk's offsets and its lexical postings as
+// space-separated "term count" pairs, so that opening the store needs no
+// text analysis.
+type chunkFile struct {
+	ID      string `json:"id"`
+	Start   int    `json:"start"`
+	End     int    `json:"end"`
+	Section string `json:"section,omitempty"`
+	Terms   string `json:"terms"`
+}
+
+func (s *Store) recordPath(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return filepath.Join(s.dir, docsDir, hex.EncodeToString(sum[:16])+".json")
+}
+
+func writeRecord(path string, rec *record) error {
+	f := recordFile{
+		ID: rec.doc.ID, Title: rec.doc.Title, Text: rec.doc.Text, Source: rec.doc.Source,
+		Author: rec.doc.Author, Hash: rec.hash, Chunks: make([]chunkFile, len(rec.chunks)),
+	}
+	if !rec.doc.Published.IsZero() {
+		t := rec.doc.Published
+		f.Published = &t
+	}
+	for _, sec := range rec.doc.Sections {
+		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
+	}
+	for i, c := range rec.chunks {
+		var b strings.Builder
+		for j, tf := range rec.terms[i] {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(tf.Term)
+			b.WriteByte(' ')
+			b.WriteString(strconv.Itoa(tf.Count))
+		}
+		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: b.String()}
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	return writeFileAtomic(path, data)
+}
+
+func readRecord(path string) (*record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f recordFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	d := Document{ID: f.ID, Title: f.Title, Text: f.Text, Source: f.Source, Author: f.Author}
+	if f.Published != nil {
+		d.Published = *f.Published
+	}
+	for _, sec := range f.Sections {
+		d.Sections = append(d.Sections, Section{Heading: sec.Heading, Start: sec.Start, End: sec.End})
+	}
+	rec := &record{doc: d, hash: f.Hash, chunks: make([]*Chunk, len(f.Chunks)), terms: make([][]termFreq, len(f.Chunks))}
+	// Chunk offsets increase, so one pass converts them to byte offsets.
+	pos, bytePos := 0, 0
+	advance := func(target int) int {
+		for pos < target && bytePos < len(d.Text) {
+			_, size := utf8.DecodeRuneInString(d.Text[bytePos:])
+			bytePos += size
+			pos++
+		}
+		return bytePos
+	}
+	for i, cf := range f.Chunks {
+		if cf.Start < pos {
+			pos, bytePos = 0, 0
+		}
+		bs := advance(cf.Start)
+		be := advance(cf.End)
+		if cf.End < cf.Start || be > len(d.Text) {
+			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
+		}
+		rec.chunks[i] = &Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
+		fields := strings.Fields(cf.Terms)
+		if len(fields)%2 != 0 {
+			return nil, fmt.Errorf("decode %s: chunk %s has malformed terms", path, cf.ID)
+		}
+		tfs := make([]termFreq, 0, len(fields)/2)
+		for j := 0; j < len(fields); j += 2 {
+			n, err := strconv.Atoi(fields[j+1])
+			if err != nil {
+				return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
+			}
+			tfs = append(tfs, termFreq{Term: fields[j], Count: n})
+		}
+		rec.terms[i] = tfs
+	}
+	return rec, nil
+}
+
+// loadRecords reads every record, checks it against the vectors, drops what
+// a crash left half-written and builds the lexicon.
+func (s *Store) loadRecords(ctx context.Context) error {
+	dir := filepath.Join(s.dir, docsDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	var paths []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, ".tmp") {
+			_ = os.Remove(filepath.Join(dir, name)) // an interrupted atomic write
+			continue
+		}
+		if !e.IsDir() && strings.HasSuffix(name, ".json") {
+			paths = append(paths, filepath.Join(dir, name))
+		}
+	}
+	recs := make([]*record, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range parallelism() {
+		wg.Go(func() {
+			for i := range next {
+				recs[i], errs[i] = readRecord(paths[i])
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+
+	live := make(map[string]bool)
+	for _, rec := range recs {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		complete := true
+		for _, c := range rec.chunks {
+			if _, err := s.coll.GetByID(ctx, c.ID); err != nil {
+				complete = false
+				break
+			}
+		}
+		if !complete {
+			s.cfg.Logger.Warn("dropping partially written document; ingest it again", "doc_id", rec.doc.ID)
+			_ = os.Remove(s.recordPath(rec.doc.ID))
+			continue
+		}
+		for _, c := range rec.chunks {
+			live[c.ID] = true
+			s.fileIDs[fileHash(c.ID)] = c.ID
+		}
+		s.index(rec)
+	}
+	if s.coll.Count() != len(live) {
+		if err := s.removeOrphans(ctx, live); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeOrphans deletes vectors that belong to no record.
+func (s *Store) removeOrphans(ctx context.Context, live map[string]bool) error {
+	n := s.coll.Count()
+	if n == 0 {
+		return nil
+	}
+	probe := make([]float32, max(s.meta.Dim, 1))
+	probe[0] = 1
+	all, err := s.coll.QueryEmbedding(ctx, probe, n, nil, nil)
+	if err != nil {
+		return fmt.Errorf("open store: list vectors: %w", err)
+	}
+	var orphans []string
+	for _, r := range all {
+		if !live[r.ID] {
+			orphans = append(orphans, r.ID)
+		}
+	}
+	if len(orphans) == 0 {
+		return nil
+	}
+	s.cfg.Logger.Warn("removing vectors of documents that were not fully written", "chunks", len(orphans))
+	if err := s.coll.Delete(ctx, nil, nil, orphans...); err != nil {
+		return fmt.Errorf("open store: remove orphan vectors: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file and renames it over path,
+// so that readers and a crash see either the old or the new content.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

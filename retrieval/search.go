@@ -1,0 +1,339 @@
+package retrieval
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Fusion names a way of combining the dense and lexical rankings.
+type Fusion string
+
+// The fusion methods.
+const (
+	// FusionRRF is reciprocal rank fusion: the sum of 1/(RRFK + rank).
+	FusionRRF Fusion = "rrf"
+	// FusionConvex is a convex combination of min-max normalised scores.
+	FusionConvex Fusion = "convex"
+)
+
+// Mode selects which rankings a search uses.
+type Mode string
+
+// The search modes.
+const (
+	Hybrid  Mode = "hybrid"
+	Lexical Mode = "lexical"
+	Dense   Mode = "dense"
+)
+
+// Search defaults and limits.
+const (
+	// DefaultFusion is the fusion used when neither the request nor the
+	// store's Config names one; chosen by measurement (see README).
+	DefaultFusion = FusionConvex
+	// DefaultDenseWeight is the weight of the dense score in convex fusion.
+	DefaultDenseWeight = 0.3
+	// RRFK is the rank offset of reciprocal rank fusion.
+	RRFK = 60
+	// MaxK is the largest number of hits a search may ask for.
+	MaxK = 100
+)
+
+// ParseFusion returns the fusion named s, or an error wrapping ErrInvalid.
+func ParseFusion(s string) (Fusion, error) {
+	switch f := Fusion(strings.ToLower(s)); f {
+	case FusionRRF, FusionConvex:
+		return f, nil
+	case "":
+		return "", nil
+	}
+	return "", fmt.Errorf("%w: fusion %q is not rrf or convex", ErrInvalid, s)
+}
+
+// ParseMode returns the mode named s, or an error wrapping ErrInvalid.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(s)); m {
+	case Hybrid, Lexical, Dense:
+		return m, nil
+	case "":
+		return "", nil
+	}
+	return "", fmt.Errorf("%w: mode %q is not hybrid, lexical or dense", ErrInvalid, s)
+}
+
+// Filter restricts a search to some documents. Zero fields do not restrict.
+// Filters apply before ranking: a search returns the best chunks among those
+// that pass, not the passing subset of the best chunks overall.
+type Filter struct {
+	// DocIDs keeps chunks of these documents.
+	DocIDs []string
+	// Source and Author keep chunks whose document has exactly this value.
+	Source, Author string
+	// From and To bound the document's published date, inclusive.
+	// Documents without a date fail a date bound.
+	From, To time.Time
+}
+
+// IsZero reports whether the filter restricts nothing.
+func (f Filter) IsZero() bool {
+	return len(f.DocIDs) == 0 && f.Source == "" && f.Author == "" && f.From.IsZero() && f.To.IsZero()
+}
+
+// SearchRequest is a query and how to run it.
+type SearchRequest struct {
+	Query  string
+	K      int
+	Filter Filter
+	// Mode defaults to Hybrid.
+	Mode Mode
+	// Fusion defaults to the store's configured fusion.
+	Fusion Fusion
+	// DenseWeight overrides DefaultDenseWeight for convex fusion when positive.
+	DenseWeight float64
+}
+
+// Hit is a ranked chunk with its document's metadata.
+type Hit struct {
+	Chunk
+	Title, Source, Author string
+	Published             time.Time
+	// Score is the fused score; higher is better.
+	Score float64
+	// LexicalRank and DenseRank are 1-based ranks in each ranking, 0 if absent.
+	LexicalRank, DenseRank int
+}
+
+// Search ranks chunks for a query. Quoted phrases in the query must appear
+// verbatim (ignoring case and spacing) in every hit. K must be in 1..MaxK; it
+// is capped at the number of chunks.
+func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
+	if req.K < 1 || req.K > MaxK {
+		return nil, fmt.Errorf("search: %w: k must be between 1 and %d, got %d", ErrInvalid, MaxK, req.K)
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		return nil, fmt.Errorf("search: %w: empty query", ErrInvalid)
+	}
+	if !req.Filter.From.IsZero() && !req.Filter.To.IsZero() && req.Filter.To.Before(req.Filter.From) {
+		return nil, fmt.Errorf("search: %w: published_to is before published_from", ErrInvalid)
+	}
+	mode := cmp.Or(req.Mode, Hybrid)
+	fusion := cmp.Or(req.Fusion, s.cfg.Fusion, DefaultFusion)
+	q := ParseQuery(req.Query)
+
+	var qvec []float32
+	if mode != Lexical {
+		vs, err := s.cfg.Embedder.Embed(ctx, []string{req.Query})
+		if err != nil {
+			return nil, fmt.Errorf("search: embed query: %w", err)
+		}
+		if len(vs) != 1 {
+			return nil, fmt.Errorf("search: embed query: got %d vectors", len(vs))
+		}
+		qvec = vs[0]
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.lex.n == 0 {
+		return nil, nil
+	}
+	keep := s.keeper(req.Filter, q.Phrases)
+	depth := max(s.cfg.Candidates, req.K)
+
+	var lex, dense []scored
+	if mode != Dense {
+		lex = s.lex.score(q.Terms, s.cfg.BM25, depth, keep)
+	}
+	if mode != Lexical {
+		var err error
+		dense, err = s.dense(ctx, qvec, depth, req.Filter, keep)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	}
+	var fused []scored
+	switch mode {
+	case Lexical:
+		fused = lex
+	case Dense:
+		fused = dense
+	default:
+		w := req.DenseWeight
+		if w <= 0 {
+			w = DefaultDenseWeight
+		}
+		fused = fuse(lex, dense, fusion, w)
+	}
+	lexRank := ranks(lex)
+	denseRank := ranks(dense)
+	k := min(req.K, len(fused))
+	hits := make([]Hit, k)
+	for i, sc := range fused[:k] {
+		e := sc.entry
+		hits[i] = Hit{
+			Chunk: *e.chunk, Title: e.doc.doc.Title, Source: e.doc.doc.Source, Author: e.doc.doc.Author,
+			Published: e.doc.doc.Published, Score: sc.score,
+			LexicalRank: lexRank[e.ord], DenseRank: denseRank[e.ord],
+		}
+	}
+	return hits, nil
+}
+
+// keeper returns the predicate a chunk must pass, or nil if all pass.
+func (s *Store) keeper(f Filter, phrases []string) func(*chunkEntry) bool {
+	var norm []string
+	var need []string // terms every phrase-matching chunk must contain
+	for _, p := range phrases {
+		if n := NormalizePhrase(p); n != "" {
+			norm = append(norm, n)
+			need = append(need, Terms(p)...)
+		}
+	}
+	if f.IsZero() && len(norm) == 0 {
+		return nil
+	}
+	return func(e *chunkEntry) bool {
+		d := &e.doc.doc
+		if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
+			return false
+		}
+		if f.Source != "" && d.Source != f.Source {
+			return false
+		}
+		if f.Author != "" && d.Author != f.Author {
+			return false
+		}
+		if !f.From.IsZero() && (d.Published.IsZero() || d.Published.Before(f.From)) {
+			return false
+		}
+		if !f.To.IsZero() && (d.Published.IsZero() || d.Published.After(f.To)) {
+			return false
+		}
+		for _, t := range need {
+			if _, found := slices.BinarySearchFunc(e.terms, t, func(tf termFreq, t string) int { return strings.Compare(tf.Term, t) }); !found {
+				return false
+			}
+		}
+		if len(norm) > 0 {
+			text := NormalizePhrase(s.indexText(*d, e.chunk))
+			for _, p := range norm {
+				if !strings.Contains(text, p) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+}
+
+// dense ranks chunks by cosine similarity in the chromem-go collection.
+// Equality filters go to chromem-go; when other restrictions remain, the
+// whole filtered collection is ranked so that restriction precedes ranking.
+func (s *Store) dense(ctx context.Context, qvec []float32, depth int, f Filter, keep func(*chunkEntry) bool) ([]scored, error) {
+	count := s.coll.Count()
+	if count == 0 {
+		return nil, nil
+	}
+	where := map[string]string{}
+	if len(f.DocIDs) == 1 {
+		where["doc_id"] = f.DocIDs[0]
+	}
+	if f.Source != "" {
+		where["source"] = f.Source
+	}
+	if f.Author != "" {
+		where["author"] = f.Author
+	}
+	n := min(depth, count)
+	if keep != nil {
+		n = count
+	}
+	if len(where) == 0 {
+		where = nil
+	}
+	res, err := s.coll.QueryEmbedding(ctx, qvec, n, where, nil)
+	if err != nil {
+		return nil, fmt.Errorf("query vectors: %w", err)
+	}
+	out := make([]scored, 0, min(depth, len(res)))
+	for _, r := range res {
+		e, ok := s.byChunk[r.ID]
+		if !ok || (keep != nil && !keep(e)) {
+			continue
+		}
+		out = append(out, scored{entry: e, score: float64(r.Similarity)})
+		if len(out) == depth {
+			break
+		}
+	}
+	return out, nil
+}
+
+// ranks maps chunk ordinals to their 1-based rank in a ranking.
+func ranks(list []scored) map[uint32]int {
+	m := make(map[uint32]int, len(list))
+	for i, sc := range list {
+		m[sc.entry.ord] = i + 1
+	}
+	return m
+}
+
+// fuse combines a lexical and a dense ranking.
+func fuse(lex, dense []scored, f Fusion, denseWeight float64) []scored {
+	byOrd := make(map[uint32]*scored, len(lex)+len(dense))
+	add := func(list []scored, weight float64, value func(i int, sc scored) float64) {
+		for i, sc := range list {
+			v := weight * value(i, sc)
+			if cur, ok := byOrd[sc.entry.ord]; ok {
+				cur.score += v
+			} else {
+				byOrd[sc.entry.ord] = &scored{entry: sc.entry, score: v}
+			}
+		}
+	}
+	switch f {
+	case FusionRRF:
+		rrf := func(i int, _ scored) float64 { return 1 / float64(RRFK+i+1) }
+		add(lex, 1, rrf)
+		add(dense, 1, rrf)
+	default:
+		add(lex, 1-denseWeight, minMax(lex))
+		add(dense, denseWeight, minMax(dense))
+	}
+	out := make([]scored, 0, len(byOrd))
+	for _, sc := range byOrd {
+		out = append(out, *sc)
+	}
+	slices.SortFunc(out, func(a, b scored) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// minMax returns a function giving each score of a ranking scaled to [0, 1].
+func minMax(list []scored) func(int, scored) float64 {
+	if len(list) == 0 {
+		return func(int, scored) float64 { return 0 }
+	}
+	hi, lo := list[0].score, list[0].score
+	for _, sc := range list {
+		hi = max(hi, sc.score)
+		lo = min(lo, sc.score)
+	}
+	return func(_ int, sc scored) float64 {
+		if hi == lo {
+			return 1
+		}
+		return (sc.score - lo) / (hi - lo)
+	}
+}

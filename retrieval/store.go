@@ -1,0 +1,678 @@
+package retrieval
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/philippgille/chromem-go"
+)
+
+// Embedder turns texts into vectors, one per text, in order.
+// Name identifies the model; the store records it and refuses another.
+type Embedder interface {
+	Name() string
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// Defaults applied to zero Config fields.
+const (
+	// DefaultEmbedBatch is how many chunk texts are embedded per call.
+	DefaultEmbedBatch = 256
+	// DefaultCandidates is how many results each ranking contributes to fusion.
+	DefaultCandidates = 100
+)
+
+// Config configures a Store.
+type Config struct {
+	// Dir is the data directory. Empty keeps everything in memory.
+	Dir string
+	// Embedder embeds chunks and queries. Required.
+	Embedder Embedder
+	// Chunk controls chunking; zero fields take package defaults.
+	Chunk ChunkOptions
+	// BM25 holds the lexical ranking parameters.
+	BM25 BM25
+	// Fusion is the default way dense and lexical rankings are combined.
+	Fusion Fusion
+	// Candidates is the depth of each ranking before fusion.
+	Candidates int
+	// EmbedBatch is the number of texts per embedding call.
+	EmbedBatch int
+	// Logger receives warnings found while opening the store. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Chunk is a passage of a document, the unit that is embedded and ranked.
+type Chunk struct {
+	ID      string
+	DocID   string
+	Index   int
+	Text    string
+	Section string
+	// Start and End are code point offsets of Text in the document's Text.
+	Start, End int
+}
+
+// record is a stored document with its chunks.
+type record struct {
+	doc    Document
+	hash   string
+	chunks []*Chunk
+	terms  [][]termFreq
+	// entries are the lexicon entries of the chunks, by chunk index.
+	entries []*chunkEntry
+}
+
+// Store is a persistent hybrid index of documents: chunk vectors in a
+// chromem-go collection and a BM25 index over the same chunks. It is safe for
+// concurrent use; writers are serialised.
+type Store struct {
+	cfg  Config
+	dir  string
+	coll *chromem.Collection
+
+	mu       sync.RWMutex
+	docs     map[string]*record
+	lex      *lexicon
+	byChunk  map[string]*chunkEntry
+	fileIDs  map[string]string // chromem file name hash -> chunk ID
+	meta     storeMeta
+	metaPath string
+}
+
+// storeMeta is persisted in ragd.json beside the data.
+type storeMeta struct {
+	Format   int    `json:"format"`
+	Embedder string `json:"embedder"`
+	Dim      int    `json:"dim"`
+}
+
+const (
+	metaFile       = "ragd.json"
+	docsDir        = "docs"
+	vectorsDir     = "vectors"
+	collectionName = "chunks"
+	formatVersion  = 1
+)
+
+// Open opens the store in cfg.Dir, creating it if needed, and loads every
+// document. A store indexed with another embedder is refused with an error
+// wrapping ErrEmbedderMismatch. Partially written documents, left by a crash,
+// are dropped and reported through the logger.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Embedder == nil {
+		return nil, fmt.Errorf("open store: %w: no embedder", ErrInvalid)
+	}
+	cfg.Chunk = chunkDefaults(cfg.Chunk)
+	cfg.Candidates = cmp.Or(cfg.Candidates, DefaultCandidates)
+	cfg.EmbedBatch = cmp.Or(cfg.EmbedBatch, DefaultEmbedBatch)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		cfg:     cfg,
+		dir:     cfg.Dir,
+		docs:    make(map[string]*record),
+		lex:     newLexicon(),
+		byChunk: make(map[string]*chunkEntry),
+		fileIDs: make(map[string]string),
+		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name()},
+	}
+	var db *chromem.DB
+	if s.dir == "" {
+		db = chromem.NewDB()
+	} else {
+		if err := os.MkdirAll(filepath.Join(s.dir, docsDir), 0o755); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s.metaPath = filepath.Join(s.dir, metaFile)
+		if err := s.loadMeta(); err != nil {
+			return nil, err
+		}
+		var err error
+		db, err = chromem.NewPersistentDB(filepath.Join(s.dir, vectorsDir), false)
+		if err != nil {
+			return nil, fmt.Errorf("open vectors: %w", err)
+		}
+	}
+	coll, err := db.GetOrCreateCollection(collectionName, nil, refuseEmbedding)
+	if err != nil {
+		return nil, fmt.Errorf("open collection: %w", err)
+	}
+	s.coll = coll
+	if s.dir != "" {
+		if err := s.loadRecords(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// refuseEmbedding is the collection's embedding function: ragd always passes
+// vectors it computed in batches, so chromem-go must never embed by itself.
+func refuseEmbedding(context.Context, string) ([]float32, error) {
+	return nil, errors.New("ragd computes embeddings itself")
+}
+
+func (s *Store) loadMeta() error {
+	b, err := os.ReadFile(s.metaPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read store metadata: %w", err)
+	}
+	var m storeMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("read store metadata %s: %w", s.metaPath, err)
+	}
+	if m.Format != formatVersion {
+		return fmt.Errorf("open store: format %d in %s is not %d: re-index into a new data directory", m.Format, s.dir, formatVersion)
+	}
+	if m.Embedder != "" && m.Embedder != s.meta.Embedder {
+		return fmt.Errorf("open store: %w: %s was indexed with %q (dimension %d) but ragd is using %q; re-index: delete %s and ingest again, or choose the original embedder",
+			ErrEmbedderMismatch, s.dir, m.Embedder, m.Dim, s.meta.Embedder, s.dir)
+	}
+	s.meta.Dim = m.Dim
+	return nil
+}
+
+func (s *Store) saveMeta() error {
+	if s.dir == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(s.meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save store metadata: %w", err)
+	}
+	return writeFileAtomic(s.metaPath, b)
+}
+
+// Embedder returns the name of the embedding model the store uses.
+func (s *Store) Embedder() string { return s.meta.Embedder }
+
+// Len returns the number of documents and chunks in the store.
+func (s *Store) Len() (docs, chunks int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.docs), s.lex.n
+}
+
+// Close releases the store. Every acknowledged write is already on disk.
+func (s *Store) Close() error {
+	if s.dir == "" {
+		return nil
+	}
+	return syncDir(s.dir)
+}
+
+// IngestStatus says what Ingest did with one document.
+type IngestStatus string
+
+// The statuses of an ingested document.
+const (
+	Added     IngestStatus = "added"
+	Updated   IngestStatus = "updated"
+	Unchanged IngestStatus = "unchanged"
+)
+
+// IngestResult reports the outcome for one document.
+type IngestResult struct {
+	ID     string
+	Chunks int
+	Status IngestStatus
+}
+
+// prepared is a document chunked and embedded, ready to be applied.
+type prepared struct {
+	rec     *record
+	vectors [][]float32
+}
+
+// Ingest adds or replaces documents. A document whose content is unchanged
+// since it was stored is skipped without work. Documents are validated first:
+// if any is invalid, nothing is written and the error wraps ErrInvalid.
+func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, error) {
+	for i := range docs {
+		if err := normalizeDocument(&docs[i]); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	results := make([]IngestResult, len(docs))
+	var todo []*prepared
+	var texts []string
+	seen := make(map[string]int, len(docs))
+	s.mu.RLock()
+	for i, d := range docs {
+		if j, dup := seen[d.ID]; dup {
+			s.mu.RUnlock()
+			return nil, fmt.Errorf("ingest: %w: document %q appears twice (items %d and %d)", ErrInvalid, d.ID, j, i)
+		}
+		seen[d.ID] = i
+		h := s.hashOf(d)
+		results[i].ID = d.ID
+		if old, ok := s.docs[d.ID]; ok && old.hash == h {
+			results[i].Status = Unchanged
+			results[i].Chunks = len(old.chunks)
+			continue
+		}
+		rec := s.chunkDocument(d, h)
+		results[i].Chunks = len(rec.chunks)
+		results[i].Status = Added
+		if _, ok := s.docs[d.ID]; ok {
+			results[i].Status = Updated
+		}
+		todo = append(todo, &prepared{rec: rec})
+		for _, c := range rec.chunks {
+			texts = append(texts, s.indexText(rec.doc, c))
+		}
+	}
+	s.mu.RUnlock()
+	if len(todo) == 0 {
+		return results, nil
+	}
+
+	vectors, err := s.embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	for _, p := range todo {
+		p.vectors, vectors = vectors[:len(p.rec.chunks)], vectors[len(p.rec.chunks):]
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkDim(todo); err != nil {
+		return nil, err
+	}
+	for _, p := range todo {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		if err := s.apply(ctx, p); err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
+		}
+	}
+	if s.dir != "" {
+		if err := syncDir(s.dir); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	return results, nil
+}
+
+// embed embeds texts in batches of cfg.EmbedBatch.
+func (s *Store) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += s.cfg.EmbedBatch {
+		end := min(start+s.cfg.EmbedBatch, len(texts))
+		vs, err := s.cfg.Embedder.Embed(ctx, texts[start:end])
+		if err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+		if len(vs) != end-start {
+			return nil, fmt.Errorf("embed: %s returned %d vectors for %d texts", s.cfg.Embedder.Name(), len(vs), end-start)
+		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
+
+// checkDim records the embedding dimension on first use and refuses vectors
+// of another dimension afterwards.
+func (s *Store) checkDim(todo []*prepared) error {
+	for _, p := range todo {
+		for _, v := range p.vectors {
+			if s.meta.Dim == 0 {
+				if len(v) == 0 {
+					return fmt.Errorf("ingest: embedder %s returned an empty vector", s.meta.Embedder)
+				}
+				s.meta.Dim = len(v)
+				if err := s.saveMeta(); err != nil {
+					return err
+				}
+			}
+			if len(v) != s.meta.Dim {
+				return fmt.Errorf("ingest: %w: the index holds %d-dimensional vectors from %q but got %d dimensions; re-index into a new data directory",
+					ErrEmbedderMismatch, s.meta.Dim, s.meta.Embedder, len(v))
+			}
+		}
+	}
+	return nil
+}
+
+// apply replaces a document's stored chunks with prepared ones.
+// The caller holds s.mu for writing.
+func (s *Store) apply(ctx context.Context, p *prepared) error {
+	rec := p.rec
+	if old, ok := s.docs[rec.doc.ID]; ok {
+		if err := s.remove(ctx, old); err != nil {
+			return err
+		}
+	}
+	docs := make([]chromem.Document, len(rec.chunks))
+	for i, c := range rec.chunks {
+		c.ID = s.uniqueChunkID(c.ID)
+		docs[i] = chromem.Document{
+			ID:        c.ID,
+			Content:   c.Text,
+			Embedding: p.vectors[i],
+			Metadata:  chunkMetadata(rec.doc),
+		}
+	}
+	if len(docs) > 0 {
+		if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
+			_ = s.coll.Delete(ctx, nil, nil, chunkIDs(rec.chunks)...)
+			s.forgetChunkIDs(rec.chunks)
+			return fmt.Errorf("add vectors: %w", err)
+		}
+	}
+	if s.dir != "" {
+		if err := writeRecord(s.recordPath(rec.doc.ID), rec); err != nil {
+			_ = s.coll.Delete(ctx, nil, nil, chunkIDs(rec.chunks)...)
+			s.forgetChunkIDs(rec.chunks)
+			return err
+		}
+	}
+	s.index(rec)
+	return nil
+}
+
+// index adds a record to the in-memory lexicon and maps.
+func (s *Store) index(rec *record) {
+	rec.entries = make([]*chunkEntry, len(rec.chunks))
+	for i, c := range rec.chunks {
+		e := s.lex.add(c, rec, rec.terms[i])
+		rec.entries[i] = e
+		s.byChunk[c.ID] = e
+	}
+	s.docs[rec.doc.ID] = rec
+}
+
+// remove deletes a stored record: its file first (the commit point), then its
+// vectors and postings. The caller holds s.mu for writing.
+func (s *Store) remove(ctx context.Context, rec *record) error {
+	if s.dir != "" {
+		if err := os.Remove(s.recordPath(rec.doc.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove record: %w", err)
+		}
+	}
+	if ids := chunkIDs(rec.chunks); len(ids) > 0 {
+		if err := s.coll.Delete(ctx, nil, nil, ids...); err != nil {
+			return fmt.Errorf("remove vectors: %w", err)
+		}
+	}
+	for _, e := range rec.entries {
+		s.lex.remove(e)
+		delete(s.byChunk, e.chunk.ID)
+	}
+	s.forgetChunkIDs(rec.chunks)
+	delete(s.docs, rec.doc.ID)
+	return nil
+}
+
+// Delete removes a document, its chunks, vectors and postings. It returns an
+// error wrapping ErrNotFound if there is no such document.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.docs[id]
+	if !ok {
+		return fmt.Errorf("delete %q: %w", id, ErrNotFound)
+	}
+	if err := s.remove(ctx, rec); err != nil {
+		return fmt.Errorf("delete %q: %w", id, err)
+	}
+	if s.dir != "" {
+		if err := syncDir(s.dir); err != nil {
+			return fmt.Errorf("delete %q: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// StoredDocument is a document with its chunks as the store holds them.
+type StoredDocument struct {
+	Document
+	Chunks []Chunk
+}
+
+// Get returns a stored document, or an error wrapping ErrNotFound.
+func (s *Store) Get(_ context.Context, id string) (StoredDocument, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.docs[id]
+	if !ok {
+		return StoredDocument{}, fmt.Errorf("get %q: %w", id, ErrNotFound)
+	}
+	out := StoredDocument{Document: rec.doc, Chunks: make([]Chunk, len(rec.chunks))}
+	for i, c := range rec.chunks {
+		out.Chunks[i] = *c
+	}
+	return out, nil
+}
+
+// DocumentInfo summarises a stored document.
+type DocumentInfo struct {
+	ID, Title, Source, Author string
+	Published                 time.Time
+	Chunks                    int
+	Chars                     int
+}
+
+// List returns documents ordered by ID, skipping offset and returning at
+// most limit, with the total number of documents.
+func (s *Store) List(_ context.Context, offset, limit int) ([]DocumentInfo, int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.docs))
+	for id := range s.docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	total := len(ids)
+	offset = min(max(offset, 0), total)
+	end := min(offset+max(limit, 0), total)
+	out := make([]DocumentInfo, 0, end-offset)
+	for _, id := range ids[offset:end] {
+		r := s.docs[id]
+		out = append(out, DocumentInfo{
+			ID: id, Title: r.doc.Title, Source: r.doc.Source, Author: r.doc.Author,
+			Published: r.doc.Published, Chunks: len(r.chunks), Chars: utf8.RuneCountInString(r.doc.Text),
+		})
+	}
+	return out, total
+}
+
+// normalizeDocument validates a document and fills derived fields.
+func normalizeDocument(d *Document) error {
+	d.ID = strings.TrimSpace(d.ID)
+	d.Text = strings.ReplaceAll(d.Text, "\r\n", "\n")
+	d.Title = strings.TrimSpace(d.Title)
+	switch {
+	case d.ID == "":
+		return fmt.Errorf("%w: document has no id", ErrInvalid)
+	case !utf8.ValidString(d.ID) || strings.ContainsFunc(d.ID, unicode.IsControl):
+		return fmt.Errorf("%w: document id %q has invalid characters", ErrInvalid, d.ID)
+	case len(d.ID) > 512:
+		return fmt.Errorf("%w: document id is longer than 512 bytes", ErrInvalid)
+	case strings.TrimSpace(d.Text) == "":
+		return fmt.Errorf("%w: document %q has no text", ErrInvalid, d.ID)
+	case !utf8.ValidString(d.Text):
+		return fmt.Errorf("%w: document %q text is not valid UTF-8", ErrInvalid, d.ID)
+	}
+	if d.Title == "" {
+		d.Title = firstLine(d.Text)
+	}
+	return nil
+}
+
+func firstLine(text string) string {
+	for line := range strings.Lines(text) {
+		if t := strings.TrimSpace(line); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// hashOf fingerprints everything that determines a document's stored form.
+func (s *Store) hashOf(d Document) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00",
+		d.ID, d.Title, d.Text, d.Source, d.Author, d.Published.UTC().Format(time.RFC3339),
+		s.cfg.Chunk.TargetTokens, s.cfg.Chunk.OverlapTokens)
+	for _, sec := range d.Sections {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", sec.Heading, sec.Start, sec.End)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// chunkDocument splits a document into chunks and analyses them.
+func (s *Store) chunkDocument(d Document, hash string) *record {
+	spans := SplitChunks(d.Text, s.cfg.Chunk)
+	rec := &record{doc: d, hash: hash, chunks: make([]*Chunk, 0, len(spans)), terms: make([][]termFreq, 0, len(spans))}
+	conv := newRuneCounter(d.Text)
+	for i, sp := range spans {
+		start, end := conv.runes(sp.Start), conv.runes(sp.End)
+		c := &Chunk{
+			ID:      d.ID + "#" + strconv.Itoa(i),
+			DocID:   d.ID,
+			Index:   i,
+			Text:    d.Text[sp.Start:sp.End],
+			Start:   start,
+			End:     end,
+			Section: d.SectionAt(start),
+		}
+		rec.chunks = append(rec.chunks, c)
+		rec.terms = append(rec.terms, countTerms(Terms(s.indexText(d, c))))
+	}
+	return rec
+}
+
+// indexText is what is embedded and indexed for a chunk: the document title,
+// the section heading and the chunk text.
+func (s *Store) indexText(d Document, c *Chunk) string {
+	var b strings.Builder
+	b.Grow(len(d.Title) + len(c.Section) + len(c.Text) + 2)
+	if d.Title != "" && !strings.HasPrefix(c.Text, d.Title) {
+		b.WriteString(d.Title)
+		b.WriteByte('\n')
+	}
+	if c.Section != "" && !strings.HasPrefix(c.Text, c.Section) {
+		b.WriteString(c.Section)
+		b.WriteByte('\n')
+	}
+	b.WriteString(c.Text)
+	return b.String()
+}
+
+// chunkMetadata is the chromem-go metadata of a chunk: the fields that
+// equality filters use.
+func chunkMetadata(d Document) map[string]string {
+	m := map[string]string{"doc_id": d.ID}
+	if d.Source != "" {
+		m["source"] = d.Source
+	}
+	if d.Author != "" {
+		m["author"] = d.Author
+	}
+	return m
+}
+
+func chunkIDs(chunks []*Chunk) []string {
+	ids := make([]string, len(chunks))
+	for i, c := range chunks {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// fileHash mirrors the name chromem-go gives a document's file: the first 4
+// bytes of the SHA-256 of its ID. Distinct IDs with the same name would
+// overwrite each other on disk, so the store keeps chunk IDs unique in it.
+func fileHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:4])
+}
+
+// uniqueChunkID returns id, or id with a suffix if its file name is taken,
+// and reserves the result.
+func (s *Store) uniqueChunkID(id string) string {
+	cand := id
+	for n := 1; ; n++ {
+		h := fileHash(cand)
+		if owner, taken := s.fileIDs[h]; !taken || owner == cand {
+			s.fileIDs[h] = cand
+			return cand
+		}
+		cand = id + "~" + strconv.Itoa(n)
+	}
+}
+
+func (s *Store) forgetChunkIDs(chunks []*Chunk) {
+	for _, c := range chunks {
+		if h := fileHash(c.ID); s.fileIDs[h] == c.ID {
+			delete(s.fileIDs, h)
+		}
+	}
+}
+
+// runeCounter converts increasing byte offsets of a string to code point offsets.
+type runeCounter struct {
+	text        string
+	byteAt, run int
+}
+
+func newRuneCounter(text string) *runeCounter { return &runeCounter{text: text} }
+
+func (r *runeCounter) runes(byteOff int) int {
+	if byteOff < r.byteAt {
+		r.byteAt, r.run = 0, 0
+	}
+	r.run += utf8.RuneCountInString(r.text[r.byteAt:byteOff])
+	r.byteAt = byteOff
+	return r.run
+}
+
+// byteOffset converts a code point offset of s to a byte offset.
+func byteOffset(s string, runes int) int {
+	if runes <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range s {
+		if n == runes {
+			return i
+		}
+		n++
+	}
+	return len(s)
+}
+
+// chunkDefaults fills zero chunking options with the package defaults.
+func chunkDefaults(o ChunkOptions) ChunkOptions {
+	o.TargetTokens = cmp.Or(o.TargetTokens, DefaultChunkTokens)
+	o.OverlapTokens = cmp.Or(o.OverlapTokens, DefaultChunkOverlap)
+	return o
+}
+
+// parallelism is the number of goroutines used for CPU-bound loading work.
+func parallelism() int { return max(1, runtime.GOMAXPROCS(0)) }
