@@ -266,7 +266,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return fmt.Errorf("decode json: %w", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("decode json: got %v, want %q", tok, want)
+		return fmt.Errorf("decode json: got %v, want %v", tok, want)
 	}
 	return nil
 }

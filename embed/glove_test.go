@@ -101,23 +101,25 @@ func TestGloVeTinyIdentity(t *testing.T) {
 	}
 }
 
-// TestGloVeTinyTokens checks tokenisation through the vectors of one-word
-// texts: each must point along the vector of the word the text resolves to.
+// TestGloVeTinyTokens checks tokenisation through the vectors: each text
+// must embed exactly as the word it resolves to.
 func TestGloVeTinyTokens(t *testing.T) {
 	g := loadTiny(t)
-	vec := map[string][]float32{ // from testdata/tiny.json
-		"king":       {0, 1, 0, 0},
-		"well-known": {0, 0, 1, 0},
-		"well":       {0, 0, -0.6, -0.8},
-		"don":        {0, -1, 0, 0},
-		"cafe":       {0, 0, 0.6, -0.8},
-		"strasse":    {-0.6, 0, 0.8, 0},
-		"fallback":   {0, 0, 0, 1},
+	words := []string{"king", "well-known", "well", "don", "cafe", "strasse"}
+	ref := map[string][]float32{"fallback": {0, 0, 0, 1}}
+	for _, w := range words {
+		ref[w] = embedOne(t, g, w)
+	}
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			if c := cosine(ref[a], ref[b]); c > 0.99 {
+				t.Fatalf("vectors of %q and %q have cosine %.3f; the test needs distinct words", a, b, c)
+			}
+		}
 	}
 	tests := []struct {
 		name, text, want string
 	}{
-		{"plain", "king", "king"},
 		{"upper case and punctuation", "KING!", "king"},
 		{"repeated", "  King, king; king.", "king"},
 		{"dashes around", "--king--", "king"},
@@ -139,8 +141,8 @@ func TestGloVeTinyTokens(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := embedOne(t, g, tt.text)
-			if c := cosine(got, vec[tt.want]); c < 0.999 {
-				t.Errorf("Embed(%q) = %v, cosine %.4f with %q, want 1", tt.text, got, c, tt.want)
+			if want := ref[tt.want]; !equal(got, want) {
+				t.Errorf("Embed(%q) = %v, want %v (the vector of %q)", tt.text, got, want, tt.want)
 			}
 			if n := norm(got); math.Abs(n-1) > 1e-5 {
 				t.Errorf("Embed(%q) has norm %v, want 1", tt.text, n)
@@ -153,12 +155,11 @@ func TestGloVeTinyTokens(t *testing.T) {
 func TestGloVeTinySIF(t *testing.T) {
 	g := loadTiny(t)
 	got := embedOne(t, g, "the king")
-	the, king := []float32{1, 0, 0, 0}, []float32{0, 1, 0, 0}
-	if c := cosine(got, king); c < 0.9 {
-		t.Errorf(`cosine("the king", king) = %.3f, want > 0.9`, c)
+	if c := cosine(got, embedOne(t, g, "king")); c < 0.9 {
+		t.Errorf(`cosine("the king", "king") = %.3f, want > 0.9`, c)
 	}
-	if c := cosine(got, the); c > 0.5 {
-		t.Errorf(`cosine("the king", the) = %.3f, want < 0.5`, c)
+	if c := cosine(got, embedOne(t, g, "the")); c > 0.5 {
+		t.Errorf(`cosine("the king", "the") = %.3f, want < 0.5`, c)
 	}
 }
 
@@ -261,6 +262,68 @@ func TestGloVeRealSimilarity(t *testing.T) {
 	}
 }
 
+// TestGloVeRealTopics checks that paragraphs on one topic are closer to each
+// other than to paragraphs on others, and that each question's nearest
+// paragraph is on its topic.
+func TestGloVeRealTopics(t *testing.T) {
+	g := loadReal(t)
+	// Each topic: two paragraphs, then a question about them.
+	topics := [][3]string{
+		{"The striker scored twice in the second half as the home team won the league match, lifting them to third in the table. The coach praised the defence and said the players showed great spirit after losing the previous game.",
+			"The tennis champion won the final in straight sets, serving aces and breaking her opponent early. Fans cheered as she lifted the trophy for the third time in her career.",
+			"Which team won the football match?"},
+		{"Preheat the oven, then chop the onions, carrots and garlic. Fry them in olive oil until soft, add the tomatoes and simmer the sauce for twenty minutes. Season with salt and pepper and serve with pasta.",
+			"Whisk the eggs with sugar and butter, fold in the flour and bake the cake for forty minutes. Let it cool before spreading the chocolate icing on top.",
+			"How long should I simmer the tomato sauce?"},
+		{"Shares fell sharply on Wall Street as investors worried about inflation and interest rates. The central bank said it would keep raising rates until prices stabilise, and bond yields rose to their highest level in a decade.",
+			"The company reported quarterly profit above analysts' expectations, sending its stock up eight percent. Revenue grew on strong sales, and the board announced a dividend increase.",
+			"Why did the stock market drop?"},
+		{"Astronomers using the telescope detected water vapour in the atmosphere of a distant planet orbiting a small star. The discovery suggests that the planet may have clouds and possibly oceans.",
+			"Researchers sequenced the genome of the bacteria and found genes that make it resistant to antibiotics. The study, published in a scientific journal, could help develop new drugs.",
+			"What did the scientists discover about the planet?"},
+		{"The prime minister met the president in Washington to discuss security guarantees for Ukraine and a possible peace deal with Russia. European leaders want a US backstop for peacekeeping troops.",
+			"Parliament voted on the new budget after a long debate, with the opposition party criticising tax increases and cuts to public services. The government won by a narrow majority.",
+			"What did the leaders discuss about Ukraine?"},
+	}
+	var texts []string
+	for _, tp := range topics {
+		texts = append(texts, tp[:]...)
+	}
+	v, err := g.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatalf("Embed: %v", err)
+	}
+	var same, cross float64
+	var nSame, nCross int
+	for i := range v {
+		for j := i + 1; j < len(v); j++ {
+			if c := cosine(v[i], v[j]); i/3 == j/3 {
+				same, nSame = same+c, nSame+1
+			} else {
+				cross, nCross = cross+c, nCross+1
+			}
+		}
+	}
+	same, cross = same/float64(nSame), cross/float64(nCross)
+	if same-cross < 0.4 {
+		t.Errorf("mean cosine within topics %.3f, across topics %.3f; want a gap of at least 0.4", same, cross)
+	}
+	for q, tp := range topics {
+		best, bestDoc := -2.0, -1
+		for d := range v {
+			if d%3 == 2 {
+				continue // a question
+			}
+			if c := cosine(v[3*q+2], v[d]); c > best {
+				best, bestDoc = c, d
+			}
+		}
+		if bestDoc/3 != q {
+			t.Errorf("nearest paragraph to %q is %q, want one on its topic", tp[2], texts[bestDoc])
+		}
+	}
+}
+
 func TestLoadGloVeMissing(t *testing.T) {
 	_, err := embed.LoadGloVe(filepath.Join(t.TempDir(), "absent.bin"))
 	if !errors.Is(err, embed.ErrModelMissing) {
@@ -310,7 +373,7 @@ func TestConvertErrors(t *testing.T) {
 	tests := []struct {
 		name, json, want string
 	}{
-		{"not an object", `[1,2]`, "want '{'"},
+		{"not an object", `[1,2]`, "got [, want {"},
 		{"truncated", `{"dimensions":2,"words":["a"`, "decode"},
 		{"vectors before dimensions", `{"words":["a"],"vectors":{"a":[1,2]},"dimensions":2}`, `"dimensions" must precede`},
 		{"missing words", `{"dimensions":2,"vectors":{"a":[1,2]}}`, `missing "words"`},

@@ -16,7 +16,8 @@ const (
 
 // ChunkOptions configures SplitChunks. A token is a whitespace-separated word.
 // Zero fields take the defaults; a negative TargetTokens also takes the
-// default, and a negative OverlapTokens disables overlap.
+// default, a negative OverlapTokens disables overlap, and an overlap of the
+// target or more is cut to one word less than the target.
 type ChunkOptions struct {
 	// TargetTokens is the largest number of words a chunk may hold.
 	TargetTokens int
@@ -156,9 +157,9 @@ func appendUnits(units []chunkUnit, text string, s Span, paraEnd bool, target in
 		return append(units, chunkUnit{s.Start, s.End, n, paraEnd, true})
 	}
 	pieces := (n + target - 1) / target
-	next := 1           // the piece that starts at word index cut
-	cut := n / pieces   // word index at which piece next starts
-	word, first := 0, 0 // index of the next word, first word of the piece
+	next := 1                        // the piece that starts at word index cut
+	cut := (n + pieces - 1) / pieces // word index at which piece next starts
+	word, first := 0, 0              // index of the next word, first word of the piece
 	start, inWord := s.Start, false
 	for i := s.Start; i < s.End; {
 		r, size := rune(text[i]), 1
@@ -172,7 +173,7 @@ func appendUnits(units []chunkUnit, text string, s Span, paraEnd bool, target in
 				units = append(units, chunkUnit{start, trimRight(text, start, i), word - first, false, false})
 				start, first = i, word
 				next++
-				cut = n * next / pieces
+				cut = (n*next + pieces - 1) / pieces
 			}
 			word++
 			inWord = true

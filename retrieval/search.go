@@ -122,7 +122,7 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	}
 	mode := cmp.Or(req.Mode, Hybrid)
 	fusion := cmp.Or(req.Fusion, s.cfg.Fusion, DefaultFusion)
-	q := ParseQuery(req.Query)
+	q := s.analyzer.ParseQuery(req.Query)
 
 	var qvec []float32
 	if mode != Lexical {

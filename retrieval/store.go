@@ -95,6 +95,7 @@ type Store struct {
 	fileIDs  map[string]string // chromem file name hash -> chunk ID
 	meta     storeMeta
 	metaPath string
+	analyzer Analyzer
 }
 
 // storeMeta is persisted in ragd.json beside the data.
@@ -562,7 +563,7 @@ func (s *Store) chunkDocument(d Document, hash string) *record {
 			Section: d.SectionAt(start),
 		}
 		rec.chunks = append(rec.chunks, c)
-		rec.terms = append(rec.terms, countTerms(Terms(s.indexText(d, c))))
+		rec.terms = append(rec.terms, countTerms(s.analyzer.Terms(s.indexText(d, c))))
 	}
 	return rec
 }
@@ -676,3 +677,16 @@ func chunkDefaults(o ChunkOptions) ChunkOptions {
 
 // parallelism is the number of goroutines used for CPU-bound loading work.
 func parallelism() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// IDF returns the inverse document frequency over chunks of each analysed
+// term, as BM25 computes it: rare terms weigh more, and a term absent from
+// the index weighs the most.
+func (s *Store) IDF(terms []string) []float64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]float64, len(terms))
+	for i, t := range terms {
+		out[i] = s.lex.idf(t)
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
 )
 
@@ -37,7 +38,7 @@ func statusOf(err error) (int, string) {
 		return he.Code, msg
 	case errors.Is(err, retrieval.ErrNotFound):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, retrieval.ErrInvalid):
+	case errors.Is(err, retrieval.ErrInvalid), errors.Is(err, qa.ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, retrieval.ErrEmbedderMismatch):
 		return http.StatusConflict, err.Error()

@@ -34,11 +34,13 @@ type Reader interface {
 	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int)
 }
 
-// Config holds what the server needs. Searcher, Writer and Reader are required.
+// Config holds what the server needs.
 type Config struct {
 	Searcher Searcher
 	Writer   Writer
 	Reader   Reader
+	// Answerer answers questions; required.
+	Answerer Answerer
 	// MaxBody limits request bodies in bytes; zero means DefaultMaxBody.
 	MaxBody int64
 	// Logger logs requests that fail on the server side. Nil discards.
@@ -78,6 +80,8 @@ func (s *Server) routes() {
 	api.GET("/documents/:id", s.getDocument)
 	api.DELETE("/documents/:id", s.deleteDocument)
 	api.POST("/search", s.search)
+	api.POST("/ask", s.ask)
+	s.pageRoutes()
 }
 
 // ServeHTTP makes the server an http.Handler.

@@ -31,6 +31,7 @@ func commands() []command {
 		{"ingest", "add files, folders or JSONL corpora to the index", runIngest},
 		{"delete", "remove documents by id", runDelete},
 		{"search", "rank passages for a query", runSearch},
+		{"ask", "answer a question with cited passages", runAsk},
 		{"serve", "serve the JSON API and the chat page", runServe},
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
 	}

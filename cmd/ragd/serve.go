@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/web"
 )
 
@@ -29,12 +30,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
-	st, _, err := sc.openStore(ctx, e)
+	st, emb, err := sc.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv := web.New(web.Config{Searcher: st, Writer: st, Reader: st, MaxBody: *maxBody, Logger: e.logger})
+	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Config{Searcher: st, Writer: st, Reader: st, Answerer: answerer, MaxBody: *maxBody, Logger: e.logger})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/web"
+)
+
+func runAsk(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "ask", "QUESTION")
+	var sc storeConfig
+	sc.register(fs)
+	var ff filterFlags
+	ff.register(fs)
+	k := fs.Int("k", qa.DefaultK, "passages to retrieve (1-50)")
+	asJSON := fs.Bool("json", false, "print the answer as the API's JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	question := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if question == "" {
+		return errors.New("no question given: ragd ask [flags] QUESTION")
+	}
+	if *k < 1 || *k > qa.MaxK {
+		return fmt.Errorf("-k %d is outside 1..%d", *k, qa.MaxK)
+	}
+	filter, err := ff.filter()
+	if err != nil {
+		return err
+	}
+	st, emb, err := sc.openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+	if err != nil {
+		return err
+	}
+	ans, err := answerer.Answer(ctx, question, qa.Options{K: *k, Filter: filter})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(web.AnswerJSON(ans))
+	}
+	fmt.Fprintln(e.stdout, ans.Text)
+	if len(ans.Citations) > 0 {
+		fmt.Fprintln(e.stdout)
+	}
+	for _, c := range ans.Citations {
+		fmt.Fprintf(e.stdout, "[%d] %s — %s", c.N, c.Title, c.Source)
+		if !c.Published.IsZero() {
+			fmt.Fprintf(e.stdout, " (%s)", c.Published.Format("2 Jan 2006"))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return nil
+}

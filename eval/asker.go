@@ -1,0 +1,141 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/web"
+)
+
+// Reply is what evaluation reads from one answer.
+type Reply struct {
+	// Text is the answer text.
+	Text string
+	// Abstained reports that ragd declined to answer.
+	Abstained bool
+	// Docs ranks document IDs: the cited documents in citation order, then
+	// the other retrieved documents in rank order, each once.
+	Docs []string
+}
+
+// AskFunc asks ragd one question.
+type AskFunc func(ctx context.Context, question string) (Reply, error)
+
+// Answerer answers a question in process; *qa.Answerer is one.
+type Answerer interface {
+	Answer(ctx context.Context, question string, opt qa.Options) (qa.Answer, error)
+}
+
+var _ Answerer = (*qa.Answerer)(nil)
+
+// Local returns an AskFunc that answers with a, retrieving k passages (zero
+// means qa.DefaultK).
+func Local(a Answerer, k int) AskFunc {
+	return func(ctx context.Context, question string) (Reply, error) {
+		ans, err := a.Answer(ctx, question, qa.Options{K: k})
+		if err != nil {
+			return Reply{}, err
+		}
+		return ReplyFromAnswer(ans), nil
+	}
+}
+
+// ReplyFromAnswer converts an in-process answer to a Reply.
+func ReplyFromAnswer(a qa.Answer) Reply {
+	cited := make([]string, len(a.Citations))
+	for i, c := range a.Citations {
+		cited[i] = c.DocID
+	}
+	passages := make([]string, len(a.Passages))
+	for i, p := range a.Passages {
+		passages[i] = p.DocID
+	}
+	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages)}
+}
+
+// ReplyFromResponse converts an answer received over HTTP to a Reply.
+func ReplyFromResponse(r web.AskResponse) Reply {
+	cited := make([]string, len(r.Citations))
+	for i, c := range r.Citations {
+		cited[i] = c.DocID
+	}
+	passages := make([]string, len(r.Passages))
+	for i, p := range r.Passages {
+		passages[i] = p.DocID
+	}
+	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages)}
+}
+
+// rankDocs concatenates document ID lists, keeping the first occurrence of
+// each ID.
+func rankDocs(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, list := range lists {
+		for _, id := range list {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// askBody is the request of POST /api/ask that evaluation sends.
+type askBody struct {
+	Question string `json:"question"`
+	K        int    `json:"k,omitempty"`
+}
+
+// Remote returns an AskFunc that posts each question to POST /api/ask of the
+// ragd server at baseURL with client, retrieving k passages (zero means the
+// server's default).
+func Remote(client *http.Client, baseURL string, k int) AskFunc {
+	endpoint := strings.TrimRight(baseURL, "/") + "/api/ask"
+	return func(ctx context.Context, question string) (Reply, error) {
+		body, err := json.Marshal(askBody{Question: question, K: k})
+		if err != nil {
+			return Reply{}, fmt.Errorf("ask: %w", err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+		if err != nil {
+			return Reply{}, fmt.Errorf("ask: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return Reply{}, fmt.Errorf("ask: %w", err)
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		if err != nil {
+			return Reply{}, fmt.Errorf("ask: read response: %w", err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			var e struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal(data, &e) == nil && e.Error != "" {
+				return Reply{}, fmt.Errorf("ask: %s: %s", resp.Status, e.Error)
+			}
+			return Reply{}, fmt.Errorf("ask: %s", resp.Status)
+		}
+		var ar web.AskResponse
+		if err := json.Unmarshal(data, &ar); err != nil {
+			return Reply{}, fmt.Errorf("ask: decode response: %w", err)
+		}
+		if ar.Answer == "" && !ar.Abstained {
+			return Reply{}, errors.New("ask: response has neither an answer nor an abstention")
+		}
+		return ReplyFromResponse(ar), nil
+	}
+}

@@ -1,0 +1,243 @@
+package eval
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ErrInvalid reports a question set, query set or relevance file that
+// cannot be read.
+var ErrInvalid = errors.New("invalid evaluation data")
+
+// Question is one question of a question set with its gold answers and the
+// documents that hold them.
+type Question struct {
+	ID   string
+	Text string
+	// Answers are gold answer strings; any one found in the answer text
+	// after normalisation makes the answer correct.
+	Answers []string
+	// Sources are the IDs of the documents that contain an answer.
+	Sources []string
+}
+
+// Unanswerable reports whether the corpus cannot answer the question, so
+// that ragd should abstain: it has neither answers nor sources.
+func (q Question) Unanswerable() bool { return len(q.Answers) == 0 && len(q.Sources) == 0 }
+
+// questionLine is one line of a question set file.
+type questionLine struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Answers  []string `json:"answers"`
+	Sources  []string `json:"sources"`
+}
+
+// ReadQuestions reads a question set in JSONL, one object a line:
+// {"id": "...", "question": "...", "answers": ["..."], "sources": ["doc_id"]}.
+// Other fields are ignored and blank lines skipped. IDs must be present and
+// unique, questions non-empty; errors wrap ErrInvalid and name the line.
+func ReadQuestions(r io.Reader) ([]Question, error) {
+	var out []Question
+	seen := map[string]int{}
+	err := readLines(r, func(line int, b []byte) error {
+		var ql questionLine
+		if err := json.Unmarshal(b, &ql); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		q := Question{ID: strings.TrimSpace(ql.ID), Text: strings.TrimSpace(ql.Question), Answers: nonEmpty(ql.Answers), Sources: nonEmpty(ql.Sources)}
+		switch prev, dup := seen[q.ID]; {
+		case q.ID == "":
+			return fmt.Errorf("%w: no id", ErrInvalid)
+		case dup:
+			return fmt.Errorf("%w: id %q is also on line %d", ErrInvalid, q.ID, prev)
+		case q.Text == "":
+			return fmt.Errorf("%w: question %q is empty", ErrInvalid, q.ID)
+		}
+		seen[q.ID] = line
+		out = append(out, q)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read questions: %w", err)
+	}
+	return out, nil
+}
+
+func nonEmpty(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readLines calls fn with the 1-based number and bytes of each non-blank
+// line of r, naming the line in errors.
+func readLines(r io.Reader, fn func(line int, b []byte) error) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	for line := 1; ; line++ {
+		b, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+		}
+		if len(bytes.TrimSpace(b)) > 0 {
+			if ferr := fn(line, b); ferr != nil {
+				return fmt.Errorf("line %d: %w", line, ferr)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// QuestionResult is the outcome of one question.
+type QuestionResult struct {
+	Question Question
+	Reply    Reply
+	// HitRank is the 1-based rank in Reply.Docs of the first source
+	// document, 0 if none is there or the question has no sources.
+	HitRank int
+	// Correct reports that the answer was not an abstention and contains
+	// a gold answer; false for questions without answers.
+	Correct bool
+	// Latency is the duration of the ask call.
+	Latency time.Duration
+}
+
+// QuestionSummary aggregates the results of a question set.
+type QuestionSummary struct {
+	// Questions counts every question; Answerable those that are not
+	// Unanswerable.
+	Questions, Answerable int
+	// Hit1, Hit3 and Hit5 are the shares of questions with sources whose
+	// first source document ranks within 1, 3 and 5; MRR is the mean
+	// reciprocal rank of that document over the whole ranking.
+	Hit1, Hit3, Hit5, MRR float64
+	// AnswerAccuracy is the share of correct answers among questions with
+	// gold answers.
+	AnswerAccuracy float64
+	// AbstentionPrecision is the share of abstentions that were on
+	// unanswerable questions; AbstentionRecall the share of unanswerable
+	// questions on which ragd abstained. Each is 1 when its denominator is
+	// zero: there was no error of that kind to make.
+	AbstentionPrecision, AbstentionRecall float64
+	// P50 and P95 are nearest-rank percentiles of the ask latency.
+	P50, P95 time.Duration
+}
+
+// QuestionReport is the evaluation of a question set.
+type QuestionReport struct {
+	Summary QuestionSummary
+	Results []QuestionResult
+}
+
+// RunQuestions asks every question in order, one at a time so that the
+// latencies are not confounded, and scores the replies. It stops at the
+// first failed call, with an error naming the question.
+func RunQuestions(ctx context.Context, questions []Question, ask AskFunc) (QuestionReport, error) {
+	results := make([]QuestionResult, 0, len(questions))
+	for _, q := range questions {
+		start := time.Now()
+		reply, err := ask(ctx, q.Text)
+		latency := time.Since(start)
+		if err != nil {
+			return QuestionReport{}, fmt.Errorf("question %s: %w", q.ID, err)
+		}
+		results = append(results, ScoreQuestion(q, reply, latency))
+	}
+	return QuestionReport{Summary: Summarize(results), Results: results}, nil
+}
+
+// ScoreQuestion scores one reply to q.
+func ScoreQuestion(q Question, reply Reply, latency time.Duration) QuestionResult {
+	res := QuestionResult{Question: q, Reply: reply, Latency: latency}
+	if len(q.Sources) > 0 {
+		res.HitRank = FirstRelevant(reply.Docs, sourceRelevance(q.Sources))
+	}
+	res.Correct = len(q.Answers) > 0 && !reply.Abstained && AnswerMatches(reply.Text, q.Answers)
+	return res
+}
+
+func sourceRelevance(sources []string) Relevance {
+	rel := make(Relevance, len(sources))
+	for _, s := range sources {
+		rel[s] = 1
+	}
+	return rel
+}
+
+// Summarize aggregates question results.
+func Summarize(results []QuestionResult) QuestionSummary {
+	var s QuestionSummary
+	var withSources, withAnswers, correct, abstained, unanswerable, trueAbstained int
+	var hit1, hit3, hit5 int
+	var rr float64
+	latencies := make([]time.Duration, 0, len(results))
+	for _, r := range results {
+		s.Questions++
+		latencies = append(latencies, r.Latency)
+		if r.Reply.Abstained {
+			abstained++
+		}
+		if r.Question.Unanswerable() {
+			unanswerable++
+			if r.Reply.Abstained {
+				trueAbstained++
+			}
+			continue
+		}
+		s.Answerable++
+		if len(r.Question.Sources) > 0 {
+			withSources++
+			if r.HitRank > 0 {
+				rr += 1 / float64(r.HitRank)
+				hit1 += b2i(r.HitRank <= 1)
+				hit3 += b2i(r.HitRank <= 3)
+				hit5 += b2i(r.HitRank <= 5)
+			}
+		}
+		if len(r.Question.Answers) > 0 {
+			withAnswers++
+			correct += b2i(r.Correct)
+		}
+	}
+	s.Hit1 = ratio(hit1, withSources, 0)
+	s.Hit3 = ratio(hit3, withSources, 0)
+	s.Hit5 = ratio(hit5, withSources, 0)
+	s.MRR = rr / float64(max(withSources, 1))
+	s.AnswerAccuracy = ratio(correct, withAnswers, 0)
+	s.AbstentionPrecision = ratio(trueAbstained, abstained, 1)
+	s.AbstentionRecall = ratio(trueAbstained, unanswerable, 1)
+	s.P50 = Percentile(latencies, 50)
+	s.P95 = Percentile(latencies, 95)
+	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ratio returns n/d, or ifZero when d is zero.
+func ratio(n, d int, ifZero float64) float64 {
+	if d == 0 {
+		return ifZero
+	}
+	return float64(n) / float64(d)
+}

@@ -1,0 +1,120 @@
+package qa
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// cueKind is the kind of answer a question asks for.
+type cueKind int
+
+const (
+	cueNone cueKind = iota
+	cueNumber
+	cueDate
+	cuePerson
+	cuePlace
+)
+
+// answerCue finds the asked-for kind of answer in sentences.
+type answerCue struct {
+	kind cueKind
+}
+
+var (
+	numberQuestion = regexp.MustCompile(`(?i)\b(how (many|much|long|far|big|large|old|often)|what (number|percentage|proportion|share|amount|sum|size|figure|price|cost)|what per ?cent)\b`)
+	dateQuestion   = regexp.MustCompile(`(?i)(^|\b)(when|what (year|date|day|month|time)|which (year|day|month|date)|on what (day|date))\b`)
+	personQuestion = regexp.MustCompile(`(?i)(^|\b)(who|whom|whose|which (person|man|woman|leader|minister|president|official|politician|official))\b`)
+	placeQuestion  = regexp.MustCompile(`(?i)(^|\b)(where|which (country|city|town|place|capital|state|region|continent))\b`)
+
+	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|bn|billion|m\b|million|thousand|trillion|k\b))?(?:\s+(?:[a-z]+)){0,1}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|hundreds|thousands|millions)\b(?:\s+(?:[a-z]+)){0,1}`)
+	dateSpan   = regexp.MustCompile(`(?i)\b(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|(?:19|20)\d\d|yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b`)
+	nameSpan   = regexp.MustCompile(`\b(?:(?:Sir|Mr|Mrs|Ms|Dr|President|Prime Minister|Chancellor)\s+)?[A-Z][a-zà-ÿ'’]+(?:[ -](?:[A-Z][a-zà-ÿ'’]+|de|von|van|al))*\b`)
+)
+
+// detectCue reads the kind of answer a question asks for.
+func detectCue(q string) answerCue {
+	switch {
+	case numberQuestion.MatchString(q):
+		return answerCue{cueNumber}
+	case dateQuestion.MatchString(q):
+		return answerCue{cueDate}
+	case personQuestion.MatchString(q):
+		return answerCue{cuePerson}
+	case placeQuestion.MatchString(q):
+		return answerCue{cuePlace}
+	}
+	return answerCue{cueNone}
+}
+
+// stopNames are capitalised words that start sentences or name months and
+// days rather than people or places.
+var stopNames = map[string]bool{
+	"The": true, "A": true, "An": true, "He": true, "She": true, "It": true, "They": true, "We": true, "I": true,
+	"But": true, "And": true, "In": true, "On": true, "At": true, "This": true, "That": true, "There": true,
+	"His": true, "Her": true, "Their": true, "Its": true, "If": true, "As": true, "However": true, "While": true,
+	"Speaking": true, "According": true, "After": true, "Before": true, "When": true, "What": true, "Who": true,
+}
+
+// spans returns the byte spans in text of things of the cue's kind that the
+// question does not already contain.
+func (c answerCue) spans(text, question string) [][]int {
+	var re *regexp.Regexp
+	switch c.kind {
+	case cueNumber:
+		re = numberSpan
+	case cueDate:
+		re = dateSpan
+	case cuePerson, cuePlace:
+		re = nameSpan
+	default:
+		return nil
+	}
+	lq := strings.ToLower(question)
+	var out [][]int
+	for _, m := range re.FindAllStringIndex(text, -1) {
+		s := strings.TrimSpace(text[m[0]:m[1]])
+		if s == "" {
+			continue
+		}
+		if c.kind == cuePerson || c.kind == cuePlace {
+			first, _, _ := strings.Cut(s, " ")
+			if stopNames[first] && !strings.Contains(s, " ") {
+				continue
+			}
+			if c.kind == cuePlace && m[0] == 0 {
+				continue
+			}
+		}
+		if strings.Contains(lq, strings.ToLower(s)) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// score is 1 when text holds an answer of the asked-for kind, else 0.
+func (c answerCue) score(text, question string) float64 {
+	if len(c.spans(text, question)) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// highlight returns the document offsets of the first answer span inside a
+// cited sentence, or nil when none is found.
+func (c answerCue) highlight(cand *candidate, question string) *[2]int {
+	spans := c.spans(cand.text, question)
+	if len(spans) == 0 {
+		return nil
+	}
+	m := spans[0]
+	// A number's trailing word is kept only when it is a unit of the answer,
+	// not a verb: trim it when the question does not contain it either.
+	text := strings.TrimRight(cand.text[m[0]:m[1]], " ")
+	start := cand.start + utf8.RuneCountInString(cand.text[:m[0]])
+	end := start + utf8.RuneCountInString(text)
+	return &[2]int{start, end}
+}

@@ -1,0 +1,271 @@
+package qa
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// Weights of the sentence score. Lexical coverage dominates because a
+// sentence that answers a question nearly always repeats its rare words; the
+// embedding similarity rewards paraphrase; the cue rewards a sentence holding
+// the kind of thing asked for; the rank prior prefers better passages.
+const (
+	weightLexical = 0.55
+	weightDense   = 0.25
+	weightCue     = 0.12
+	weightRank    = 0.08
+	// maxSentences is the most sentences an extractive answer quotes.
+	maxSentences = 3
+	// minGain is the share of the question's weight a further sentence must
+	// newly cover to be added.
+	minGain = 0.15
+)
+
+// candidate is a sentence of a retrieved passage.
+type candidate struct {
+	hit        *retrieval.Hit
+	rank       int
+	text       string
+	byteStart  int // in hit.Text
+	start, end int // code points in the document
+	terms      map[string]bool
+	coverage   float64 // IDF-weighted share of question terms in the sentence
+	context    float64 // the same, counting the passage's title too
+	dense      float64
+	cue        float64
+	score      float64
+}
+
+// extract picks the sentences that answer question among the hits.
+func (a *Answerer) extract(ctx context.Context, question string, hits []retrieval.Hit) (Answer, error) {
+	if len(hits) == 0 {
+		return abstain(0), nil
+	}
+	qt := questionTerms(question)
+	weights := a.cfg.Retriever.IDF(qt)
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	cue := detectCue(question)
+
+	cands := sentences(hits)
+	if len(cands) == 0 {
+		return abstain(0), nil
+	}
+	texts := make([]string, 0, len(cands)+1)
+	texts = append(texts, question)
+	for _, c := range cands {
+		texts = append(texts, c.text)
+	}
+	vecs, err := a.cfg.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return Answer{}, fmt.Errorf("embed sentences: %w", err)
+	}
+	if len(vecs) != len(texts) {
+		return Answer{}, fmt.Errorf("embed sentences: got %d vectors for %d texts", len(vecs), len(texts))
+	}
+	qvec := vecs[0]
+	titleTerms := map[string]map[string]bool{}
+	for i, c := range cands {
+		if _, ok := titleTerms[c.hit.ID]; !ok {
+			titleTerms[c.hit.ID] = termSet(c.hit.Title)
+		}
+		c.coverage = coverage(qt, weights, total, c.terms, nil)
+		c.context = coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
+		c.dense = math.Max(0, cosine(qvec, vecs[i+1]))
+		c.cue = cue.score(c.text, question)
+		c.score = weightLexical*c.context + weightDense*c.dense + weightCue*c.cue + weightRank/float64(1+c.rank)
+	}
+	slices.SortStableFunc(cands, func(x, y *candidate) int {
+		switch {
+		case x.score > y.score:
+			return -1
+		case x.score < y.score:
+			return 1
+		}
+		return 0
+	})
+	best := cands[0]
+	evidence := evidenceOf(best)
+	if evidence < a.cfg.AbstainThreshold {
+		return abstain(evidence), nil
+	}
+	chosen := a.choose(cands, qt, weights, total, cue, question)
+	ans := Answer{Evidence: evidence}
+	var b strings.Builder
+	for i, c := range chosen {
+		n := i + 1
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c.text)
+		b.WriteString(" [")
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString("]")
+		ans.Citations = append(ans.Citations, Citation{
+			N: n, DocID: c.hit.DocID, ChunkID: c.hit.ID, Title: c.hit.Title, Source: c.hit.Source,
+			Published: c.hit.Published, Quote: c.text, Start: c.start, End: c.end,
+			Highlight: cue.highlight(c, question),
+		})
+	}
+	ans.Text = b.String()
+	return ans, nil
+}
+
+// evidenceOf is the support a sentence gives: mostly how much of the
+// question's weight it (with its title) covers, partly its similarity.
+func evidenceOf(c *candidate) float64 {
+	return 0.8*c.context + 0.2*c.dense
+}
+
+// choose returns the best sentence and up to two more that cover question
+// terms the earlier ones miss, or that supply the asked-for kind of answer.
+func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, total float64, cue answerCue, question string) []*candidate {
+	chosen := []*candidate{cands[0]}
+	covered := maps(cands[0].terms)
+	hasCue := cands[0].cue > 0
+	for _, c := range cands[1:] {
+		if len(chosen) == maxSentences {
+			break
+		}
+		if c.score < 0.6*cands[0].score || overlaps(chosen, c) {
+			continue
+		}
+		gain := coverage(qt, weights, total, c.terms, nil) - coverage(qt, weights, total, intersect(c.terms, covered), nil)
+		addsCue := cue.kind != cueNone && !hasCue && c.cue > 0
+		if gain < minGain && !addsCue {
+			continue
+		}
+		chosen = append(chosen, c)
+		for t := range c.terms {
+			covered[t] = true
+		}
+		hasCue = hasCue || c.cue > 0
+	}
+	return chosen
+}
+
+func abstain(evidence float64) Answer {
+	return Answer{Text: AbstainText, Abstained: true, Evidence: evidence, Citations: []Citation{}}
+}
+
+// sentences splits every hit into candidate sentences, once per document
+// position (overlapping chunks repeat sentences).
+func sentences(hits []retrieval.Hit) []*candidate {
+	type key struct {
+		doc   string
+		start int
+	}
+	seen := map[key]bool{}
+	var out []*candidate
+	for i := range hits {
+		h := &hits[i]
+		pos, bytePos := h.Start, 0
+		for _, sp := range retrieval.Sentences(h.Text) {
+			pos += utf8.RuneCountInString(h.Text[bytePos:sp.Start])
+			bytePos = sp.Start
+			text := h.Text[sp.Start:sp.End]
+			start := pos
+			end := start + utf8.RuneCountInString(text)
+			k := key{h.DocID, start}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			terms := termSet(text)
+			if len(terms) == 0 {
+				continue
+			}
+			out = append(out, &candidate{hit: h, rank: i, text: text, byteStart: sp.Start, start: start, end: end, terms: terms})
+		}
+	}
+	return out
+}
+
+// questionTerms are the distinct analysed terms of a question.
+func questionTerms(q string) []string {
+	var out []string
+	for _, t := range retrieval.Terms(q) {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func termSet(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range retrieval.Terms(text) {
+		m[t] = true
+	}
+	return m
+}
+
+// coverage is the IDF-weighted share of the question terms found in terms or
+// extra.
+func coverage(qt []string, weights []float64, total float64, terms, extra map[string]bool) float64 {
+	if total == 0 {
+		return 0
+	}
+	got := 0.0
+	for i, t := range qt {
+		if terms[t] || extra[t] {
+			got += weights[i]
+		}
+	}
+	return got / total
+}
+
+func maps(m map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func intersect(a, b map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		if b[k] {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+func overlaps(chosen []*candidate, c *candidate) bool {
+	for _, o := range chosen {
+		if o.hit.DocID == c.hit.DocID && c.start < o.end && o.start < c.end {
+			return true
+		}
+		if o.text == c.text {
+			return true
+		}
+	}
+	return false
+}
+
+func cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}

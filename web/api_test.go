@@ -1,0 +1,215 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/web"
+)
+
+// newServer starts a real ragd HTTP server on loopback over a store in a
+// temporary directory, holding the seed articles.
+func newServer(tb testing.TB, maxBody int64) (*httptest.Server, *retrieval.Store) {
+	tb.Helper()
+	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	paths, _ := filepath.Glob("../testdata/articles/*.txt")
+	for _, p := range paths {
+		docs, err := retrieval.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := st.Ingest(context.Background(), docs); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(web.New(web.Config{Searcher: st, Writer: st, Reader: st, MaxBody: maxBody}))
+	tb.Cleanup(srv.Close)
+	return srv, st
+}
+
+// call sends a request and decodes the JSON response into out (if not nil).
+func call(tb testing.TB, srv *httptest.Server, method, path, body string, out any) int {
+	tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("%s %s: content type %q, want JSON", method, path, ct)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			tb.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type errorResponse struct {
+	Error string `json:"error"`
+}
+
+func TestClientErrors(t *testing.T) {
+	srv, st := newServer(t, 4096)
+	docs0, chunks0 := st.Len()
+	big := `{"title":"Big","text":"` + strings.Repeat("word ", 2000) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		wantMsg                  string
+	}{
+		{"malformed JSON", "POST", "/api/documents", `{"title": "x", "text": `, 400, "malformed JSON"},
+		{"not an object", "POST", "/api/documents", `["x"]`, 400, ""},
+		{"empty body", "POST", "/api/documents", ``, 400, "empty"},
+		{"missing title", "POST", "/api/documents", `{"text":"some text"}`, 400, "title is required"},
+		{"missing text", "POST", "/api/documents", `{"title":"T"}`, 400, "text is required"},
+		{"blank text", "POST", "/api/documents", `{"title":"T","text":"   "}`, 400, "text is required"},
+		{"bad date", "POST", "/api/documents", `{"title":"T","text":"x","published":"yesterday"}`, 400, "published"},
+		{"unknown field", "POST", "/api/documents", `{"title":"T","text":"x","colour":"red"}`, 400, "colour"},
+		{"wrong type", "POST", "/api/documents", `{"title":7,"text":"x"}`, 400, "title"},
+		{"trailing data", "POST", "/api/documents", `{"title":"T","text":"x"} {}`, 400, "trailing"},
+		{"too large", "POST", "/api/documents", big, 413, "too large"},
+		{"search malformed", "POST", "/api/search", `{"query":`, 400, "malformed JSON"},
+		{"search no query", "POST", "/api/search", `{"k":3}`, 400, "query is required"},
+		{"search k zero", "POST", "/api/search", `{"query":"troops","k":0}`, 400, "k must be"},
+		{"search k too big", "POST", "/api/search", `{"query":"troops","k":101}`, 400, "k must be"},
+		{"search k negative", "POST", "/api/search", `{"query":"troops","k":-5}`, 400, "k must be"},
+		{"search bad filter date", "POST", "/api/search", `{"query":"troops","filters":{"published_from":"May"}}`, 400, "published_from"},
+		{"search bad mode", "POST", "/api/search", `{"query":"troops","mode":"fuzzy"}`, 400, "mode"},
+		{"search too large", "POST", "/api/search", `{"query":"` + strings.Repeat("q", 5000) + `"}`, 413, "too large"},
+		{"get unknown", "GET", "/api/documents/no-such-doc", "", 404, "not found"},
+		{"delete unknown", "DELETE", "/api/documents/no-such-doc", "", 404, "not found"},
+		{"list bad limit", "GET", "/api/documents?limit=0", "", 400, "limit"},
+		{"list bad offset", "GET", "/api/documents?offset=-1", "", 400, "offset"},
+		{"unknown route", "GET", "/api/nothing", "", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got errorResponse
+			code := call(t, srv, tt.method, tt.path, tt.body, &got)
+			if code != tt.want {
+				t.Errorf("status %d, want %d (error %q)", code, tt.want, got.Error)
+			}
+			if got.Error == "" {
+				t.Errorf("no error message in body")
+			}
+			if !strings.Contains(got.Error, tt.wantMsg) {
+				t.Errorf("error %q does not mention %q", got.Error, tt.wantMsg)
+			}
+			// A rejected request leaves the store unchanged.
+			if docs, chunks := st.Len(); docs != docs0 || chunks != chunks0 {
+				t.Errorf("store changed by a rejected request: %d docs, %d chunks; want %d, %d", docs, chunks, docs0, chunks0)
+			}
+		})
+	}
+}
+
+func TestDocumentLifecycle(t *testing.T) {
+	srv, _ := newServer(t, 0)
+	body := `{"id":"kiwi-1","title":"Kiwi harvest","text":"The kiwi harvest in Otago reached 4,200 tonnes.\nGrowers were pleased.","source":"https://news.example/kiwi","published":"2025-03-01","author":"Ann Reporter"}`
+	var created struct {
+		ID     string `json:"id"`
+		Chunks int    `json:"chunks"`
+		Status string `json:"status"`
+	}
+	if code := call(t, srv, "POST", "/api/documents", body, &created); code != http.StatusCreated {
+		t.Fatalf("create: status %d, want 201", code)
+	}
+	if created.ID != "kiwi-1" || created.Chunks != 1 || created.Status != "added" {
+		t.Errorf("create response %+v", created)
+	}
+	if code := call(t, srv, "POST", "/api/documents", body, &created); code != http.StatusOK || created.Status != "unchanged" {
+		t.Errorf("re-post: status %d, %+v; want 200 unchanged", code, created)
+	}
+
+	var doc struct {
+		ID, Title, Text, Source, Author string
+		Published                       *string
+		Chunks                          []struct {
+			ChunkID    string `json:"chunk_id"`
+			Start, End int
+			Text       string
+		}
+	}
+	if code := call(t, srv, "GET", "/api/documents/kiwi-1", "", &doc); code != 200 {
+		t.Fatalf("get: status %d", code)
+	}
+	if doc.Title != "Kiwi harvest" || doc.Author != "Ann Reporter" || doc.Published == nil || *doc.Published != "2025-03-01" || len(doc.Chunks) != 1 {
+		t.Errorf("get returned %+v", doc)
+	}
+
+	var res web.SearchResponse
+	code := call(t, srv, "POST", "/api/search", `{"query":"kiwi tonnes Otago","k":3,"filters":{"author":"Ann Reporter","published_from":"2025-03-01","published_to":"2025-03-01"}}`, &res)
+	if code != 200 || len(res.Hits) != 1 {
+		t.Fatalf("filtered search: status %d, %d hits; want 200, 1", code, len(res.Hits))
+	}
+	h := res.Hits[0]
+	if h.DocID != "kiwi-1" || h.ChunkID == "" || h.Title != "Kiwi harvest" || h.Source != "https://news.example/kiwi" || h.Published == nil || !strings.Contains(h.Text, "4,200 tonnes") {
+		t.Errorf("hit = %+v", h)
+	}
+
+	var list struct {
+		Documents []struct{ ID string }
+		Total     int
+	}
+	if code := call(t, srv, "GET", "/api/documents?limit=2&offset=0", "", &list); code != 200 || len(list.Documents) != 2 || list.Total != 6 {
+		t.Errorf("list: status %d, %d docs, total %d; want 200, 2, 6", code, len(list.Documents), list.Total)
+	}
+
+	if code := call(t, srv, "DELETE", "/api/documents/kiwi-1", "", nil); code != 200 {
+		t.Errorf("delete: status %d", code)
+	}
+	if code := call(t, srv, "GET", "/api/documents/kiwi-1", "", nil); code != 404 {
+		t.Errorf("get after delete: status %d, want 404", code)
+	}
+	call(t, srv, "POST", "/api/search", `{"query":"kiwi harvest Otago","k":10}`, &res)
+	for _, h := range res.Hits {
+		if h.DocID == "kiwi-1" {
+			t.Errorf("deleted document still found: %s", h.ChunkID)
+		}
+	}
+}
+
+func TestDocumentWithoutIDGetsAStableOne(t *testing.T) {
+	srv, _ := newServer(t, 0)
+	var a, b struct{ ID, Status string }
+	body := `{"title":"Untitled note","text":"A note without an id."}`
+	call(t, srv, "POST", "/api/documents", body, &a)
+	call(t, srv, "POST", "/api/documents", body, &b)
+	if a.ID == "" || a.ID != b.ID || b.Status != "unchanged" {
+		t.Errorf("ids %q then %q (status %q): want the same id and unchanged", a.ID, b.ID, b.Status)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	srv, _ := newServer(t, 0)
+	var got map[string]string
+	if code := call(t, srv, "GET", "/healthz", "", &got); code != 200 || got["status"] != "ok" {
+		t.Errorf("healthz: %d %v", code, got)
+	}
+}
