@@ -2,6 +2,8 @@ package qa
 
 import (
 	"regexp"
+
+	"github.com/ragd/ragd/retrieval"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,7 +22,12 @@ const (
 // answerCue finds the asked-for kind of answer in sentences.
 type answerCue struct {
 	kind cueKind
+	// focus is the analysed term a number answer counts ("troops" in "how
+	// many troops"), or "" when the question names none.
+	focus string
 }
+
+var howManyFocus = regexp.MustCompile(`(?i)\bhow many\s+(?:more\s+|extra\s+|additional\s+)?([\pL-]+)`)
 
 var (
 	numberQuestion = regexp.MustCompile(`(?i)\b(how (many|much|long|far|big|large|old|often)|what (number|percentage|proportion|share|amount|sum|size|figure|price|cost)|what per ?cent)\b`)
@@ -37,15 +44,21 @@ var (
 func detectCue(q string) answerCue {
 	switch {
 	case numberQuestion.MatchString(q):
-		return answerCue{cueNumber}
+		c := answerCue{kind: cueNumber}
+		if m := howManyFocus.FindStringSubmatch(q); m != nil {
+			if ts := retrieval.Terms(m[1]); len(ts) > 0 {
+				c.focus = ts[0]
+			}
+		}
+		return c
 	case dateQuestion.MatchString(q):
-		return answerCue{cueDate}
+		return answerCue{kind: cueDate}
 	case personQuestion.MatchString(q):
-		return answerCue{cuePerson}
+		return answerCue{kind: cuePerson}
 	case placeQuestion.MatchString(q):
-		return answerCue{cuePlace}
+		return answerCue{kind: cuePlace}
 	}
-	return answerCue{cueNone}
+	return answerCue{kind: cueNone}
 }
 
 // stopNames are capitalised words that start sentences or name months and
@@ -53,7 +66,7 @@ func detectCue(q string) answerCue {
 var stopNames = map[string]bool{
 	"The": true, "A": true, "An": true, "He": true, "She": true, "It": true, "They": true, "We": true, "I": true,
 	"But": true, "And": true, "In": true, "On": true, "At": true, "This": true, "That": true, "There": true,
-	"His": true, "Her": true, "Their": true, "Its": true, "If": true, "As": true, "However": true, "While": true,
+	"His": true, "Her": true, "You": true, "Our": true, "My": true, "Your": true, "These": true, "Those": true, "Their": true, "Its": true, "If": true, "As": true, "However": true, "While": true,
 	"Speaking": true, "According": true, "After": true, "Before": true, "When": true, "What": true, "Who": true,
 }
 
@@ -80,10 +93,13 @@ func (c answerCue) spans(text, question string) [][]int {
 		}
 		if c.kind == cuePerson || c.kind == cuePlace {
 			first, _, _ := strings.Cut(s, " ")
-			if stopNames[first] && !strings.Contains(s, " ") {
+			single := !strings.Contains(s, " ")
+			if stopNames[first] && single {
 				continue
 			}
-			if c.kind == cuePlace && m[0] == 0 {
+			// A single capitalised word opening a sentence is usually not
+			// a name.
+			if single && strings.TrimLeft(text[:m[0]], " \"'“‘(") == "" {
 				continue
 			}
 		}
@@ -95,12 +111,34 @@ func (c answerCue) spans(text, question string) [][]int {
 	return out
 }
 
-// score is 1 when text holds an answer of the asked-for kind, else 0.
+// score is 1 when text holds an answer of the asked-for kind, else 0. A
+// number question with a focus ("how many troops") scores 1 only for a
+// number of that thing, and 0.5 for any other number.
 func (c answerCue) score(text, question string) float64 {
-	if len(c.spans(text, question)) > 0 {
+	spans := c.spans(text, question)
+	if len(spans) == 0 {
+		return 0
+	}
+	if c.kind != cueNumber || c.focus == "" {
 		return 1
 	}
-	return 0
+	if c.focusSpan(text, spans) != nil {
+		return 1
+	}
+	return 0.5
+}
+
+// focusSpan returns the first number span followed by the focus term.
+func (c answerCue) focusSpan(text string, spans [][]int) []int {
+	for _, m := range spans {
+		rest := text[m[0]:min(len(text), m[1]+24)]
+		for _, t := range retrieval.Terms(rest) {
+			if t == c.focus {
+				return m
+			}
+		}
+	}
+	return nil
 }
 
 // highlight returns the document offsets of the first answer span inside a
@@ -111,6 +149,11 @@ func (c answerCue) highlight(cand *candidate, question string) *[2]int {
 		return nil
 	}
 	m := spans[0]
+	if c.kind == cueNumber && c.focus != "" {
+		if f := c.focusSpan(cand.text, spans); f != nil {
+			m = f
+		}
+	}
 	// A number's trailing word is kept only when it is a unit of the answer,
 	// not a verb: trim it when the question does not contain it either.
 	text := strings.TrimRight(cand.text[m[0]:m[1]], " ")

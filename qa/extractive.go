@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,7 +37,8 @@ type candidate struct {
 	byteStart  int // in hit.Text
 	start, end int // code points in the document
 	terms      map[string]bool
-	coverage   float64 // IDF-weighted share of question terms in the sentence
+	prev, next *candidate // neighbouring sentences in the same passage
+	coverage   float64    // IDF-weighted share of question terms in the sentence
 	context    float64 // the same, counting the passage's title too
 	dense      float64
 	cue        float64
@@ -55,6 +57,7 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		total += w
 	}
 	cue := detectCue(question)
+	negated := hasNegation(question)
 
 	cands := sentences(hits)
 	if len(cands) == 0 {
@@ -79,9 +82,16 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 			titleTerms[c.hit.ID] = termSet(c.hit.Title)
 		}
 		c.coverage = coverage(qt, weights, total, c.terms, nil)
-		c.context = coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
+		own := coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
+		// Terms of the neighbouring sentences count half: a quotation's
+		// speaker or a pronoun's referent is often one sentence away.
+		near := coverage(qt, weights, total, union(c.terms, titleTerms[c.hit.ID]), c.neighbourTerms())
+		c.context = own + 0.5*(near-own)
 		c.dense = math.Max(0, cosine(qvec, vecs[i+1]))
 		c.cue = cue.score(c.text, question)
+		if negated && hasNegation(c.text) {
+			c.cue += 0.5
+		}
 		c.score = weightLexical*c.context + weightDense*c.dense + weightCue*c.cue + weightRank/float64(1+c.rank)
 	}
 	slices.SortStableFunc(cands, func(x, y *candidate) int {
@@ -131,7 +141,18 @@ func evidenceOf(c *candidate) float64 {
 func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, total float64, cue answerCue, question string) []*candidate {
 	chosen := []*candidate{cands[0]}
 	covered := maps(cands[0].terms)
-	hasCue := cands[0].cue > 0
+	hasCue := cue.score(cands[0].text, question) == 1
+	if cue.kind != cueNone && !hasCue {
+		// The answer may sit just before the best sentence: the speaker of
+		// a quotation, the subject a pronoun refers to.
+		for n, steps := cands[0].prev, 0; n != nil && steps < 5; n, steps = n.prev, steps+1 {
+			if cue.score(n.text, question) == 1 {
+				chosen = append(chosen, n)
+				hasCue = true
+				break
+			}
+		}
+	}
 	for _, c := range cands[1:] {
 		if len(chosen) == maxSentences {
 			break
@@ -140,7 +161,7 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			continue
 		}
 		gain := coverage(qt, weights, total, c.terms, nil) - coverage(qt, weights, total, intersect(c.terms, covered), nil)
-		addsCue := cue.kind != cueNone && !hasCue && c.cue > 0
+		addsCue := cue.kind != cueNone && !hasCue && cue.score(c.text, question) == 1
 		if gain < minGain && !addsCue {
 			continue
 		}
@@ -148,8 +169,21 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 		for t := range c.terms {
 			covered[t] = true
 		}
-		hasCue = hasCue || c.cue > 0
+		hasCue = hasCue || cue.score(c.text, question) == 1
 	}
+	// Read in document order, keeping the best sentence's document first.
+	docOrder := map[string]int{}
+	for _, c := range chosen {
+		if _, ok := docOrder[c.hit.DocID]; !ok {
+			docOrder[c.hit.DocID] = len(docOrder)
+		}
+	}
+	slices.SortStableFunc(chosen, func(x, y *candidate) int {
+		if d := docOrder[x.hit.DocID] - docOrder[y.hit.DocID]; d != 0 {
+			return d
+		}
+		return x.start - y.start
+	})
 	return chosen
 }
 
@@ -168,6 +202,7 @@ func sentences(hits []retrieval.Hit) []*candidate {
 	var out []*candidate
 	for i := range hits {
 		h := &hits[i]
+		var prev *candidate
 		pos, bytePos := h.Start, 0
 		for _, sp := range retrieval.Sentences(h.Text) {
 			pos += utf8.RuneCountInString(h.Text[bytePos:sp.Start])
@@ -175,16 +210,21 @@ func sentences(hits []retrieval.Hit) []*candidate {
 			text := h.Text[sp.Start:sp.End]
 			start := pos
 			end := start + utf8.RuneCountInString(text)
-			k := key{h.DocID, start}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
 			terms := termSet(text)
 			if len(terms) == 0 {
 				continue
 			}
-			out = append(out, &candidate{hit: h, rank: i, text: text, byteStart: sp.Start, start: start, end: end, terms: terms})
+			c := &candidate{hit: h, rank: i, text: text, byteStart: sp.Start, start: start, end: end, terms: terms, prev: prev}
+			if prev != nil {
+				prev.next = c
+			}
+			prev = c
+			k := key{h.DocID, start}
+			if seen[k] {
+				continue // still linked as a neighbour, but scored once
+			}
+			seen[k] = true
+			out = append(out, c)
 		}
 	}
 	return out
@@ -223,6 +263,43 @@ func coverage(qt []string, weights []float64, total float64, terms, extra map[st
 	}
 	return got / total
 }
+
+// neighbourTerms are the terms of the two sentences before and the one
+// after the candidate in its passage.
+func (c *candidate) neighbourTerms() map[string]bool {
+	out := map[string]bool{}
+	for _, n := range []*candidate{c.prev, c.next, prevOf(c.prev)} {
+		if n != nil {
+			for t := range n.terms {
+				out[t] = true
+			}
+		}
+	}
+	return out
+}
+
+func prevOf(c *candidate) *candidate {
+	if c == nil {
+		return nil
+	}
+	return c.prev
+}
+
+func union(a, b map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+var negation = regexp.MustCompile(`(?i)\b(not|never|no|nor|without|refused?|rejected?)\b|n[’']t\b`)
+
+// hasNegation reports whether text contains a negation.
+func hasNegation(text string) bool { return negation.MatchString(text) }
 
 func maps(m map[string]bool) map[string]bool {
 	out := make(map[string]bool, len(m))

@@ -34,6 +34,7 @@ func commands() []command {
 		{"ask", "answer a question with cited passages", runAsk},
 		{"serve", "serve the JSON API and the chat page", runServe},
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
+		{"eval", "measure retrieval and answer quality on a question set or BEIR data", runEval},
 	}
 }
 

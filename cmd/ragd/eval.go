@@ -1,0 +1,410 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ragd/ragd/eval"
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
+)
+
+// evalConfig holds the flags of ragd eval.
+type evalConfig struct {
+	store      storeConfig
+	Questions  string
+	BEIR       string
+	Server     string
+	K          int
+	JSON       bool
+	Mode       string
+	Weight     float64
+	MaxQueries int
+	Timeout    time.Duration
+	MinHit3    float64
+	MinAcc     float64
+	MinRecall  float64
+	// set holds the names of the flags given on the command line.
+	set map[string]bool
+}
+
+func (c *evalConfig) register(fs *flagSet) {
+	c.store.register(fs)
+	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
+	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search")
+	fs.StringVar(&c.Server, "server", "", "with --questions: ask the ragd server at this URL instead of the index in --data")
+	fs.IntVar(&c.K, "k", qa.DefaultK, "with --questions: passages to retrieve per question (1-50)")
+	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
+	fs.StringVar(&c.Mode, "mode", string(retrieval.Hybrid), "with --beir: ranking: hybrid, lexical or dense")
+	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion (0-1)")
+	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
+	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
+	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
+	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
+	fs.Float64Var(&c.MinRecall, "min-abstention-recall", 0, "with --questions: fail when abstention recall is below this (0-1)")
+}
+
+// validate checks the eval flags, naming the bad one. Flags that do not apply
+// to the chosen evaluation are refused when given on the command line.
+func (c *evalConfig) validate() error {
+	switch {
+	case c.Questions == "" && c.BEIR == "":
+		return errors.New("nothing to evaluate: give --questions FILE or --beir DIR")
+	case c.Questions != "" && c.BEIR != "":
+		return errors.New("--questions and --beir cannot be combined: run them one at a time")
+	}
+	only := map[string]string{
+		"server": "questions", "k": "questions", "timeout": "questions",
+		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
+		"mode": "beir", "dense-weight": "beir", "max-queries": "beir",
+	}
+	for name, mode := range only {
+		if c.set[name] && ((mode == "questions") != (c.Questions != "")) {
+			return fmt.Errorf("--%s applies only with --%s", name, mode)
+		}
+	}
+	if c.Server != "" {
+		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--server %q is not an http or https URL", c.Server)
+		}
+	}
+	if c.K < 1 || c.K > qa.MaxK {
+		return fmt.Errorf("-k %d is outside 1..%d", c.K, qa.MaxK)
+	}
+	if _, err := retrieval.ParseMode(c.Mode); err != nil {
+		return fmt.Errorf("--mode: %v", err)
+	}
+	if c.Weight < 0 || c.Weight > 1 {
+		return fmt.Errorf("--dense-weight %g is outside 0..1", c.Weight)
+	}
+	if c.MaxQueries < 0 {
+		return fmt.Errorf("--max-queries %d is negative", c.MaxQueries)
+	}
+	if c.Timeout <= 0 {
+		return fmt.Errorf("--timeout %s must be positive", c.Timeout)
+	}
+	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall} {
+		if v < 0 || v > 1 {
+			return fmt.Errorf("--%s %g is outside 0..1", name, v)
+		}
+	}
+	return nil
+}
+
+func runEval(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "eval", "")
+	var c evalConfig
+	c.register(fs)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: ragd eval takes --questions FILE or --beir DIR", fs.Arg(0))
+	}
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if c.BEIR != "" {
+		return evalBEIR(ctx, e, &c)
+	}
+	return evalQuestions(ctx, e, &c)
+}
+
+// evalQuestions answers a question set in process or over HTTP, prints the
+// report and checks the gates.
+func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
+	f, err := os.Open(c.Questions)
+	if err != nil {
+		return err
+	}
+	questions, err := eval.ReadQuestions(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Questions, err)
+	}
+	if len(questions) == 0 {
+		return fmt.Errorf("%s holds no questions", c.Questions)
+	}
+	var ask eval.AskFunc
+	if c.Server != "" {
+		ask = eval.Remote(&http.Client{}, c.Server, c.K)
+	} else {
+		st, emb, err := c.store.openStore(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if docs, _ := st.Len(); docs == 0 {
+			return fmt.Errorf("the index in %s is empty: ingest the corpus first", c.store.Data)
+		}
+		answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+		if err != nil {
+			return err
+		}
+		ask = eval.Local(answerer, c.K)
+	}
+	timed := func(ctx context.Context, question string) (eval.Reply, error) {
+		ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+		return ask(ctx, question)
+	}
+	rep, err := eval.RunQuestions(ctx, questions, timed)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		if err := writeJSON(e.stdout, questionReportJSON(rep)); err != nil {
+			return err
+		}
+	} else {
+		printQuestionReport(e.stdout, rep)
+	}
+	return checkGates(rep.Summary, c)
+}
+
+// checkGates returns an error naming every missed gate and its figure.
+func checkGates(s eval.QuestionSummary, c *evalConfig) error {
+	var missed []string
+	gate := func(metric, flagName string, got, min float64) {
+		if min > 0 && got < min {
+			missed = append(missed, fmt.Sprintf("%s %.4f is below --%s %g", metric, got, flagName, min))
+		}
+	}
+	gate("hit@3", "min-hit3", s.Hit3, c.MinHit3)
+	gate("answer accuracy", "min-answer-accuracy", s.AnswerAccuracy, c.MinAcc)
+	gate("abstention recall", "min-abstention-recall", s.AbstentionRecall, c.MinRecall)
+	if len(missed) > 0 {
+		return fmt.Errorf("quality gate missed: %s", strings.Join(missed, "; "))
+	}
+	return nil
+}
+
+// questionSummaryJSON is the summary of `ragd eval --questions --json`.
+type questionSummaryJSON struct {
+	Questions           int     `json:"questions"`
+	Answerable          int     `json:"answerable"`
+	Hit1                float64 `json:"hit@1"`
+	Hit3                float64 `json:"hit@3"`
+	Hit5                float64 `json:"hit@5"`
+	MRR                 float64 `json:"mrr"`
+	AnswerAccuracy      float64 `json:"answer_accuracy"`
+	AbstentionPrecision float64 `json:"abstention_precision"`
+	AbstentionRecall    float64 `json:"abstention_recall"`
+	P50                 float64 `json:"p50_ms"`
+	P95                 float64 `json:"p95_ms"`
+}
+
+// questionResultJSON is one question of `ragd eval --questions --json`.
+type questionResultJSON struct {
+	ID         string  `json:"id"`
+	Question   string  `json:"question"`
+	Answerable bool    `json:"answerable"`
+	HitRank    int     `json:"hit_rank"`
+	Correct    bool    `json:"correct"`
+	Abstained  bool    `json:"abstained"`
+	MS         float64 `json:"ms"`
+	Answer     string  `json:"answer"`
+}
+
+type questionReportJSONBody struct {
+	Summary   questionSummaryJSON  `json:"summary"`
+	Questions []questionResultJSON `json:"questions"`
+}
+
+func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
+	s := rep.Summary
+	out := questionReportJSONBody{
+		Summary: questionSummaryJSON{
+			Questions: s.Questions, Answerable: s.Answerable,
+			Hit1: round4(s.Hit1), Hit3: round4(s.Hit3), Hit5: round4(s.Hit5), MRR: round4(s.MRR),
+			AnswerAccuracy:      round4(s.AnswerAccuracy),
+			AbstentionPrecision: round4(s.AbstentionPrecision), AbstentionRecall: round4(s.AbstentionRecall),
+			P50: millis(s.P50), P95: millis(s.P95),
+		},
+		Questions: make([]questionResultJSON, len(rep.Results)),
+	}
+	for i, r := range rep.Results {
+		out.Questions[i] = questionResultJSON{
+			ID: r.Question.ID, Question: r.Question.Text, Answerable: !r.Question.Unanswerable(),
+			HitRank: r.HitRank, Correct: r.Correct, Abstained: r.Reply.Abstained,
+			MS: millis(r.Latency), Answer: r.Reply.Text,
+		}
+	}
+	return out
+}
+
+func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tHIT\tCORRECT\tABSTAINED\tMS\tQUESTION")
+	for _, r := range rep.Results {
+		q := r.Question
+		hit, correct := "-", "-"
+		if len(q.Sources) > 0 {
+			hit = "miss"
+			if r.HitRank > 0 {
+				hit = strconv.Itoa(r.HitRank)
+			}
+		}
+		if len(q.Answers) > 0 {
+			correct = yesNo(r.Correct)
+		}
+		abst := yesNo(r.Reply.Abstained)
+		if q.Unanswerable() {
+			abst += " (should)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\n", q.ID, hit, correct, abst, millis(r.Latency), excerpt(q.Text, 60))
+	}
+	tw.Flush()
+	s := rep.Summary
+	fmt.Fprintf(w, "\nquestions %d (answerable %d)\n", s.Questions, s.Answerable)
+	fmt.Fprintf(w, "sources:    hit@1 %.3f  hit@3 %.3f  hit@5 %.3f  MRR %.3f\n", s.Hit1, s.Hit3, s.Hit5, s.MRR)
+	fmt.Fprintf(w, "answers:    accuracy %.3f\n", s.AnswerAccuracy)
+	fmt.Fprintf(w, "abstention: precision %.3f  recall %.3f\n", s.AbstentionPrecision, s.AbstentionRecall)
+	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// evalBEIR ingests a BEIR corpus, searches its judged queries and prints
+// the retrieval metrics.
+func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
+	queries, qrels, err := readBEIR(c.BEIR)
+	if err != nil {
+		return err
+	}
+	corpus := filepath.Join(c.BEIR, "corpus.jsonl")
+	if _, err := os.Stat(corpus); err != nil {
+		return fmt.Errorf("read BEIR corpus: %w", err)
+	}
+	st, err := c.openBEIRStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := ingestFiles(ctx, e, st, []string{corpus})
+	if err != nil {
+		return err
+	}
+	mode, _ := retrieval.ParseMode(c.Mode)
+	fusion, _ := retrieval.ParseFusion(c.store.Fusion)
+	rep, err := eval.RunRetrieval(ctx, st, queries, qrels, eval.RetrievalOptions{
+		Mode: mode, Fusion: fusion, DenseWeight: c.Weight, MaxQueries: c.MaxQueries,
+	})
+	if err != nil {
+		return err
+	}
+	if rep.Summary.Queries == 0 {
+		return fmt.Errorf("%s: no query of queries.jsonl has a relevant document in qrels/test.tsv", c.BEIR)
+	}
+	s := rep.Summary
+	if c.JSON {
+		return writeJSON(e.stdout, map[string]beirSummaryJSON{"summary": {
+			Queries: s.Queries, NDCG10: round4(s.NDCG10), Recall100: round4(s.Recall100), MRR10: round4(s.MRR10),
+			Ingest: round2(sum.elapsed.Seconds()), Search: round2(s.Search.Seconds()),
+		}})
+	}
+	fmt.Fprintf(e.stdout, "queries %d  nDCG@10 %.4f  recall@100 %.4f  MRR@10 %.4f\n", s.Queries, s.NDCG10, s.Recall100, s.MRR10)
+	fmt.Fprintf(e.stdout, "mode %s  fusion %s  documents per query %.1f  ingest %.1fs  search %.1fs (%.1f ms/query)\n",
+		mode, fusionName(fusion, mode), s.MeanDocs, sum.elapsed.Seconds(), s.Search.Seconds(), millis(s.Search)/float64(s.Queries))
+	return nil
+}
+
+func fusionName(f retrieval.Fusion, m retrieval.Mode) string {
+	if m != retrieval.Hybrid {
+		return "-"
+	}
+	if f == "" {
+		return string(retrieval.DefaultFusion)
+	}
+	return string(f)
+}
+
+// beirSummaryJSON is the summary of `ragd eval --beir --json`.
+type beirSummaryJSON struct {
+	Queries   int     `json:"queries"`
+	NDCG10    float64 `json:"ndcg@10"`
+	Recall100 float64 `json:"recall@100"`
+	MRR10     float64 `json:"mrr@10"`
+	Ingest    float64 `json:"ingest_s"`
+	Search    float64 `json:"search_s"`
+}
+
+// readBEIR reads the queries and test judgements of a BEIR folder.
+func readBEIR(dir string) ([]eval.Query, eval.Qrels, error) {
+	qf, err := os.Open(filepath.Join(dir, "queries.jsonl"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read BEIR queries: %w", err)
+	}
+	queries, err := eval.ReadQueries(qf)
+	qf.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", qf.Name(), err)
+	}
+	rf, err := os.Open(filepath.Join(dir, "qrels", "test.tsv"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read BEIR qrels: %w", err)
+	}
+	qrels, err := eval.ReadQrels(rf)
+	rf.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rf.Name(), err)
+	}
+	return queries, qrels, nil
+}
+
+// openBEIRStore opens the index in --data when it was given on the command
+// line, and otherwise a temporary index in memory, so that a benchmark
+// corpus never lands in the everyday index.
+func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Store, error) {
+	if c.set["data"] {
+		st, _, err := c.store.openStore(ctx, e)
+		return st, err
+	}
+	if err := c.store.validate(); err != nil {
+		return nil, err
+	}
+	emb, err := c.store.newEmbedder()
+	if err != nil {
+		return nil, err
+	}
+	fusion, _ := retrieval.ParseFusion(c.store.Fusion)
+	return retrieval.Open(ctx, retrieval.Config{
+		Embedder: emb,
+		Chunk:    retrieval.ChunkOptions{TargetTokens: c.store.ChunkTokens, OverlapTokens: c.store.ChunkOverlap},
+		Fusion:   fusion,
+		Logger:   e.logger,
+	})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func millis(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*10) / 10 }
+
+func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
