@@ -39,7 +39,7 @@ type candidate struct {
 	terms      map[string]bool
 	prev, next *candidate // neighbouring sentences in the same passage
 	coverage   float64    // IDF-weighted share of question terms in the sentence
-	context    float64 // the same, counting the passage's title too
+	context    float64    // the same, counting the passage's title too
 	dense      float64
 	cue        float64
 	score      float64
