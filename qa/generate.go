@@ -1,0 +1,226 @@
+package qa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sashabaranov/go-openai"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// ChatClient is the part of an OpenAI-compatible chat client that generated
+// answers need; *openai.Client is one.
+type ChatClient interface {
+	CreateChatCompletion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+	CreateChatCompletionStream(ctx context.Context, req openai.ChatCompletionRequest) (*openai.ChatCompletionStream, error)
+}
+
+// Fallback says what the answerer does when the language model fails.
+type Fallback string
+
+// The fallbacks.
+const (
+	// FallbackExtractive answers extractively, with a warning.
+	FallbackExtractive Fallback = "extractive"
+	// FallbackError returns the model's failure as an error.
+	FallbackError Fallback = "error"
+)
+
+// ParseFallback returns the fallback named s.
+func ParseFallback(s string) (Fallback, error) {
+	switch f := Fallback(s); f {
+	case FallbackExtractive, FallbackError:
+		return f, nil
+	}
+	return "", fmt.Errorf("%w: fallback %q is not extractive or error", ErrInvalid, s)
+}
+
+// Defaults of generation.
+const (
+	// DefaultLLMTimeout bounds one call to the language model.
+	DefaultLLMTimeout = 60 * time.Second
+	// temperature keeps answers close to the passages.
+	temperature = 0.2
+)
+
+// Errors of the language model. A failure that falls back to an extractive
+// answer becomes the answer's Warning instead.
+var (
+	// ErrModelFailed reports a language model that answered with an error or
+	// not at all.
+	ErrModelFailed = errors.New("language model failed")
+	// ErrModelTimeout reports a language model that did not finish within
+	// the configured timeout.
+	ErrModelTimeout = errors.New("language model timed out")
+)
+
+// generate answers from the passages with the language model, streaming
+// the text to onDelta when it is not nil. ext is the extractive answer,
+// returned with a warning when the model fails and the fallback allows it.
+func (a *Answerer) generate(ctx context.Context, query string, hits []retrieval.Hit, ext Answer, onDelta func(string)) (Answer, error) {
+	prompt, err := AnswerPrompt(query, hits, a.cfg.MaxContextTokens)
+	if err != nil {
+		return Answer{}, err
+	}
+	sent := hits[:prompt.Context.PassagesSent]
+	filter := markerFilter{sent: len(sent)}
+	streamed := false
+	emit := func(s string) {
+		if s = filter.write(s); s != "" && onDelta != nil {
+			streamed = true
+			onDelta(s)
+		}
+	}
+	raw, err := a.chat(ctx, prompt.Text, emit, onDelta != nil)
+	if err == nil && strings.TrimSpace(raw) == "" {
+		err = fmt.Errorf("%w: empty answer", ErrModelFailed)
+	}
+	if err != nil {
+		ans, ferr := a.fallback(ctx, fmt.Errorf("generate: %w", err), ext)
+		if ferr == nil && onDelta != nil {
+			if streamed {
+				onDelta("\n\n" + ans.Text)
+			} else {
+				onDelta(ans.Text)
+			}
+		}
+		return ans, ferr
+	}
+	if rest := filter.flush(); rest != "" && onDelta != nil {
+		onDelta(rest)
+	}
+	text := cleanMarkers(raw, len(sent))
+	ans := Answer{Passages: hits, Evidence: ext.Evidence, Context: &prompt.Context, Generated: true}
+	if isNoAnswer(text, splitAnswer(text)) {
+		ans.Text, ans.Abstained, ans.Citations = AbstainText, true, []Citation{}
+		return ans, nil
+	}
+	ans.Text = text
+	ans.Sentences, ans.Citations, err = a.verify(ctx, text, sent)
+	if err != nil {
+		return Answer{}, err
+	}
+	return ans, nil
+}
+
+// standalone asks the model to rewrite a follow-up question as a
+// standalone question for retrieval.
+func (a *Answerer) standalone(ctx context.Context, question string, history []Turn) (string, error) {
+	prompt, err := RewritePrompt(question, history)
+	if err != nil {
+		return "", err
+	}
+	out, err := a.chat(ctx, prompt, nil, false)
+	if err != nil {
+		return "", fmt.Errorf("rewrite question: %w", err)
+	}
+	q := strings.TrimSpace(out)
+	q, _, _ = strings.Cut(q, "\n")
+	q = strings.TrimSpace(strings.TrimPrefix(q, "Standalone question:"))
+	q = strings.Trim(q, "\"'“”‘’ ")
+	if q == "" {
+		return "", fmt.Errorf("rewrite question: %w: empty answer", ErrModelFailed)
+	}
+	return q, nil
+}
+
+// fallback handles a failure of the model: the extractive answer with a
+// warning, or the error when the fallback is FallbackError or the request
+// itself was cancelled.
+func (a *Answerer) fallback(ctx context.Context, err error, ext Answer) (Answer, error) {
+	if ctx.Err() != nil || a.cfg.Fallback == FallbackError {
+		return Answer{}, err
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "language model"); i >= 0 {
+		msg = msg[i:]
+	}
+	ext.Warning = msg + "; answered extractively instead"
+	return ext, nil
+}
+
+// chat sends one user message to the model, within the configured timeout,
+// and returns its reply. With stream set, the reply is read as a stream and
+// each piece is passed to onDelta.
+func (a *Answerer) chat(ctx context.Context, message string, onDelta func(string), stream bool) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, a.cfg.LLMTimeout)
+	defer cancel()
+	req := openai.ChatCompletionRequest{
+		Model:       a.cfg.Model,
+		Messages:    []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: message}},
+		Temperature: temperature,
+	}
+	var out string
+	var err error
+	if stream {
+		out, err = a.chatStream(cctx, req, onDelta)
+	} else {
+		var res openai.ChatCompletionResponse
+		res, err = a.cfg.LLM.CreateChatCompletion(cctx, req)
+		if err == nil {
+			if len(res.Choices) == 0 {
+				return "", fmt.Errorf("%w: no choices in the response", ErrModelFailed)
+			}
+			out = res.Choices[0].Message.Content
+			if onDelta != nil {
+				onDelta(out)
+			}
+		}
+	}
+	if err != nil {
+		return "", a.modelError(ctx, cctx, err)
+	}
+	return out, nil
+}
+
+func (a *Answerer) chatStream(ctx context.Context, req openai.ChatCompletionRequest, onDelta func(string)) (string, error) {
+	stream, err := a.cfg.LLM.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	defer stream.Close()
+	var b strings.Builder
+	for {
+		res, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return b.String(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if len(res.Choices) == 0 || res.Choices[0].Delta.Content == "" {
+			continue
+		}
+		b.WriteString(res.Choices[0].Delta.Content)
+		onDelta(res.Choices[0].Delta.Content)
+	}
+}
+
+// modelError classifies a failed call: the caller's own cancellation or
+// deadline passes through, the model's timeout becomes ErrModelTimeout and
+// anything else ErrModelFailed, with the server's message when it sent one.
+func (a *Answerer) modelError(ctx, cctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("call language model: %w", ctx.Err())
+	}
+	if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w after %s", ErrModelTimeout, a.cfg.LLMTimeout)
+	}
+	if errors.Is(err, ErrModelFailed) {
+		return err
+	}
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) && apiErr.HTTPStatusCode != 0 {
+		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, apiErr.HTTPStatusCode, apiErr.Message)
+	}
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) && reqErr.HTTPStatusCode != 0 {
+		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, reqErr.HTTPStatusCode, strings.TrimSpace(string(reqErr.Body)))
+	}
+	return fmt.Errorf("%w: %v", ErrModelFailed, err)
+}
