@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// modelPath is the GloVe model that `make setup` writes at the repository root.
+var modelPath = filepath.Join("..", "..", "models", "glove-6b-100d.bin")
+
+// requireModel fails the test when the model is missing: `make test` runs
+// `make setup` first, so a missing model is a setup bug, not a reason to skip.
+func requireModel(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat(modelPath); err != nil {
+		tb.Fatalf("no model at %s: run make setup (%v)", modelPath, err)
+	}
+}
+
+// ragd runs the command in process with the given environment and returns
+// its exit code, stdout and stderr.
+func ragd(tb testing.TB, env map[string]string, stdin string, args ...string) (int, string, string) {
+	tb.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// seededEnv returns the environment of a fresh data directory holding the
+// seed articles.
+func seededEnv(tb testing.TB) map[string]string {
+	tb.Helper()
+	requireModel(tb)
+	env := map[string]string{"RAGD_DATA": filepath.Join(tb.TempDir(), "data"), "RAGD_MODEL_PATH": modelPath}
+	if code, _, stderr := ragd(tb, env, "", "ingest", "../../testdata/articles"); code != 0 {
+		tb.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	return env
+}
+
+type hitsJSON struct {
+	Hits []struct {
+		DocID     string   `json:"doc_id"`
+		ChunkID   string   `json:"chunk_id"`
+		Title     string   `json:"title"`
+		Text      string   `json:"text"`
+		Score     *float64 `json:"score"`
+		Source    string   `json:"source"`
+		Published *string  `json:"published"`
+	} `json:"hits"`
+}
+
+func TestSearchRanksTheBufferZoneArticleFirst(t *testing.T) {
+	env := seededEnv(t)
+	code, stdout, stderr := ragd(t, env, "", "search", "--json", "how many troops would the buffer zone need")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got hitsJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("output is not the hits JSON: %v\n%s", err, stdout)
+	}
+	if len(got.Hits) == 0 {
+		t.Fatal("no hits")
+	}
+	if got.Hits[0].DocID != "001_4e0e17ab994ec6fb" {
+		t.Errorf("first hit from %s, want 001_4e0e17ab994ec6fb", got.Hits[0].DocID)
+	}
+	for _, h := range got.Hits {
+		if h.ChunkID == "" || h.Title == "" || h.Text == "" || h.Score == nil || h.Source == "" {
+			t.Errorf("hit missing a field: %+v", h)
+		}
+	}
+	// Every key of the documented shape is present.
+	var raw map[string][]map[string]json.RawMessage
+	json.Unmarshal([]byte(stdout), &raw)
+	for _, key := range []string{"doc_id", "chunk_id", "title", "text", "score", "source", "published"} {
+		if _, ok := raw["hits"][0][key]; !ok {
+			t.Errorf("hit has no %q key", key)
+		}
+	}
+}
+
+func TestIngestTwiceDoesNoWork(t *testing.T) {
+	env := seededEnv(t)
+	code, stdout, stderr := ragd(t, env, "", "ingest", "../../testdata/articles")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "0 added, 0 updated, 5 unchanged, 0 chunks written") {
+		t.Errorf("second ingest reported %q, want 5 unchanged and nothing written", stdout)
+	}
+}
+
+func TestDeleteCommand(t *testing.T) {
+	env := seededEnv(t)
+	if code, _, stderr := ragd(t, env, "", "delete", "000_b23e37521d96755f"); code != 0 {
+		t.Fatalf("delete: exit %d: %s", code, stderr)
+	}
+	code, stdout, _ := ragd(t, env, "", "search", "--json", "-k", "100", "Macron front line")
+	if code != 0 {
+		t.Fatal("search failed")
+	}
+	if strings.Contains(stdout, "000_b23e37521d96755f") {
+		t.Error("deleted document still in search results")
+	}
+	code, _, stderr := ragd(t, env, "", "delete", "000_b23e37521d96755f")
+	if code == 0 || !strings.Contains(stderr, "not found") {
+		t.Errorf("deleting twice: exit %d, stderr %q; want an error saying not found", code, stderr)
+	}
+}
+
+func TestEmbedCommand(t *testing.T) {
+	requireModel(t)
+	env := map[string]string{"RAGD_MODEL_PATH": modelPath}
+	code, stdout, stderr := ragd(t, env, "peace in Ukraine\ntroops\n", "embed")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d output lines, want 2", len(lines))
+	}
+	for _, l := range lines {
+		var v []float64
+		if err := json.Unmarshal([]byte(l), &v); err != nil || len(v) != 100 {
+			t.Errorf("line %q: %d numbers (%v), want a 100-d array", l[:min(40, len(l))], len(v), err)
+		}
+	}
+}
+
+func TestCommandErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantMsg string
+	}{
+		{"missing model", map[string]string{"RAGD_DATA": dir, "RAGD_MODEL_PATH": filepath.Join(dir, "none.bin")}, []string{"search", "troops"}, "make setup"},
+		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
+		{"search without query", nil, []string{"search"}, "no query"},
+		{"k out of range", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "-k", "0", "troops"}, "outside 1..100"},
+		{"bad env value", map[string]string{"RAGD_K": "many"}, []string{"search", "troops"}, "RAGD_K"},
+		{"bad embedder", map[string]string{"RAGD_EMBEDDER": "magic"}, []string{"search", "troops"}, "--embedder"},
+		{"ollama without url", map[string]string{"RAGD_EMBEDDER": "ollama"}, []string{"search", "troops"}, "--embed-url"},
+		{"unsupported file", nil, []string{"ingest", "cli_test.go"}, "unsupported"},
+		{"missing path", nil, []string{"ingest", filepath.Join(dir, "nope")}, "no such file"},
+		{"bad date filter", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--from", "May", "troops"}, "--from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := ragd(t, tt.env, "", tt.args...)
+			if code == 0 {
+				t.Fatalf("exit 0, want non-zero")
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines != 0 {
+				t.Errorf("stderr has %d lines, want one: %q", lines+1, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantMsg) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	// A value from the environment is used when the flag is absent, and the
+	// flag wins when both are given.
+	env := seededEnv(t)
+	env["RAGD_K"] = "2"
+	_, stdout, _ := ragd(t, env, "", "search", "--json", "troops")
+	var got hitsJSON
+	json.Unmarshal([]byte(stdout), &got)
+	if len(got.Hits) != 2 {
+		t.Errorf("RAGD_K=2: %d hits, want 2", len(got.Hits))
+	}
+	_, stdout, _ = ragd(t, env, "", "search", "--json", "-k", "3", "troops")
+	json.Unmarshal([]byte(stdout), &got)
+	if len(got.Hits) != 3 {
+		t.Errorf("RAGD_K=2 with -k 3: %d hits, want 3", len(got.Hits))
+	}
+}
