@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -194,8 +195,12 @@ func TestOpenAIBadResponse(t *testing.T) {
 func TestOpenAIContextCanceled(t *testing.T) {
 	arrived := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
 		close(arrived)
-		<-r.Context().Done()
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())

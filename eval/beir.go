@@ -52,7 +52,7 @@ func jsonID(raw json.RawMessage) (string, error) {
 		return strings.TrimSpace(s), nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err == nil {
+	if err := json.Unmarshal(raw, &n); err == nil && n != "" {
 		return n.String(), nil
 	}
 	return "", fmt.Errorf("%w: _id %s is not a non-empty string or a number", ErrInvalid, raw)

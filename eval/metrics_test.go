@@ -13,7 +13,7 @@ const tol = 1e-9
 func near(a, b float64) bool { return math.Abs(a-b) < tol }
 
 // The known answers below are computed by hand; log2(3) = 1.5849625, log2(5) = 2.3219281.
-func TestRankingMetrics(t *testing.T) {
+func TestEvalRankingMetrics(t *testing.T) {
 	ranked := []string{"d1", "d2", "d3", "d4", "d5"}
 	tests := []struct {
 		name             string
@@ -85,7 +85,7 @@ func TestRankingMetrics(t *testing.T) {
 
 // TestPercentileNearestRank checks the nearest-rank definition: the value
 // of rank ceil(p/100 × n) in ascending order.
-func TestPercentileNearestRank(t *testing.T) {
+func TestEvalPercentileNearestRank(t *testing.T) {
 	twenty := make([]int, 20)
 	for i := range twenty {
 		twenty[i] = 20 - i // 20, 19, ..., 1: unsorted input
@@ -118,7 +118,7 @@ func TestPercentileNearestRank(t *testing.T) {
 	}
 }
 
-func TestNormalize(t *testing.T) {
+func TestEvalNormalize(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -140,7 +140,7 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-func TestAnswerMatches(t *testing.T) {
+func TestEvalAnswerMatches(t *testing.T) {
 	tests := []struct {
 		name    string
 		text    string

@@ -96,7 +96,7 @@ func (a *Answerer) generate(ctx context.Context, query string, hits []retrieval.
 	}
 	text := cleanMarkers(raw, len(sent))
 	ans := Answer{Passages: hits, Evidence: ext.Evidence, Context: &prompt.Context, Generated: true}
-	if isNoAnswer(text, splitAnswer(text)) {
+	if isNoAnswer(text, splitAnswer(text, len(sent))) {
 		ans.Text, ans.Abstained, ans.Citations = AbstainText, true, []Citation{}
 		return ans, nil
 	}
@@ -220,7 +220,8 @@ func (a *Answerer) modelError(ctx, cctx context.Context, err error) error {
 	}
 	var reqErr *openai.RequestError
 	if errors.As(err, &reqErr) && reqErr.HTTPStatusCode != 0 {
-		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, reqErr.HTTPStatusCode, strings.TrimSpace(string(reqErr.Body)))
+		body := []rune(strings.TrimSpace(string(reqErr.Body)))
+		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, reqErr.HTTPStatusCode, string(body[:min(len(body), 200)]))
 	}
 	return fmt.Errorf("%w: %v", ErrModelFailed, err)
 }

@@ -164,10 +164,10 @@ type answerSentence struct {
 }
 
 // splitAnswer splits a cleaned answer into sentences and assigns each marker
-// to a sentence. A marker that opens a sentence ("Claim. [1] Next claim.")
+// to a sentence, keeping the numbers 1..sent. A marker that opens a sentence ("Claim. [1] Next claim.")
 // belongs to the sentence before it, and a sentence of markers only joins
 // the previous one.
-func splitAnswer(text string) []*answerSentence {
+func splitAnswer(text string, sent int) []*answerSentence {
 	markers := markerPattern.FindAllStringSubmatchIndex(text, -1)
 	var out []*answerSentence
 	for _, sp := range retrieval.Sentences(text) {
@@ -191,8 +191,8 @@ func splitAnswer(text string) []*answerSentence {
 		for _, s := range out {
 			if m[0] >= s.start && m[1] <= s.end {
 				for _, p := range strings.Split(text[m[2]:m[3]], ",") {
-					n, _ := strconv.Atoi(strings.TrimSpace(p))
-					if !slices.Contains(s.cites, n) {
+					n, err := strconv.Atoi(strings.TrimSpace(p))
+					if err == nil && n >= 1 && n <= sent && !slices.Contains(s.cites, n) {
 						s.cites = append(s.cites, n)
 					}
 				}
@@ -246,7 +246,7 @@ type passageSentence struct {
 // returns its sentences and citations. When the answer cites nothing, the
 // passage that best supports it is cited after the fact.
 func (a *Answerer) verify(ctx context.Context, text string, sent []retrieval.Hit) ([]Sentence, []Citation, error) {
-	sentences := splitAnswer(text)
+	sentences := splitAnswer(text, len(sent))
 	passages := make([][]*passageSentence, len(sent))
 	var texts []string
 	for _, s := range sentences {
@@ -280,7 +280,7 @@ func (a *Answerer) verify(ctx context.Context, text string, sent []retrieval.Hit
 	}
 	postHoc := 0
 	if !cites(sentences) && len(sent) > 0 {
-		postHoc = a.bestPassage(sentences, passages)
+		postHoc = bestPassage(sentences, passages)
 		for _, s := range sentences {
 			s.cites = []int{postHoc}
 		}
@@ -359,7 +359,7 @@ func support(s *answerSentence, passage []*passageSentence) (float64, *passageSe
 
 // bestPassage returns the number of the passage that best supports the
 // answer as a whole: the highest total support over its sentences.
-func (a *Answerer) bestPassage(sentences []*answerSentence, passages [][]*passageSentence) int {
+func bestPassage(sentences []*answerSentence, passages [][]*passageSentence) int {
 	best, bestScore := 1, -1.0
 	for i, p := range passages {
 		sum := 0.0

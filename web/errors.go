@@ -42,6 +42,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, retrieval.ErrEmbedderMismatch):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, qa.ErrModelTimeout):
+		return http.StatusGatewayTimeout, err.Error()
+	case errors.Is(err, qa.ErrModelFailed):
+		return http.StatusBadGateway, err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "the request timed out"
 	case errors.Is(err, context.Canceled):
@@ -50,7 +54,8 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "internal error"
 }
 
-// handleError is Echo's error handler: every error becomes {"error": "..."}.
+// handleError is Echo's error handler: every error becomes {"error": "..."},
+// or OpenAI's {"error": {"message": "...", "type": "..."}} on the /v1 routes.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -63,18 +68,30 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(code)
 		return
 	}
+	if isOpenAIPath(c.Request()) {
+		_ = c.JSON(code, openAIErrorOf(code, msg))
+		return
+	}
 	_ = c.JSON(code, errorBody{Error: msg})
 }
 
 // decodeJSON reads a JSON request body into v, rejecting unknown fields,
 // trailing data and bodies over the limit with client errors.
 func decodeJSON(c echo.Context, v any) error {
+	return decodeBody(c, v, true)
+}
+
+// decodeBody reads a JSON request body into v as decodeJSON does; unless
+// strict, it accepts unknown fields, as OpenAI's clients send many.
+func decodeBody(c echo.Context, v any, strict bool) error {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be application/json")
 	}
 	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		var he *echo.HTTPError
 		var syn *json.SyntaxError

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -45,6 +46,9 @@ type Config struct {
 	MaxBody int64
 	// Logger logs requests that fail on the server side. Nil discards.
 	Logger *slog.Logger
+	// Heartbeat is the interval of keep-alive comments in event streams;
+	// zero means DefaultHeartbeat.
+	Heartbeat time.Duration
 }
 
 // Server is ragd's HTTP handler.
@@ -56,6 +60,7 @@ type Server struct {
 // New builds the server and registers every route.
 func New(cfg Config) *Server {
 	cfg.MaxBody = cmp.Or(cfg.MaxBody, DefaultMaxBody)
+	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, DefaultHeartbeat)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,6 +86,9 @@ func (s *Server) routes() {
 	api.DELETE("/documents/:id", s.deleteDocument)
 	api.POST("/search", s.search)
 	api.POST("/ask", s.ask)
+	v1 := e.Group("/v1")
+	v1.POST("/chat/completions", s.chatCompletions)
+	v1.GET("/models", s.listModels)
 	s.pageRoutes()
 }
 

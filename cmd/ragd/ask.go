@@ -15,6 +15,8 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "ask", "QUESTION")
 	var sc storeConfig
 	sc.register(fs)
+	var lc llmConfig
+	lc.register(fs)
 	var ff filterFlags
 	ff.register(fs)
 	k := fs.Int("k", qa.DefaultK, "passages to retrieve (1-50)")
@@ -33,12 +35,19 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := lc.validate(); err != nil {
+		return err
+	}
 	st, emb, err := sc.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+	qcfg := qa.Config{Retriever: st, Embedder: emb}
+	if err := lc.apply(&qcfg); err != nil {
+		return err
+	}
+	answerer, err := qa.New(qcfg)
 	if err != nil {
 		return err
 	}
@@ -51,6 +60,9 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		return enc.Encode(web.AnswerJSON(ans))
+	}
+	if ans.Warning != "" {
+		fmt.Fprintf(e.stderr, "warning: %s\n", ans.Warning)
 	}
 	fmt.Fprintln(e.stdout, ans.Text)
 	if len(ans.Citations) > 0 {

@@ -44,12 +44,12 @@ type evalConfig struct {
 func (c *evalConfig) register(fs *flagSet) {
 	c.store.register(fs)
 	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
-	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search")
+	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search; the corpus goes into a temporary in-memory index unless --data is on the command line")
 	fs.StringVar(&c.Server, "server", "", "with --questions: ask the ragd server at this URL instead of the index in --data")
 	fs.IntVar(&c.K, "k", qa.DefaultK, "with --questions: passages to retrieve per question (1-50)")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&c.Mode, "mode", string(retrieval.Hybrid), "with --beir: ranking: hybrid, lexical or dense")
-	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion (0-1)")
+	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion, in (0, 1]")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
@@ -77,6 +77,9 @@ func (c *evalConfig) validate() error {
 		}
 	}
 	if c.Server != "" {
+		if c.set["data"] {
+			return errors.New("--server and --data cannot be combined: the server answers from its own index")
+		}
 		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--server %q is not an http or https URL", c.Server)
 		}
@@ -87,8 +90,8 @@ func (c *evalConfig) validate() error {
 	if _, err := retrieval.ParseMode(c.Mode); err != nil {
 		return fmt.Errorf("--mode: %v", err)
 	}
-	if c.Weight < 0 || c.Weight > 1 {
-		return fmt.Errorf("--dense-weight %g is outside 0..1", c.Weight)
+	if c.Weight <= 0 || c.Weight > 1 {
+		return fmt.Errorf("--dense-weight %g is outside (0, 1]: use --mode lexical for no dense score", c.Weight)
 	}
 	if c.MaxQueries < 0 {
 		return fmt.Errorf("--max-queries %d is negative", c.MaxQueries)
@@ -105,7 +108,7 @@ func (c *evalConfig) validate() error {
 }
 
 func runEval(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "eval", "")
+	fs := newFlagSet(e, "eval", "(--questions FILE | --beir DIR)")
 	var c evalConfig
 	c.register(fs)
 	if err := fs.parse(args); err != nil {

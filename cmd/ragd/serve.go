@@ -19,6 +19,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "")
 	var sc storeConfig
 	sc.register(fs)
+	var lc llmConfig
+	lc.register(fs)
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
 	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "largest accepted request body in bytes")
 	if err := fs.parse(args); err != nil {
@@ -30,12 +32,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
+	if err := lc.validate(); err != nil {
+		return err
+	}
 	st, emb, err := sc.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+	qcfg := qa.Config{Retriever: st, Embedder: emb}
+	if err := lc.apply(&qcfg); err != nil {
+		return err
+	}
+	answerer, err := qa.New(qcfg)
 	if err != nil {
 		return err
 	}

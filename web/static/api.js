@@ -15,7 +15,7 @@ export class ApiError extends Error {
   }
 }
 
-const networkMessage = 'Cannot reach ragd. Check that the server is running, then try again.';
+const networkMessage = 'The server did not respond. Check that ragd is running and the network is up, then try again.';
 
 /**
  * request sends one HTTP request and returns the response, turning network

@@ -79,7 +79,8 @@ export class Chat {
     this.empty.hidden = true;
     const history = this.history.slice(-maxHistory);
     const userTurn = h('li', { className: 'turn turn-user' },
-      h('div', { className: 'bubble' }, h('span', { className: 'visually-hidden' }, 'You asked: '), question));
+      h('div', { className: 'bubble' }, h('span', { className: 'visually-hidden' }, 'You asked: '),
+        h('span', { className: 'bubble-text' }, question)));
     const view = new AnswerView(this.panel, question);
     if (replace) {
       replace.user.replaceWith(userTurn);
@@ -106,7 +107,11 @@ export class Chat {
       if (err.name === 'AbortError') {
         view.stopped();
       } else {
-        view.failed(err, () => this.askQuestion(question, { user: userTurn, answer: view.root }));
+        view.failed(err, () => this.askQuestion(question, { user: userTurn, answer: view.root }), (q) => {
+          this.input.value = q;
+          this.autosize();
+          this.input.focus();
+        });
       }
     } finally {
       if (this.controller === controller) {
@@ -243,7 +248,10 @@ class AnswerView {
         h('button', {
           type: 'button', className: 'source-card', 'aria-controls': 'source-panel', 'aria-expanded': 'false',
           onclick: (e) => this.openCitation(c.n, e.currentTarget),
-        }, h('span', { className: 'source-n' }, String(c.n)), h('span', { className: 'source-title' }, c.title || c.doc_id))))));
+        }, h('span', { className: 'source-n' }, String(c.n)),
+        h('span', { className: 'source-body' },
+          h('span', { className: 'source-title' }, c.title || c.doc_id),
+          c.quote ? h('span', { className: 'source-quote' }, `“${c.quote.replace(/^[“"]|[”"]$/g, '')}”`) : null))))));
   }
 
   renderPassages() {
@@ -327,7 +335,7 @@ class AnswerView {
     this.notes.append(h('p', { className: 'note' }, 'Stopped.'));
   }
 
-  failed(err, retry) {
+  failed(err, retry, edit) {
     this.status.remove();
     this.text.setAttribute('aria-busy', 'false');
     this.root.dataset.state = 'error';
@@ -338,12 +346,15 @@ class AnswerView {
       else if (err.status >= 500) title = 'ragd hit an error';
       else if (err.status >= 400) title = 'The question was not accepted';
     }
-    const retryButton = h('button', { type: 'button', className: 'btn btn-secondary btn-sm' }, icon(...icons.retry), h('span', {}, 'Try again'));
-    retryButton.addEventListener('click', retry);
+    // A rejected question fails again as it is: offer to edit it instead.
+    const rejected = err instanceof ApiError && err.status >= 400 && err.status < 500;
+    const action = rejected
+      ? h('button', { type: 'button', className: 'btn btn-secondary btn-sm', onclick: () => edit(this.question) }, icon(...icons.edit), h('span', {}, 'Edit the question'))
+      : h('button', { type: 'button', className: 'btn btn-secondary btn-sm', onclick: retry }, icon(...icons.retry), h('span', {}, 'Try again'));
     this.text.replaceChildren(h('div', { className: 'error-box', role: 'alert' },
       h('div', { className: 'error-head' }, icon(...icons.alert), h('strong', {}, title)),
       h('p', { className: 'error-message' }, err.message || String(err)),
-      retryButton));
+      action));
   }
 }
 

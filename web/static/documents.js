@@ -140,7 +140,7 @@ export class Documents {
       return this.load(Math.max(0, page.total - pageSize), flashId);
     }
     this.list.setAttribute('aria-busy', 'false');
-    this.setStatus(this.listStatus, '');
+    if (this.listStatus.classList.contains('is-error')) this.setStatus(this.listStatus, '');
     this.offset = page.offset;
     this.total = page.total;
     this.onCount(page.total);
@@ -210,7 +210,7 @@ export class Documents {
           type: 'button', className: 'doc-title', 'aria-controls': 'source-panel',
           onclick: (e) => this.panel.open({ docId: d.id, title: d.title, kicker: 'Document' }, e.currentTarget),
         }, d.title || d.id),
-        h('p', { className: 'doc-meta' }, meta.flatMap((m, i) => (i ? [h('span', { className: 'dot', 'aria-hidden': 'true' }, '·'), m] : [m])))),
+        h('p', { className: 'doc-meta' }, meta)),
       del);
   }
 }

@@ -72,7 +72,7 @@ export class SourcePanel {
     this.title.textContent = doc.title || title || doc.id;
     const meta = [sourceNode(doc.source), doc.published ? h('time', { datetime: doc.published }, formatDate(doc.published)) : null,
       doc.author ? h('span', {}, doc.author) : null].filter(Boolean);
-    this.meta.replaceChildren(...meta.flatMap((m, i) => (i ? [h('span', { className: 'dot', 'aria-hidden': 'true' }, '·'), m] : [m])));
+    this.meta.replaceChildren(...meta);
     this.body.replaceChildren(...renderDocument(doc, start, end, highlight));
     const mark = this.body.querySelector('mark.quote');
     if (mark) {

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/web"
+)
+
+// seedQuestions is the project's question set on testdata/articles.
+const seedQuestions = "../../testdata/questions.jsonl"
+
+// Quality gates of the seed question set, enforced in CI. The targets are
+// hit@3 >= 0.95, answer accuracy >= 0.90 and abstention recall 1.0. A gate
+// that ragd reaches is the target; one that it does not yet reach is the
+// figure measured when the set was written (answer accuracy 0.5536, 31 of 56),
+// rounded down, so that any regression fails. Raise it as ragd improves.
+var seedGates = []string{
+	"--min-hit3", "0.95",
+	"--min-answer-accuracy", "0.55",
+	"--min-abstention-recall", "1",
+}
+
+// runRagd runs ragd in process with an empty environment and returns its
+// exit code, stdout and stderr.
+func runRagd(tb testing.TB, args ...string) (int, string, string) {
+	tb.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// seedStore ingests the seed articles into a data directory in tb.TempDir.
+func seedStore(tb testing.TB) string {
+	tb.Helper()
+	if _, err := os.Stat(modelPath); err != nil {
+		tb.Fatalf("no model at %s: run make setup (%v)", modelPath, err)
+	}
+	data := filepath.Join(tb.TempDir(), "data")
+	if code, _, stderr := runRagd(tb, "ingest", "--data", data, "--model-path", modelPath, "../../testdata/articles"); code != 0 {
+		tb.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	return data
+}
+
+// evalReport is the JSON of `ragd eval --questions --json`.
+type evalReport struct {
+	Summary   map[string]float64 `json:"summary"`
+	Questions []struct {
+		ID         string  `json:"id"`
+		Answerable bool    `json:"answerable"`
+		HitRank    int     `json:"hit_rank"`
+		Correct    bool    `json:"correct"`
+		Abstained  bool    `json:"abstained"`
+		MS         float64 `json:"ms"`
+		Answer     string  `json:"answer"`
+	} `json:"questions"`
+}
+
+func decodeReport(tb testing.TB, stdout string) evalReport {
+	tb.Helper()
+	var rep evalReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		tb.Fatalf("decode %q: %v", stdout, err)
+	}
+	return rep
+}
+
+// TestEvalSeedQuestions is the quality gate CI runs: the seed question set
+// answered in process over the seed articles.
+func TestEvalSeedQuestions(t *testing.T) {
+	data := seedStore(t)
+	args := append([]string{"eval", "--questions", seedQuestions, "--data", data, "--model-path", modelPath}, seedGates...)
+
+	code, stdout, stderr := runRagd(t, append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: %s", code, stderr)
+	}
+	rep := decodeReport(t, stdout)
+	for _, key := range []string{"questions", "answerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "abstention_precision", "abstention_recall", "p50_ms", "p95_ms"} {
+		if _, ok := rep.Summary[key]; !ok {
+			t.Errorf("summary has no %q: %v", key, rep.Summary)
+		}
+	}
+	if int(rep.Summary["questions"]) != len(rep.Questions) || len(rep.Questions) < 40 {
+		t.Errorf("summary counts %v questions, report lists %d; want the same, at least 40", rep.Summary["questions"], len(rep.Questions))
+	}
+	t.Logf("seed set: %v", rep.Summary)
+
+	t.Run("human table", func(t *testing.T) {
+		code, stdout, stderr := runRagd(t, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, want := range []string{"ID", "HIT", "CORRECT", "ABSTAINED", "seed-01", "hit@3", "accuracy", "p95"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("output lacks %q:\n%s", want, stdout)
+			}
+		}
+	})
+
+	t.Run("missed gate", func(t *testing.T) {
+		code, _, stderr := runRagd(t, "eval", "--questions", seedQuestions, "--data", data, "--model-path", modelPath,
+			"--min-answer-accuracy", "0.999")
+		if code == 0 {
+			t.Fatal("exit 0, want non-zero")
+		}
+		if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines != 0 {
+			t.Errorf("stderr has %d lines, want one: %q", lines+1, stderr)
+		}
+		if !strings.Contains(stderr, "answer accuracy 0.") || !strings.Contains(stderr, "--min-answer-accuracy 0.999") {
+			t.Errorf("stderr %q does not name the gate and the figure", stderr)
+		}
+	})
+}
+
+// TestEvalServer answers the seed set over HTTP from a real server and
+// checks that it scores exactly as in process: only latency may differ.
+func TestEvalServer(t *testing.T) {
+	data := seedStore(t)
+	ctx := context.Background()
+	glove, err := embed.LoadGloVe(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := retrieval.Open(ctx, retrieval.Config{Dir: data, Embedder: glove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: glove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(web.Config{Searcher: st, Writer: st, Reader: st, Answerer: answerer}))
+	defer srv.Close()
+
+	code, stdout, stderr := runRagd(t, "eval", "--questions", seedQuestions, "--server", srv.URL, "--json")
+	if code != 0 {
+		t.Fatalf("--server: exit %d: %s", code, stderr)
+	}
+	remote := decodeReport(t, stdout)
+	code, stdout, stderr = runRagd(t, "eval", "--questions", seedQuestions, "--data", data, "--model-path", modelPath, "--json")
+	if code != 0 {
+		t.Fatalf("in process: exit %d: %s", code, stderr)
+	}
+	local := decodeReport(t, stdout)
+	for k, v := range local.Summary {
+		if !strings.HasSuffix(k, "_ms") && remote.Summary[k] != v {
+			t.Errorf("%s: %v over HTTP, %v in process", k, remote.Summary[k], v)
+		}
+	}
+	for i, q := range local.Questions {
+		r := remote.Questions[i]
+		if r.ID != q.ID || r.HitRank != q.HitRank || r.Correct != q.Correct || r.Abstained != q.Abstained || r.Answer != q.Answer {
+			t.Errorf("%s: over HTTP %+v, in process %+v", q.ID, r, q)
+		}
+	}
+
+	t.Run("server errors name the question", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "q.jsonl")
+		long := strings.Repeat("why ", qa.MaxQuestionLen)
+		os.WriteFile(bad, []byte(`{"id": "too-long", "question": "`+long+`"}`+"\n"), 0o644)
+		code, _, stderr := runRagd(t, "eval", "--questions", bad, "--server", srv.URL)
+		if code == 0 || !strings.Contains(stderr, "too-long") || !strings.Contains(stderr, "400") {
+			t.Errorf("exit %d, stderr %q; want a failure naming the question and the status", code, stderr)
+		}
+	})
+}
+
+// writeBEIR writes a tiny BEIR folder: three documents, queries q1 and q2
+// judged, q3 unjudged and q4 judged non-relevant only.
+func writeBEIR(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	files := map[string]string{
+		"corpus.jsonl": `{"_id": "d1", "title": "Aurora", "text": "The aurora borealis lights the polar sky in winter."}
+{"_id": "d2", "title": "Eruptions", "text": "Volcanic eruptions release ash and lava into the air."}
+{"_id": "d3", "title": "Glaciers", "text": "Glaciers carve deep valleys slowly over millennia."}
+`,
+		"queries.jsonl": `{"_id": "q1", "text": "volcanic ash"}
+{"_id": "q2", "text": "glaciers carve valleys"}
+{"_id": "q3", "text": "polar sky"}
+{"_id": "q4", "text": "aurora"}
+`,
+		"qrels/test.tsv": "query-id\tcorpus-id\tscore\nq1\td2\t1\nq1\td3\t1\nq2\td3\t2\nq2\td1\t0\nq4\td1\t0\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestEvalBEIR(t *testing.T) {
+	if _, err := os.Stat(modelPath); err != nil {
+		t.Fatalf("no model at %s: run make setup (%v)", modelPath, err)
+	}
+	dir := writeBEIR(t)
+	// Lexical ranking retrieves only documents sharing a query term:
+	// q1 -> [d2]: nDCG@10 = 1 / (1 + 1/log2(3)), recall 1/2, RR 1.
+	// q2 -> [d3]: nDCG@10 = 1, recall 1, RR 1. q3 and q4 are skipped.
+	ndcg1 := 1 / (1 + 1/math.Log2(3))
+	want := map[string]float64{
+		"queries":    2,
+		"ndcg@10":    math.Round((ndcg1+1)/2*1e4) / 1e4,
+		"recall@100": 0.75,
+		"mrr@10":     1,
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	code, stdout, stderr := runRagd(t, "eval", "--beir", dir, "--mode", "lexical", "--json", "--model-path", modelPath, "--data", data)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Summary map[string]float64 `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("decode %q: %v", stdout, err)
+	}
+	for k, v := range want {
+		if got.Summary[k] != v {
+			t.Errorf("%s = %v, want %v", k, got.Summary[k], v)
+		}
+	}
+	for _, k := range []string{"ingest_s", "search_s"} {
+		if _, ok := got.Summary[k]; !ok {
+			t.Errorf("summary has no %q: %v", k, got.Summary)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "ragd.json")); err != nil {
+		t.Errorf("--data given: the corpus should be ingested there: %v", err)
+	}
+
+	t.Run("hybrid in a temporary index", func(t *testing.T) {
+		wd, _ := os.Getwd()
+		_, before := os.Stat(filepath.Join(wd, defaultDataDir))
+		code, stdout, stderr := runRagd(t, "eval", "--beir", dir, "--fusion", "rrf", "--model-path", modelPath)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stdout, "queries 2") || !strings.Contains(stdout, "nDCG@10") || !strings.Contains(stdout, "fusion rrf") {
+			t.Errorf("unexpected output %q", stdout)
+		}
+		if _, after := os.Stat(filepath.Join(wd, defaultDataDir)); before != nil && after == nil {
+			t.Errorf("eval without --data created %s", defaultDataDir)
+		}
+	})
+}
+
+func TestEvalUsageErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantMsg string
+	}{
+		{"nothing to do", []string{"eval"}, "--questions FILE or --beir DIR"},
+		{"both", []string{"eval", "--questions", "q", "--beir", "d"}, "cannot be combined"},
+		{"mode with questions", []string{"eval", "--questions", "q", "--mode", "dense"}, "--mode applies only with --beir"},
+		{"gate with beir", []string{"eval", "--beir", "d", "--min-hit3", "0.5"}, "--min-hit3 applies only with --questions"},
+		{"bad server", []string{"eval", "--questions", "q", "--server", "localhost:8080"}, "not an http or https URL"},
+		{"bad k", []string{"eval", "--questions", "q", "-k", "0"}, "-k 0 is outside"},
+		{"zero dense weight", []string{"eval", "--beir", "d", "--dense-weight", "0"}, "use --mode lexical"},
+		{"bad gate", []string{"eval", "--questions", "q", "--min-hit3", "95"}, "--min-hit3 95 is outside 0..1"},
+		{"missing file", []string{"eval", "--questions", "/nonexistent/q.jsonl", "--server", "http://localhost:1"}, "no such file"},
+		{"missing BEIR", []string{"eval", "--beir", "/nonexistent"}, "queries.jsonl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runRagd(t, tt.args...)
+			if code == 0 {
+				t.Fatal("exit 0, want non-zero")
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines != 0 {
+				t.Errorf("stderr has %d lines, want one: %q", lines+1, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantMsg) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.wantMsg)
+			}
+		})
+	}
+}

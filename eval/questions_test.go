@@ -1,0 +1,224 @@
+package eval_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ragd/ragd/eval"
+	"github.com/ragd/ragd/web"
+)
+
+func TestEvalReadQuestions(t *testing.T) {
+	t.Run("valid", func(t *testing.T) {
+		in := "\uFEFF" + `{"id": "a", "question": " Who? ", "answers": ["X", " "], "sources": ["d1"], "date": "2022/06/16"}` + "\n\n" +
+			`{"id": "b", "question": "Capital of Mars?", "answers": [], "sources": []}` + "\n" +
+			`{"id": "c", "question": "No lists at all?"}`
+		qs, err := eval.ReadQuestions(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) != 3 {
+			t.Fatalf("got %d questions, want 3", len(qs))
+		}
+		if qs[0].Text != "Who?" || len(qs[0].Answers) != 1 || qs[0].Sources[0] != "d1" || qs[0].Unanswerable() {
+			t.Errorf("got %+v, want trimmed answerable question with one answer", qs[0])
+		}
+		if !qs[1].Unanswerable() || !qs[2].Unanswerable() {
+			t.Errorf("questions without answers and sources should be unanswerable: %+v %+v", qs[1], qs[2])
+		}
+	})
+	bad := []struct {
+		name, in, wantErr string
+	}{
+		{"malformed", `{"id": "a", "question": `, "line 1"},
+		{"no id", `{"question": "Q?"}`, "no id"},
+		{"empty question", `{"id": "a", "question": " "}`, "is empty"},
+		{"duplicate id", `{"id": "a", "question": "Q?"}` + "\n" + `{"id": "a", "question": "R?"}`, "line 2: invalid evaluation data: id \"a\" is also on line 1"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := eval.ReadQuestions(strings.NewReader(tt.in))
+			if !errors.Is(err, eval.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got error %v, want ErrInvalid containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestSummarize checks the question metrics on a hand-computed example.
+func TestEvalSummarize(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		q     eval.Question
+		reply eval.Reply
+		lat   time.Duration
+		rank  int
+		ok    bool
+	}{
+		{eval.Question{ID: "q1", Answers: []string{"alpha"}, Sources: []string{"A"}},
+			eval.Reply{Text: "Alpha is here [1].", Docs: []string{"A", "B"}}, 10 * ms, 1, true},
+		{eval.Question{ID: "q2", Answers: []string{"beta"}, Sources: []string{"B"}},
+			eval.Reply{Text: "gamma", Docs: []string{"A", "C", "B"}}, 20 * ms, 3, false},
+		{eval.Question{ID: "q3", Answers: []string{"delta"}, Sources: []string{"D"}},
+			eval.Reply{Text: "delta, but abstained", Abstained: true, Docs: []string{"A"}}, 30 * ms, 0, false},
+		{eval.Question{ID: "q4", Answers: []string{"eps"}, Sources: []string{"E", "F"}},
+			eval.Reply{Text: "EPS", Docs: []string{"X", "Y", "Z", "W", "F", "E"}}, 40 * ms, 5, true},
+		{eval.Question{ID: "u1"}, eval.Reply{Text: "none", Abstained: true}, 50 * ms, 0, false},
+		{eval.Question{ID: "u2"}, eval.Reply{Text: "made up", Docs: []string{"A"}}, 60 * ms, 0, false},
+	}
+	var results []eval.QuestionResult
+	for _, c := range cases {
+		r := eval.ScoreQuestion(c.q, c.reply, c.lat)
+		if r.HitRank != c.rank || r.Correct != c.ok {
+			t.Errorf("%s: got rank %d correct %v, want %d %v", c.q.ID, r.HitRank, r.Correct, c.rank, c.ok)
+		}
+		results = append(results, r)
+	}
+	got := eval.Summarize(results)
+	want := eval.QuestionSummary{
+		Questions: 6, Answerable: 4,
+		Hit1: 0.25, Hit3: 0.5, Hit5: 0.75, MRR: (1 + 1.0/3 + 0 + 1.0/5) / 4,
+		AnswerAccuracy:      0.5,
+		AbstentionPrecision: 0.5, AbstentionRecall: 0.5,
+		P50: 30 * ms, P95: 60 * ms,
+	}
+	if !near(got.MRR, want.MRR) {
+		t.Errorf("MRR = %.9f, want %.9f", got.MRR, want.MRR)
+	}
+	got.MRR = want.MRR
+	if got != want {
+		t.Errorf("Summarize =\n%+v, want\n%+v", got, want)
+	}
+
+	t.Run("vacuous abstention figures are 1", func(t *testing.T) {
+		s := eval.Summarize(results[:2])
+		if s.AbstentionPrecision != 1 || s.AbstentionRecall != 1 {
+			t.Errorf("got precision %g recall %g, want 1 and 1", s.AbstentionPrecision, s.AbstentionRecall)
+		}
+	})
+}
+
+func TestEvalRunQuestions(t *testing.T) {
+	qs := []eval.Question{
+		{ID: "a", Text: "first?", Answers: []string{"one"}, Sources: []string{"d1"}},
+		{ID: "b", Text: "second?"},
+	}
+	var asked []string
+	ask := func(_ context.Context, q string) (eval.Reply, error) {
+		asked = append(asked, q)
+		if q == "second?" {
+			return eval.Reply{Abstained: true, Text: "no"}, nil
+		}
+		return eval.Reply{Text: "one", Docs: []string{"d1"}}, nil
+	}
+	rep, err := eval.RunQuestions(context.Background(), qs, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(asked, "|") != "first?|second?" {
+		t.Errorf("asked %q, want the questions in order", asked)
+	}
+	if s := rep.Summary; s.Hit1 != 1 || s.AnswerAccuracy != 1 || s.AbstentionRecall != 1 || len(rep.Results) != 2 {
+		t.Errorf("got %+v", s)
+	}
+
+	failing := func(context.Context, string) (eval.Reply, error) { return eval.Reply{}, errors.New("boom") }
+	if _, err := eval.RunQuestions(context.Background(), qs, failing); err == nil || !strings.Contains(err.Error(), "question a: boom") {
+		t.Errorf("got error %v, want one naming question a", err)
+	}
+}
+
+func TestEvalRemote(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Question string `json:"question"`
+			K        int    `json:"k"`
+		}
+		if r.Method != http.MethodPost || r.URL.Path != "/api/ask" || json.NewDecoder(r.Body).Decode(&body) != nil {
+			http.Error(w, `{"error": "bad request"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if body.Question == "fail?" {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error": "question is required"}`))
+			return
+		}
+		json.NewEncoder(w).Encode(web.AskResponse{
+			Answer:    "k=" + string(rune('0'+body.K)),
+			Citations: []web.CitationJSON{{N: 1, DocID: "d2"}, {N: 2, DocID: "d2"}},
+			Passages:  []web.HitJSON{{DocID: "d1"}, {DocID: "d2"}, {DocID: "d3"}, {DocID: "d1"}},
+		})
+	}))
+	defer srv.Close()
+
+	ask := eval.Remote(srv.Client(), srv.URL+"/", 5)
+	got, err := ask(context.Background(), "why?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != "k=5" || strings.Join(got.Docs, ",") != "d2,d1,d3" {
+		t.Errorf("got %+v, want text k=5 and docs d2,d1,d3 (cited first, each once)", got)
+	}
+	if _, err := ask(context.Background(), "fail?"); err == nil || !strings.Contains(err.Error(), "question is required") {
+		t.Errorf("got error %v, want the server's message", err)
+	}
+}
+
+// TestSeedQuestions checks the project's question set as data: enough
+// questions of each kind, and every gold answer grounded in the text of
+// each of its source articles.
+func TestEvalSeedQuestionSetIsGrounded(t *testing.T) {
+	f, err := os.Open("../testdata/questions.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := eval.ReadQuestions(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	articles := map[string]string{}
+	paths, _ := filepath.Glob("../testdata/articles/*.txt")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		articles[strings.TrimSuffix(filepath.Base(p), ".txt")] = string(b)
+	}
+	var unanswerable, multi int
+	for _, q := range qs {
+		if q.Unanswerable() {
+			unanswerable++
+			continue
+		}
+		if len(q.Answers) == 0 || len(q.Sources) == 0 {
+			t.Errorf("%s: an answerable question needs both answers and sources", q.ID)
+		}
+		if len(q.Sources) > 1 {
+			multi++
+		}
+		for _, s := range q.Sources {
+			text, ok := articles[s]
+			if !ok {
+				t.Errorf("%s: source %q is not a seed article", q.ID, s)
+				continue
+			}
+			if !eval.AnswerMatches(text, q.Answers) {
+				t.Errorf("%s: no answer of %q appears in %s", q.ID, q.Answers, s)
+			}
+		}
+	}
+	if len(qs) < 40 || unanswerable < 6 || multi < 3 {
+		t.Errorf("got %d questions, %d unanswerable, %d with several sources; want at least 40, 6 and 3", len(qs), unanswerable, multi)
+	}
+}
