@@ -23,6 +23,9 @@ type Reply struct {
 	// Docs ranks document IDs: the cited documents in citation order, then
 	// the other retrieved documents in rank order, each once.
 	Docs []string
+	// Evidence is the support score that abstention compared with its
+	// threshold; reported so that the threshold can be calibrated on data.
+	Evidence float64
 }
 
 // AskFunc asks ragd one question.
@@ -57,7 +60,7 @@ func ReplyFromAnswer(a qa.Answer) Reply {
 	for i, p := range a.Passages {
 		passages[i] = p.DocID
 	}
-	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages)}
+	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence}
 }
 
 // ReplyFromResponse converts an answer received over HTTP to a Reply.
@@ -70,7 +73,7 @@ func ReplyFromResponse(r web.AskResponse) Reply {
 	for i, p := range r.Passages {
 		passages[i] = p.DocID
 	}
-	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages)}
+	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages), Evidence: r.Evidence}
 }
 
 // rankDocs concatenates document ID lists, keeping the first occurrence of

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
@@ -104,7 +105,16 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		return 0
 	})
 	best := cands[0]
-	evidence := evidenceOf(best)
+	evidence := evidenceOf(best) * (0.4 + 0.6*entityCoverage(question, hits))
+	if cue.kind != cueNone {
+		// A question asking for a number, date or name is less supported
+		// when no leading sentence holds one.
+		found := 0.0
+		for _, c := range cands[:min(3, len(cands))] {
+			found = max(found, cue.score(c.text, question))
+		}
+		evidence *= 0.75 + 0.25*found
+	}
 	if evidence < a.cfg.AbstainThreshold {
 		return abstain(evidence), nil
 	}
@@ -128,6 +138,37 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	}
 	ans.Text = b.String()
 	return ans, nil
+}
+
+// entityCoverage is the share of the names in a question (capitalised words
+// after the first) that occur in the retrieved passages or their titles; 1
+// when the question names nothing. A question about a name the passages never
+// mention is rarely answered by them.
+func entityCoverage(question string, hits []retrieval.Hit) float64 {
+	var names []string
+	for i, w := range strings.Fields(question) {
+		w = strings.Trim(w, `"'“”‘’?!.,;:()`)
+		if i == 0 || w == "" || !unicode.IsUpper([]rune(w)[0]) {
+			continue
+		}
+		names = append(names, retrieval.Terms(w)...)
+	}
+	if len(names) == 0 {
+		return 1
+	}
+	seen := map[string]bool{}
+	for i := range hits {
+		for _, t := range retrieval.Terms(hits[i].Title + "\n" + hits[i].Text) {
+			seen[t] = true
+		}
+	}
+	found := 0
+	for _, n := range names {
+		if seen[n] {
+			found++
+		}
+	}
+	return float64(found) / float64(len(names))
 }
 
 // evidenceOf is the support a sentence gives: mostly how much of the

@@ -9,7 +9,7 @@ import (
 // Default BM25 parameters: Lucene's and Anserini's values for short documents.
 const (
 	DefaultBM25K1 = 0.9
-	DefaultBM25B  = 0.4
+	DefaultBM25B  = 0.6
 )
 
 // BM25 holds the parameters of Okapi BM25 scoring. Zero fields take the defaults.

@@ -36,7 +36,7 @@ const (
 	// store's Config names one; chosen by measurement (see README).
 	DefaultFusion = FusionConvex
 	// DefaultDenseWeight is the weight of the dense score in convex fusion.
-	DefaultDenseWeight = 0.3
+	DefaultDenseWeight = 0.1
 	// RRFK is the rank offset of reciprocal rank fusion.
 	RRFK = 60
 	// MaxK is the largest number of hits a search may ask for.

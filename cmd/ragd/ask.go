@@ -15,6 +15,8 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "ask", "QUESTION")
 	var sc storeConfig
 	sc.register(fs)
+	var ac answerConfig
+	ac.register(fs)
 	var lc llmConfig
 	lc.register(fs)
 	var ff filterFlags
@@ -35,6 +37,9 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ac.validate(); err != nil {
+		return err
+	}
 	if err := lc.validate(); err != nil {
 		return err
 	}
@@ -44,6 +49,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	qcfg := qa.Config{Retriever: st, Embedder: emb}
+	ac.apply(&qcfg)
 	if err := lc.apply(&qcfg); err != nil {
 		return err
 	}

@@ -30,6 +30,8 @@ type storeConfig struct {
 	ChunkTokens  int
 	ChunkOverlap int
 	Fusion       string
+	BM25K1       float64
+	BM25B        float64
 }
 
 func (c *storeConfig) register(fs *flagSet) {
@@ -42,6 +44,8 @@ func (c *storeConfig) register(fs *flagSet) {
 	fs.DurationVar(&c.EmbedTimeout, "embed-timeout", 60*time.Second, "timeout of one embedding request")
 	fs.IntVar(&c.ChunkTokens, "chunk-tokens", retrieval.DefaultChunkTokens, "target chunk size in words")
 	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", retrieval.DefaultChunkOverlap, "overlap between consecutive chunks in words")
+	fs.Float64Var(&c.BM25K1, "bm25-k1", retrieval.DefaultBM25K1, "BM25 term frequency saturation")
+	fs.Float64Var(&c.BM25B, "bm25-b", retrieval.DefaultBM25B, "BM25 length normalisation (0-1)")
 	fs.StringVar(&c.Fusion, "fusion", string(retrieval.DefaultFusion), "default fusion of dense and lexical rankings: convex or rrf")
 }
 
@@ -70,6 +74,12 @@ func (c *storeConfig) validate() error {
 	}
 	if c.ChunkOverlap < 0 || c.ChunkOverlap >= c.ChunkTokens {
 		return fmt.Errorf("--chunk-overlap %d must be between 0 and --chunk-tokens", c.ChunkOverlap)
+	}
+	if c.BM25K1 <= 0 {
+		return fmt.Errorf("--bm25-k1 %g must be positive", c.BM25K1)
+	}
+	if c.BM25B < 0 || c.BM25B > 1 {
+		return fmt.Errorf("--bm25-b %g must be between 0 and 1", c.BM25B)
 	}
 	if _, err := retrieval.ParseFusion(c.Fusion); err != nil {
 		return fmt.Errorf("--fusion: %v", err)
@@ -108,16 +118,23 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	fusion, _ := retrieval.ParseFusion(c.Fusion)
-	st, err := retrieval.Open(ctx, retrieval.Config{
-		Dir:      c.Data,
-		Embedder: emb,
-		Chunk:    retrieval.ChunkOptions{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
-		Fusion:   fusion,
-		Logger:   e.logger,
-	})
+	st, err := retrieval.Open(ctx, c.retrievalConfig(c.Data, emb, e))
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, emb, nil
+}
+
+// retrievalConfig is the store configuration the flags describe, for the
+// index in dir ("" keeps it in memory).
+func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) retrieval.Config {
+	fusion, _ := retrieval.ParseFusion(c.Fusion)
+	return retrieval.Config{
+		Dir:      dir,
+		Embedder: emb,
+		Chunk:    retrieval.ChunkOptions{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
+		Fusion:   fusion,
+		BM25:     retrieval.BM25{K1: c.BM25K1, B: c.BM25B},
+		Logger:   e.logger,
+	}
 }

@@ -33,16 +33,20 @@ type evalConfig struct {
 	Mode       string
 	Weight     float64
 	MaxQueries int
+	Split      string
 	Timeout    time.Duration
 	MinHit3    float64
 	MinAcc     float64
 	MinRecall  float64
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
+	// answer holds the answering flags of --questions.
+	answer answerConfig
 }
 
 func (c *evalConfig) register(fs *flagSet) {
 	c.store.register(fs)
+	c.answer.register(fs)
 	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
 	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search; the corpus goes into a temporary in-memory index unless --data is on the command line")
 	fs.StringVar(&c.Server, "server", "", "with --questions: ask the ragd server at this URL instead of the index in --data")
@@ -50,6 +54,7 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&c.Mode, "mode", string(retrieval.Hybrid), "with --beir: ranking: hybrid, lexical or dense")
 	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion, in (0, 1]")
+	fs.StringVar(&c.Split, "split", "test", "with --beir: the judgements to score, qrels/SPLIT.tsv (test, train, dev)")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
@@ -60,6 +65,9 @@ func (c *evalConfig) register(fs *flagSet) {
 // validate checks the eval flags, naming the bad one. Flags that do not apply
 // to the chosen evaluation are refused when given on the command line.
 func (c *evalConfig) validate() error {
+	if err := c.answer.validate(); err != nil {
+		return err
+	}
 	switch {
 	case c.Questions == "" && c.BEIR == "":
 		return errors.New("nothing to evaluate: give --questions FILE or --beir DIR")
@@ -92,6 +100,9 @@ func (c *evalConfig) validate() error {
 	}
 	if c.Weight <= 0 || c.Weight > 1 {
 		return fmt.Errorf("--dense-weight %g is outside (0, 1]: use --mode lexical for no dense score", c.Weight)
+	}
+	if c.Split == "" || strings.ContainsAny(c.Split, `/\.`) {
+		return fmt.Errorf("--split %q must be a plain name such as test or train", c.Split)
 	}
 	if c.MaxQueries < 0 {
 		return fmt.Errorf("--max-queries %d is negative", c.MaxQueries)
@@ -155,7 +166,9 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		if docs, _ := st.Len(); docs == 0 {
 			return fmt.Errorf("the index in %s is empty: ingest the corpus first", c.store.Data)
 		}
-		answerer, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
+		qcfg := qa.Config{Retriever: st, Embedder: emb}
+		c.answer.apply(&qcfg)
+		answerer, err := qa.New(qcfg)
 		if err != nil {
 			return err
 		}
@@ -220,6 +233,7 @@ type questionResultJSON struct {
 	HitRank    int     `json:"hit_rank"`
 	Correct    bool    `json:"correct"`
 	Abstained  bool    `json:"abstained"`
+	Evidence   float64 `json:"evidence"`
 	MS         float64 `json:"ms"`
 	Answer     string  `json:"answer"`
 }
@@ -244,7 +258,7 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 	for i, r := range rep.Results {
 		out.Questions[i] = questionResultJSON{
 			ID: r.Question.ID, Question: r.Question.Text, Answerable: !r.Question.Unanswerable(),
-			HitRank: r.HitRank, Correct: r.Correct, Abstained: r.Reply.Abstained,
+			HitRank: r.HitRank, Correct: r.Correct, Abstained: r.Reply.Abstained, Evidence: round4(r.Reply.Evidence),
 			MS: millis(r.Latency), Answer: r.Reply.Text,
 		}
 	}
@@ -291,7 +305,7 @@ func yesNo(b bool) string {
 // evalBEIR ingests a BEIR corpus, searches its judged queries and prints
 // the retrieval metrics.
 func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
-	queries, qrels, err := readBEIR(c.BEIR)
+	queries, qrels, err := readBEIR(c.BEIR, c.Split)
 	if err != nil {
 		return err
 	}
@@ -352,8 +366,8 @@ type beirSummaryJSON struct {
 	Search    float64 `json:"search_s"`
 }
 
-// readBEIR reads the queries and test judgements of a BEIR folder.
-func readBEIR(dir string) ([]eval.Query, eval.Qrels, error) {
+// readBEIR reads the queries and the judgements of one split of a BEIR folder.
+func readBEIR(dir, split string) ([]eval.Query, eval.Qrels, error) {
 	qf, err := os.Open(filepath.Join(dir, "queries.jsonl"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read BEIR queries: %w", err)
@@ -363,7 +377,7 @@ func readBEIR(dir string) ([]eval.Query, eval.Qrels, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", qf.Name(), err)
 	}
-	rf, err := os.Open(filepath.Join(dir, "qrels", "test.tsv"))
+	rf, err := os.Open(filepath.Join(dir, "qrels", split+".tsv"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read BEIR qrels: %w", err)
 	}
@@ -390,13 +404,7 @@ func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Stor
 	if err != nil {
 		return nil, err
 	}
-	fusion, _ := retrieval.ParseFusion(c.store.Fusion)
-	return retrieval.Open(ctx, retrieval.Config{
-		Embedder: emb,
-		Chunk:    retrieval.ChunkOptions{TargetTokens: c.store.ChunkTokens, OverlapTokens: c.store.ChunkOverlap},
-		Fusion:   fusion,
-		Logger:   e.logger,
-	})
+	return retrieval.Open(ctx, c.store.retrievalConfig("", emb, e))
 }
 
 func writeJSON(w io.Writer, v any) error {

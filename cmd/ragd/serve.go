@@ -19,6 +19,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "")
 	var sc storeConfig
 	sc.register(fs)
+	var ac answerConfig
+	ac.register(fs)
 	var lc llmConfig
 	lc.register(fs)
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
@@ -32,6 +34,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
+	if err := ac.validate(); err != nil {
+		return err
+	}
 	if err := lc.validate(); err != nil {
 		return err
 	}
@@ -41,6 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	qcfg := qa.Config{Retriever: st, Embedder: emb}
+	ac.apply(&qcfg)
 	if err := lc.apply(&qcfg); err != nil {
 		return err
 	}
