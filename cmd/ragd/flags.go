@@ -21,7 +21,7 @@ func newFlagSet(e *env, name, argsUsage string) *flagSet {
 	f := &flagSet{FlagSet: fs, e: e}
 	fs.Usage = func() {
 		w := e.stderr
-		fmt.Fprintf(w, "usage: ragd %s [flags] %s\n\nflags (each also read from RAGD_<NAME>):\n", name, argsUsage)
+		fmt.Fprintf(w, "usage: %s\n\nflags (each also read from RAGD_<NAME>):\n", strings.TrimSpace("ragd "+name+" [flags] "+argsUsage))
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
@@ -55,8 +55,7 @@ func (f *flagSet) parse(args []string) error {
 	for {
 		if perr := f.FlagSet.Parse(args); perr != nil {
 			if perr == flag.ErrHelp {
-				f.Usage()
-				return perr
+				return perr // the flag package has printed the usage
 			}
 			return fmt.Errorf("%v (run with -h for help)", perr)
 		}
