@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/web"
@@ -29,7 +30,7 @@ type Reply struct {
 }
 
 // AskFunc asks ragd one question.
-type AskFunc func(ctx context.Context, question string) (Reply, error)
+type AskFunc func(ctx context.Context, q Question) (Reply, error)
 
 // Answerer answers a question in process; *qa.Answerer is one.
 type Answerer interface {
@@ -41,8 +42,12 @@ var _ Answerer = (*qa.Answerer)(nil)
 // Local returns an AskFunc that answers with a, retrieving k passages (zero
 // means qa.DefaultK).
 func Local(a Answerer, k int) AskFunc {
-	return func(ctx context.Context, question string) (Reply, error) {
-		ans, err := a.Answer(ctx, question, qa.Options{K: k})
+	return func(ctx context.Context, q Question) (Reply, error) {
+		opt := qa.Options{K: k}
+		if !q.AsOf.IsZero() {
+			opt.Filter.To = q.AsOf.Add(24*time.Hour - time.Nanosecond)
+		}
+		ans, err := a.Answer(ctx, q.Text, opt)
 		if err != nil {
 			return Reply{}, err
 		}
@@ -94,8 +99,13 @@ func rankDocs(lists ...[]string) []string {
 
 // askBody is the request of POST /api/ask that evaluation sends.
 type askBody struct {
-	Question string `json:"question"`
-	K        int    `json:"k,omitempty"`
+	Question string      `json:"question"`
+	K        int         `json:"k,omitempty"`
+	Filters  *askFilters `json:"filters,omitempty"`
+}
+
+type askFilters struct {
+	PublishedTo string `json:"published_to"`
 }
 
 // Remote returns an AskFunc that posts each question to POST /api/ask of the
@@ -103,8 +113,12 @@ type askBody struct {
 // server's default).
 func Remote(client *http.Client, baseURL string, k int) AskFunc {
 	endpoint := strings.TrimRight(baseURL, "/") + "/api/ask"
-	return func(ctx context.Context, question string) (Reply, error) {
-		body, err := json.Marshal(askBody{Question: question, K: k})
+	return func(ctx context.Context, q Question) (Reply, error) {
+		ab := askBody{Question: q.Text, K: k}
+		if !q.AsOf.IsZero() {
+			ab.Filters = &askFilters{PublishedTo: q.AsOf.Format(time.DateOnly)}
+		}
+		body, err := json.Marshal(ab)
 		if err != nil {
 			return Reply{}, fmt.Errorf("ask: %w", err)
 		}

@@ -26,6 +26,10 @@ type Question struct {
 	Answers []string
 	// Sources are the IDs of the documents that contain an answer.
 	Sources []string
+	// AsOf is the day the question was asked, zero if unknown. Evaluation
+	// then searches only documents published by that day: the index as it
+	// was when the question was asked.
+	AsOf time.Time
 }
 
 // Unanswerable reports whether the corpus cannot answer the question, so
@@ -38,6 +42,7 @@ type questionLine struct {
 	Question string   `json:"question"`
 	Answers  []string `json:"answers"`
 	Sources  []string `json:"sources"`
+	Date     string   `json:"date"`
 }
 
 // ReadQuestions reads a question set in JSONL, one object a line:
@@ -53,6 +58,13 @@ func ReadQuestions(r io.Reader) ([]Question, error) {
 			return fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		q := Question{ID: strings.TrimSpace(ql.ID), Text: strings.TrimSpace(ql.Question), Answers: nonEmpty(ql.Answers), Sources: nonEmpty(ql.Sources)}
+		if d := strings.TrimSpace(ql.Date); d != "" {
+			t, err := time.Parse(time.DateOnly, strings.ReplaceAll(d, "/", "-"))
+			if err != nil {
+				return fmt.Errorf("%w: date %q is not YYYY-MM-DD or YYYY/MM/DD", ErrInvalid, d)
+			}
+			q.AsOf = t
+		}
 		switch prev, dup := seen[q.ID]; {
 		case q.ID == "":
 			return fmt.Errorf("%w: no id", ErrInvalid)
@@ -152,7 +164,7 @@ func RunQuestions(ctx context.Context, questions []Question, ask AskFunc) (Quest
 	results := make([]QuestionResult, 0, len(questions))
 	for _, q := range questions {
 		start := time.Now()
-		reply, err := ask(ctx, q.Text)
+		reply, err := ask(ctx, q)
 		latency := time.Since(start)
 		if err != nil {
 			return QuestionReport{}, fmt.Errorf("question %s: %w", q.ID, err)

@@ -112,9 +112,9 @@ func TestEvalRunQuestions(t *testing.T) {
 		{ID: "b", Text: "second?"},
 	}
 	var asked []string
-	ask := func(_ context.Context, q string) (eval.Reply, error) {
-		asked = append(asked, q)
-		if q == "second?" {
+	ask := func(_ context.Context, q eval.Question) (eval.Reply, error) {
+		asked = append(asked, q.Text)
+		if q.Text == "second?" {
 			return eval.Reply{Abstained: true, Text: "no"}, nil
 		}
 		return eval.Reply{Text: "one", Docs: []string{"d1"}}, nil
@@ -130,7 +130,7 @@ func TestEvalRunQuestions(t *testing.T) {
 		t.Errorf("got %+v", s)
 	}
 
-	failing := func(context.Context, string) (eval.Reply, error) { return eval.Reply{}, errors.New("boom") }
+	failing := func(context.Context, eval.Question) (eval.Reply, error) { return eval.Reply{}, errors.New("boom") }
 	if _, err := eval.RunQuestions(context.Background(), qs, failing); err == nil || !strings.Contains(err.Error(), "question a: boom") {
 		t.Errorf("got error %v, want one naming question a", err)
 	}
@@ -161,14 +161,14 @@ func TestEvalRemote(t *testing.T) {
 	defer srv.Close()
 
 	ask := eval.Remote(srv.Client(), srv.URL+"/", 5)
-	got, err := ask(context.Background(), "why?")
+	got, err := ask(context.Background(), eval.Question{Text: "why?"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Text != "k=5" || strings.Join(got.Docs, ",") != "d2,d1,d3" {
 		t.Errorf("got %+v, want text k=5 and docs d2,d1,d3 (cited first, each once)", got)
 	}
-	if _, err := ask(context.Background(), "fail?"); err == nil || !strings.Contains(err.Error(), "question is required") {
+	if _, err := ask(context.Background(), eval.Question{Text: "fail?"}); err == nil || !strings.Contains(err.Error(), "question is required") {
 		t.Errorf("got error %v, want the server's message", err)
 	}
 }
@@ -220,5 +220,37 @@ func TestEvalSeedQuestionSetIsGrounded(t *testing.T) {
 	}
 	if len(qs) < 40 || unanswerable < 6 || multi < 3 {
 		t.Errorf("got %d questions, %d unanswerable, %d with several sources; want at least 40, 6 and 3", len(qs), unanswerable, multi)
+	}
+}
+
+func TestEvalAsksAsOfTheQuestionDate(t *testing.T) {
+	qs, err := eval.ReadQuestions(strings.NewReader(`{"id": "q1", "question": "Who won?", "answers": ["x"], "sources": ["d"], "date": "2022/06/16"}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := qs[0].AsOf.Format("2006-01-02"); got != "2022-06-16" {
+		t.Fatalf("AsOf = %s, want 2022-06-16", got)
+	}
+	var sent string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Filters struct {
+				PublishedTo string `json:"published_to"`
+			} `json:"filters"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		sent = body.Filters.PublishedTo
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(web.AskResponse{Answer: "x"})
+	}))
+	defer srv.Close()
+	if _, err := eval.Remote(srv.Client(), srv.URL, 0)(context.Background(), qs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if sent != "2022-06-16" {
+		t.Errorf("filters.published_to = %q, want 2022-06-16", sent)
+	}
+	if _, err := eval.ReadQuestions(strings.NewReader(`{"id": "q1", "question": "Who?", "date": "June"}` + "\n")); !errors.Is(err, eval.ErrInvalid) {
+		t.Errorf("bad date: %v, want ErrInvalid", err)
 	}
 }

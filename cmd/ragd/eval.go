@@ -34,6 +34,7 @@ type evalConfig struct {
 	Weight     float64
 	MaxQueries int
 	Split      string
+	AsOf       bool
 	Timeout    time.Duration
 	MinHit3    float64
 	MinAcc     float64
@@ -54,6 +55,7 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&c.Mode, "mode", string(retrieval.Hybrid), "with --beir: ranking: hybrid, lexical or dense")
 	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion, in (0, 1]")
+	fs.BoolVar(&c.AsOf, "as-of", false, "with --questions: a question with a \"date\" searches only documents published by that day, as when it was asked")
 	fs.StringVar(&c.Split, "split", "test", "with --beir: the judgements to score, qrels/SPLIT.tsv (test, train, dev)")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
@@ -174,10 +176,15 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		}
 		ask = eval.Local(answerer, c.K)
 	}
-	timed := func(ctx context.Context, question string) (eval.Reply, error) {
+	if !c.AsOf {
+		for i := range questions {
+			questions[i].AsOf = time.Time{}
+		}
+	}
+	timed := func(ctx context.Context, q eval.Question) (eval.Reply, error) {
 		ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
-		return ask(ctx, question)
+		return ask(ctx, q)
 	}
 	rep, err := eval.RunQuestions(ctx, questions, timed)
 	if err != nil {
