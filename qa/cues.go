@@ -17,6 +17,7 @@ const (
 	cueDate
 	cuePerson
 	cuePlace
+	cueQuote
 )
 
 // answerCue finds the asked-for kind of answer in sentences.
@@ -32,7 +33,9 @@ var howManyFocus = regexp.MustCompile(`(?i)\bhow many\s+(?:more\s+|extra\s+|addi
 var (
 	numberQuestion = regexp.MustCompile(`(?i)\b(how (many|much|long|far|big|large|old|often)|what (number|percentage|proportion|share|amount|sum|size|figure|price|cost)|what per ?cent)\b`)
 	dateQuestion   = regexp.MustCompile(`(?i)(^|\b)(when|what (year|date|day|month|time)|which (year|day|month|date)|on what (day|date))\b`)
-	personQuestion = regexp.MustCompile(`(?i)(^|\b)(who|whom|whose|which (person|man|woman|leader|minister|president|official|politician|official))\b`)
+	personQuestion = regexp.MustCompile(`(?i)(^|\b)(who|whom|whose|(which|what)\s+(?:[\pL-]+\s+){0,3}(person|man|woman|leader|minister|president|official|politician|secretary|chancellor|general|adviser|advisor|spokesman|spokeswoman|diplomat|envoy|analyst|expert))\b`)
+	quoteQuestion  = regexp.MustCompile(`(?i)\b(what (word|words|term|phrase|expression)|how did .+ (describe|characteri[sz]e|call|label|brand|refer to)|what did .+ (call|label|describe))\b`)
+	quoteSpan      = regexp.MustCompile(`[“"‘][^“”"‘’]{2,120}[”"’]`)
 	placeQuestion  = regexp.MustCompile(`(?i)(^|\b)(where|which (country|city|town|place|capital|state|region|continent))\b`)
 
 	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|bn|billion|m\b|million|thousand|trillion|k\b))?(?:\s+(?:[a-z]+)){0,1}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|hundreds|thousands|millions)\b(?:\s+(?:[a-z]+)){0,1}`)
@@ -43,6 +46,8 @@ var (
 // detectCue reads the kind of answer a question asks for.
 func detectCue(q string) answerCue {
 	switch {
+	case quoteQuestion.MatchString(q):
+		return answerCue{kind: cueQuote}
 	case numberQuestion.MatchString(q):
 		c := answerCue{kind: cueNumber}
 		if m := howManyFocus.FindStringSubmatch(q); m != nil {
@@ -81,6 +86,8 @@ func (c answerCue) spans(text, question string) [][]int {
 		re = dateSpan
 	case cuePerson, cuePlace:
 		re = nameSpan
+	case cueQuote:
+		re = quoteSpan
 	default:
 		return nil
 	}

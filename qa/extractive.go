@@ -106,9 +106,10 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	})
 	best := cands[0]
 	evidence := evidenceOf(best) * (0.4 + 0.6*entityCoverage(question, hits))
-	if cue.kind != cueNone {
+	if cue.kind != cueNone && cue.kind != cueQuote {
 		// A question asking for a number, date or name is less supported
-		// when no leading sentence holds one.
+		// when no leading sentence holds one. (Quoted words are a form an
+		// answer may take, not a kind it must have.)
 		found := 0.0
 		for _, c := range cands[:min(3, len(cands))] {
 			found = max(found, cue.score(c.text, question))
@@ -184,14 +185,12 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 	covered := maps(cands[0].terms)
 	hasCue := cue.score(cands[0].text, question) == 1
 	if cue.kind != cueNone && !hasCue {
-		// The answer may sit just before the best sentence: the speaker of
-		// a quotation, the subject a pronoun refers to.
-		for n, steps := cands[0].prev, 0; n != nil && steps < 5; n, steps = n.prev, steps+1 {
-			if cue.score(n.text, question) == 1 {
-				chosen = append(chosen, n)
-				hasCue = true
-				break
-			}
+		// The answer may sit next to the best sentence: the speaker of a
+		// quotation or the subject of a pronoun a few sentences before, the
+		// words quoted just after.
+		if n := nearestWithCue(cands[0], cue, question); n != nil {
+			chosen = append(chosen, n)
+			hasCue = true
 		}
 	}
 	for _, c := range cands[1:] {
@@ -317,6 +316,27 @@ func (c *candidate) neighbourTerms() map[string]bool {
 		}
 	}
 	return out
+}
+
+// nearestWithCue returns the closest sentence, up to five before or two
+// after c in its passage, that holds the asked-for kind of answer.
+func nearestWithCue(c *candidate, cue answerCue, question string) *candidate {
+	prev, next := c.prev, c.next
+	for step := 0; step < 5 && (prev != nil || next != nil); step++ {
+		if prev != nil {
+			if cue.score(prev.text, question) == 1 {
+				return prev
+			}
+			prev = prev.prev
+		}
+		if next != nil && step < 2 {
+			if cue.score(next.text, question) == 1 {
+				return next
+			}
+			next = next.next
+		}
+	}
+	return nil
 }
 
 func prevOf(c *candidate) *candidate {
