@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
 )
 
 // answerConfig holds the flags of commands that answer questions.
@@ -30,4 +32,36 @@ func (c *answerConfig) apply(cfg *qa.Config) {
 	if cfg.AbstainThreshold == 0 {
 		cfg.AbstainThreshold = 1e-12
 	}
+}
+
+// openAnswerer validates the answer and model flags (lc may be nil: no
+// model), opens the index and builds the answerer over it. The caller
+// closes the store.
+func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig, lc *llmConfig) (*retrieval.Store, *qa.Answerer, error) {
+	if err := ac.validate(); err != nil {
+		return nil, nil, err
+	}
+	if lc != nil {
+		if err := lc.validate(); err != nil {
+			return nil, nil, err
+		}
+	}
+	st, emb, err := sc.openStore(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := qa.Config{Retriever: st, Embedder: emb}
+	ac.apply(&cfg)
+	if lc != nil {
+		if err := lc.apply(&cfg); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	}
+	answerer, err := qa.New(cfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, answerer, nil
 }

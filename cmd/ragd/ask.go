@@ -37,26 +37,11 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ac.validate(); err != nil {
-		return err
-	}
-	if err := lc.validate(); err != nil {
-		return err
-	}
-	st, emb, err := sc.openStore(ctx, e)
+	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	qcfg := qa.Config{Retriever: st, Embedder: emb}
-	ac.apply(&qcfg)
-	if err := lc.apply(&qcfg); err != nil {
-		return err
-	}
-	answerer, err := qa.New(qcfg)
-	if err != nil {
-		return err
-	}
 	ans, err := answerer.Answer(ctx, question, qa.Options{K: *k, Filter: filter})
 	if err != nil {
 		return err

@@ -160,19 +160,13 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 	if c.Server != "" {
 		ask = eval.Remote(&http.Client{}, c.Server, c.K)
 	} else {
-		st, emb, err := c.store.openStore(ctx, e)
+		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, nil)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		if docs, _ := st.Len(); docs == 0 {
 			return fmt.Errorf("the index in %s is empty: ingest the corpus first", c.store.Data)
-		}
-		qcfg := qa.Config{Retriever: st, Embedder: emb}
-		c.answer.apply(&qcfg)
-		answerer, err := qa.New(qcfg)
-		if err != nil {
-			return err
 		}
 		ask = eval.Local(answerer, c.K)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/web"
 )
 
@@ -34,26 +33,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
-	if err := ac.validate(); err != nil {
-		return err
-	}
-	if err := lc.validate(); err != nil {
-		return err
-	}
-	st, emb, err := sc.openStore(ctx, e)
+	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	qcfg := qa.Config{Retriever: st, Embedder: emb}
-	ac.apply(&qcfg)
-	if err := lc.apply(&qcfg); err != nil {
-		return err
-	}
-	answerer, err := qa.New(qcfg)
-	if err != nil {
-		return err
-	}
 	srv := web.New(web.Config{Searcher: st, Writer: st, Reader: st, Answerer: answerer, MaxBody: *maxBody, Logger: e.logger})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
