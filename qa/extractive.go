@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
 )
@@ -35,7 +34,6 @@ type candidate struct {
 	hit        *retrieval.Hit
 	rank       int
 	text       string
-	byteStart  int // in hit.Text
 	start, end int // code points in the document
 	terms      map[string]bool
 	prev, next *candidate // neighbouring sentences in the same passage
@@ -243,23 +241,13 @@ func sentences(hits []retrieval.Hit) []*candidate {
 	for i := range hits {
 		h := &hits[i]
 		var prev *candidate
-		pos, bytePos := h.Start, 0
-		for _, sp := range retrieval.Sentences(h.Text) {
-			pos += utf8.RuneCountInString(h.Text[bytePos:sp.Start])
-			bytePos = sp.Start
-			text := h.Text[sp.Start:sp.End]
-			start := pos
-			end := start + utf8.RuneCountInString(text)
-			terms := termSet(text)
-			if len(terms) == 0 {
-				continue
-			}
-			c := &candidate{hit: h, rank: i, text: text, byteStart: sp.Start, start: start, end: end, terms: terms, prev: prev}
+		for _, ps := range passageSentences(h) {
+			c := &candidate{hit: h, rank: i, text: ps.text, start: ps.start, end: ps.end, terms: ps.terms, prev: prev}
 			if prev != nil {
 				prev.next = c
 			}
 			prev = c
-			k := key{h.DocID, start}
+			k := key{h.DocID, c.start}
 			if seen[k] {
 				continue // still linked as a neighbour, but scored once
 			}

@@ -233,7 +233,8 @@ func isNoAnswer(text string, sentences []*answerSentence) bool {
 	return cannotAnswer.MatchString(text[sentences[0].start:sentences[0].end])
 }
 
-// passageSentence is a sentence of a passage sent to the model.
+// passageSentence is a sentence of a retrieved passage with its offsets in
+// the document; both the extractive answerer and verification use them.
 type passageSentence struct {
 	text       string
 	start, end int // code points in the document
@@ -375,7 +376,7 @@ func bestPassage(sentences []*answerSentence, passages [][]*passageSentence) int
 }
 
 // passageSentences splits a passage into sentences with their code point
-// offsets in the document, as the extractive answerer does.
+// offsets in the document, skipping sentences without terms.
 func passageSentences(h *retrieval.Hit) []*passageSentence {
 	var out []*passageSentence
 	pos, bytePos := h.Start, 0
