@@ -257,8 +257,12 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 		}
 	}
 	results := make([]IngestResult, len(docs))
-	var todo []*prepared
-	var texts []string
+	type change struct {
+		doc  Document
+		hash string
+		res  *IngestResult
+	}
+	var changes []change
 	seen := make(map[string]int, len(docs))
 	s.mu.RLock()
 	for i, d := range docs {
@@ -268,26 +272,29 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 		}
 		seen[d.ID] = i
 		h := s.hashOf(d)
-		results[i].ID = d.ID
-		if old, ok := s.docs[d.ID]; ok && old.hash == h {
-			results[i].Status = Unchanged
-			results[i].Chunks = len(old.chunks)
-			continue
-		}
-		rec := s.chunkDocument(d, h)
-		results[i].Chunks = len(rec.chunks)
-		results[i].Status = Added
-		if _, ok := s.docs[d.ID]; ok {
+		results[i] = IngestResult{ID: d.ID, Status: Added}
+		if old, ok := s.docs[d.ID]; ok {
 			results[i].Status = Updated
+			if old.hash == h {
+				results[i] = IngestResult{ID: d.ID, Chunks: len(old.chunks), Status: Unchanged}
+				continue
+			}
 		}
-		todo = append(todo, &prepared{rec: rec})
-		for _, c := range rec.chunks {
-			texts = append(texts, s.indexText(rec.doc, c))
-		}
+		changes = append(changes, change{doc: d, hash: h, res: &results[i]})
 	}
 	s.mu.RUnlock()
-	if len(todo) == 0 {
+	if len(changes) == 0 {
 		return results, nil
+	}
+
+	// Chunk and analyse outside the lock: searches and other writers go on.
+	todo := make([]*prepared, len(changes))
+	var texts []string
+	for i, ch := range changes {
+		rec, indexTexts := s.chunkDocument(ch.doc, ch.hash)
+		ch.res.Chunks = len(rec.chunks)
+		todo[i] = &prepared{rec: rec}
+		texts = append(texts, indexTexts...)
 	}
 
 	vectors, err := s.embed(ctx, texts)
@@ -546,10 +553,12 @@ func (s *Store) hashOf(d Document) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// chunkDocument splits a document into chunks and analyses them.
-func (s *Store) chunkDocument(d Document, hash string) *record {
+// chunkDocument splits a document into chunks and analyses them. It also
+// returns each chunk's index text, which is what gets embedded.
+func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 	spans := SplitChunks(d.Text, s.cfg.Chunk)
 	rec := &record{doc: d, hash: hash, chunks: make([]*Chunk, 0, len(spans)), terms: make([][]termFreq, 0, len(spans))}
+	texts := make([]string, 0, len(spans))
 	conv := newRuneCounter(d.Text)
 	for i, sp := range spans {
 		start, end := conv.runes(sp.Start), conv.runes(sp.End)
@@ -562,10 +571,12 @@ func (s *Store) chunkDocument(d Document, hash string) *record {
 			End:     end,
 			Section: d.SectionAt(start),
 		}
+		text := s.indexText(d, c)
 		rec.chunks = append(rec.chunks, c)
-		rec.terms = append(rec.terms, countTerms(s.analyzer.Terms(s.indexText(d, c))))
+		rec.terms = append(rec.terms, countTerms(s.analyzer.Terms(text)))
+		texts = append(texts, text)
 	}
-	return rec
+	return rec, texts
 }
 
 // indexText is what is embedded and indexed for a chunk: the document title,
