@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ragd/ragd/embed"
 )
@@ -197,37 +195,6 @@ func TestOllamaBadResponse(t *testing.T) {
 				t.Errorf("error %v, want ErrBadResponse", err)
 			}
 		})
-	}
-}
-
-func TestOllamaContextCanceled(t *testing.T) {
-	arrived := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
-		close(arrived)
-		select { // hang until the client gives up
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-arrived
-		cancel()
-	}()
-	done := make(chan error, 1)
-	go func() {
-		_, err := newOllama(t, srv.URL, 0).Embed(ctx, []string{"alpha"})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("error %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Embed did not return after its context was canceled")
 	}
 }
 
