@@ -3,6 +3,7 @@ package retrieval
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -190,4 +191,31 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 func (l *lexicon) idf(term string) float64 {
 	df := float64(len(l.postings[term]))
 	return math.Log(1 + (float64(l.n)-df+0.5)/(df+0.5))
+}
+
+// scoreEntry returns one entry's BM25 score against the query terms; the
+// same as score gives it, without ranking the whole index.
+func (l *lexicon) scoreEntry(e *chunkEntry, terms []string, p BM25) float64 {
+	if l.n == 0 {
+		return 0
+	}
+	p = p.withDefaults()
+	avg := float64(l.totalLen) / float64(l.n)
+	if avg == 0 {
+		avg = 1
+	}
+	norm := p.K1 * (1 - p.B + p.B*float64(e.length)/avg)
+	total := 0.0
+	for i, t := range terms {
+		if slices.Contains(terms[:i], t) {
+			continue // BM25 over the set of query terms
+		}
+		j, found := slices.BinarySearchFunc(e.terms, t, func(tf termFreq, t string) int { return strings.Compare(tf.Term, t) })
+		if !found {
+			continue
+		}
+		tf := float64(e.terms[j].Count)
+		total += l.idf(t) * tf * (p.K1 + 1) / (tf + norm)
+	}
+	return total
 }

@@ -164,6 +164,9 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		wg.Go(func() {
 			for i := range next {
 				recs[i], errs[i] = readRecord(paths[i])
+				if errs[i] == nil {
+					recs[i].docTerms = s.documentTerms(recs[i].doc)
+				}
 			}
 		})
 	}

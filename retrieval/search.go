@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -94,6 +95,13 @@ type SearchRequest struct {
 	Fusion Fusion
 	// DenseWeight overrides DefaultDenseWeight for convex fusion when positive.
 	DenseWeight float64
+	// DocWeight and RecencyWeight override the store's configured weights
+	// (Config.DocWeight, Config.RecencyWeight) when non-zero; a negative
+	// weight turns that signal off.
+	DocWeight, RecencyWeight float64
+	// AsOf is the time document ages are measured back from for recency:
+	// when zero, the filter's To bound if it has one, else the current time.
+	AsOf time.Time
 }
 
 // Hit is a ranked chunk with its document's metadata.
@@ -119,6 +127,9 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	}
 	if !req.Filter.From.IsZero() && !req.Filter.To.IsZero() && req.Filter.To.Before(req.Filter.From) {
 		return nil, fmt.Errorf("search: %w: published_to is before published_from", ErrInvalid)
+	}
+	if req.DocWeight >= 1 || req.RecencyWeight >= 1 {
+		return nil, fmt.Errorf("search: %w: document and recency weights must be below 1", ErrInvalid)
 	}
 	mode := cmp.Or(req.Mode, Hybrid)
 	fusion := cmp.Or(req.Fusion, s.cfg.Fusion, DefaultFusion)
@@ -147,6 +158,9 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	var lex, dense []scored
 	if mode != Dense {
 		lex = s.lex.score(q.Terms, s.cfg.BM25, depth, keep)
+		if w := weight(req.DocWeight, s.cfg.DocWeight); w > 0 {
+			lex = s.withDocScores(lex, q.Terms, w)
+		}
 	}
 	if mode != Lexical {
 		var err error
@@ -167,6 +181,13 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 			w = DefaultDenseWeight
 		}
 		fused = fuse(lex, dense, fusion, w)
+	}
+	if w := weight(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
+		asOf := req.AsOf
+		if asOf.IsZero() {
+			asOf = cmp.Or(req.Filter.To, time.Now())
+		}
+		fused = withRecency(fused, w, s.cfg.RecencyHalfLife, asOf)
 	}
 	lexRank := ranks(lex)
 	denseRank := ranks(dense)
@@ -336,4 +357,76 @@ func minMax(list []scored) func(int, scored) float64 {
 		}
 		return (sc.score - lo) / (hi - lo)
 	}
+}
+
+// withDocScores mixes each chunk's document-level BM25 score into its
+// lexical score, (1-w)*chunk + w*document, the chunk score min-max scaled
+// over the ranking and the document score divided by the best document's.
+// Long articles spread their evidence over several chunks; the document
+// score credits a chunk for what the rest of its article says.
+func (s *Store) withDocScores(lex []scored, terms []string, w float64) []scored {
+	if len(lex) == 0 {
+		return lex
+	}
+	byDoc := make(map[*record]float64, len(lex))
+	hi := 0.0
+	for _, sc := range lex {
+		rec := sc.entry.doc
+		if _, done := byDoc[rec]; !done && rec.docEntry != nil {
+			v := s.docLex.scoreEntry(rec.docEntry, terms, s.cfg.BM25)
+			byDoc[rec] = v
+			hi = max(hi, v)
+		}
+	}
+	norm := minMax(lex)
+	out := make([]scored, len(lex))
+	for i, sc := range lex {
+		v := (1 - w) * norm(i, sc)
+		if hi > 0 {
+			v += w * byDoc[sc.entry.doc] / hi
+		}
+		out[i] = scored{entry: sc.entry, score: v}
+	}
+	sortScored(out)
+	return out
+}
+
+// weight picks a request's weight over the store's: non-zero wins, and a
+// negative result means off.
+func weight(request, store float64) float64 {
+	return cmp.Or(request, store)
+}
+
+// withRecency re-ranks a fused list, best first, by mixing in each
+// document's recency: (1-w)*relevance + w*0.5^(age/halfLife), where
+// relevance is the fused score scaled to [0, 1] and age is measured back
+// from asOf. Documents without a date, or dated after asOf, get no credit.
+func withRecency(list []scored, w float64, halfLife time.Duration, asOf time.Time) []scored {
+	if len(list) == 0 {
+		return list
+	}
+	norm := minMax(list)
+	out := make([]scored, len(list))
+	for i, sc := range list {
+		v := (1 - w) * norm(i, sc)
+		if p := sc.entry.doc.doc.Published; !p.IsZero() && !p.After(asOf) {
+			v += w * math.Exp2(-float64(asOf.Sub(p))/float64(halfLife))
+		}
+		out[i] = scored{entry: sc.entry, score: v}
+	}
+	sortScored(out)
+	return out
+}
+
+// sortScored orders a ranking best first.
+func sortScored(list []scored) {
+	slices.SortFunc(list, func(a, b scored) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
 }

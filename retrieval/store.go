@@ -37,6 +37,12 @@ const (
 	DefaultEmbedBatch = 256
 	// DefaultCandidates is how many results each ranking contributes to fusion.
 	DefaultCandidates = 100
+	// DefaultDocWeight, DefaultRecencyWeight and DefaultRecencyHalfLife
+	// were chosen on the first half of the RealTime QA weeks and checked on
+	// SciFact's train split (see README).
+	DefaultDocWeight       = 0.5
+	DefaultRecencyWeight   = 0.5
+	DefaultRecencyHalfLife = 30 * 24 * time.Hour
 )
 
 // Config configures a Store.
@@ -51,6 +57,17 @@ type Config struct {
 	BM25 BM25
 	// Fusion is the default way dense and lexical rankings are combined.
 	Fusion Fusion
+	// DocWeight is the share of a chunk's lexical score that comes from the
+	// BM25 score of its whole document: DefaultDocWeight when zero, none
+	// when negative.
+	DocWeight float64
+	// RecencyWeight is the share of a hit's final score that comes from its
+	// document's recency (see SearchRequest.AsOf): DefaultRecencyWeight when
+	// zero, none when negative. Undated documents get no recency credit.
+	RecencyWeight float64
+	// RecencyHalfLife is the age at which a document's recency credit
+	// halves: DefaultRecencyHalfLife when zero.
+	RecencyHalfLife time.Duration
 	// Candidates is the depth of each ranking before fusion.
 	Candidates int
 	// EmbedBatch is the number of texts per embedding call.
@@ -78,6 +95,10 @@ type record struct {
 	terms  [][]termFreq
 	// entries are the lexicon entries of the chunks, by chunk index.
 	entries []*chunkEntry
+	// docTerms are the term frequencies of the whole document (title and
+	// text), and docEntry its entry in the document-level lexicon.
+	docTerms []termFreq
+	docEntry *chunkEntry
 }
 
 // Store is a persistent hybrid index of documents: chunk vectors in a
@@ -91,6 +112,7 @@ type Store struct {
 	mu       sync.RWMutex
 	docs     map[string]*record
 	lex      *lexicon
+	docLex   *lexicon // whole documents, for the document-level BM25 signal
 	byChunk  map[string]*chunkEntry
 	fileIDs  map[string]string // chromem file name hash -> chunk ID
 	meta     storeMeta
@@ -121,8 +143,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Embedder == nil {
 		return nil, fmt.Errorf("open store: %w: no embedder", ErrInvalid)
 	}
+	if cfg.DocWeight >= 1 || cfg.RecencyWeight >= 1 || cfg.RecencyHalfLife < 0 {
+		return nil, fmt.Errorf("open store: %w: document and recency weights must be below 1 and the half-life not negative", ErrInvalid)
+	}
 	cfg.Chunk = chunkDefaults(cfg.Chunk)
 	cfg.Candidates = cmp.Or(cfg.Candidates, DefaultCandidates)
+	cfg.DocWeight = cmp.Or(cfg.DocWeight, DefaultDocWeight)
+	cfg.RecencyWeight = cmp.Or(cfg.RecencyWeight, DefaultRecencyWeight)
+	cfg.RecencyHalfLife = cmp.Or(cfg.RecencyHalfLife, DefaultRecencyHalfLife)
 	cfg.EmbedBatch = cmp.Or(cfg.EmbedBatch, DefaultEmbedBatch)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -132,6 +160,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		dir:     cfg.Dir,
 		docs:    make(map[string]*record),
 		lex:     newLexicon(),
+		docLex:  newLexicon(),
 		byChunk: make(map[string]*chunkEntry),
 		fileIDs: make(map[string]string),
 		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name()},
@@ -411,6 +440,11 @@ func (s *Store) index(rec *record) {
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}
+	if len(rec.chunks) > 0 {
+		// The document's entry carries its first chunk so that ties between
+		// documents break by chunk ID, as they do between chunks.
+		rec.docEntry = s.docLex.add(rec.chunks[0], rec, rec.docTerms)
+	}
 	s.docs[rec.doc.ID] = rec
 }
 
@@ -426,6 +460,9 @@ func (s *Store) remove(ctx context.Context, rec *record) error {
 		if err := s.coll.Delete(ctx, nil, nil, ids...); err != nil {
 			return fmt.Errorf("remove vectors: %w", err)
 		}
+	}
+	if rec.docEntry != nil {
+		s.docLex.remove(rec.docEntry)
 	}
 	for _, e := range rec.entries {
 		s.lex.remove(e)
@@ -576,7 +613,18 @@ func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 		rec.terms = append(rec.terms, countTerms(s.analyzer.Terms(text)))
 		texts = append(texts, text)
 	}
+	rec.docTerms = s.documentTerms(d)
 	return rec, texts
+}
+
+// documentTerms analyses a whole document for the document-level BM25 index:
+// its title, unless the text starts with it, and its text.
+func (s *Store) documentTerms(d Document) []termFreq {
+	text := d.Text
+	if d.Title != "" && !strings.HasPrefix(d.Text, d.Title) {
+		text = d.Title + "\n" + d.Text
+	}
+	return countTerms(s.analyzer.Terms(text))
 }
 
 // indexText is what is embedded and indexed for a chunk: the document title,

@@ -32,6 +32,9 @@ type storeConfig struct {
 	Fusion       string
 	BM25K1       float64
 	BM25B        float64
+	DocWeight    float64
+	Recency      float64
+	HalfLife     time.Duration
 }
 
 func (c *storeConfig) register(fs *flagSet) {
@@ -47,6 +50,9 @@ func (c *storeConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.BM25K1, "bm25-k1", retrieval.DefaultBM25K1, "BM25 term frequency saturation")
 	fs.Float64Var(&c.BM25B, "bm25-b", retrieval.DefaultBM25B, "BM25 length normalisation (0-1)")
 	fs.StringVar(&c.Fusion, "fusion", string(retrieval.DefaultFusion), "default fusion of dense and lexical rankings: convex or rrf")
+	fs.Float64Var(&c.DocWeight, "doc-weight", retrieval.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
+	fs.Float64Var(&c.Recency, "recency-weight", retrieval.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
+	fs.DurationVar(&c.HalfLife, "recency-half-life", retrieval.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
 }
 
 // validate checks the flags, naming the bad one.
@@ -83,6 +89,15 @@ func (c *storeConfig) validate() error {
 	}
 	if _, err := retrieval.ParseFusion(c.Fusion); err != nil {
 		return fmt.Errorf("--fusion: %v", err)
+	}
+	if c.DocWeight < 0 || c.DocWeight >= 1 {
+		return fmt.Errorf("--doc-weight %g must be at least 0 and below 1", c.DocWeight)
+	}
+	if c.Recency < 0 || c.Recency >= 1 {
+		return fmt.Errorf("--recency-weight %g must be at least 0 and below 1", c.Recency)
+	}
+	if c.HalfLife <= 0 {
+		return fmt.Errorf("--recency-half-life %v must be positive", c.HalfLife)
 	}
 	return nil
 }
@@ -135,6 +150,18 @@ func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) retrieva
 		Chunk:    retrieval.ChunkOptions{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
 		Fusion:   fusion,
 		BM25:     retrieval.BM25{K1: c.BM25K1, B: c.BM25B},
-		Logger:   e.logger,
+		// The flags say 0 for off; retrieval says negative.
+		DocWeight:       offIfZero(c.DocWeight),
+		RecencyWeight:   offIfZero(c.Recency),
+		RecencyHalfLife: c.HalfLife,
+		Logger:          e.logger,
 	}
+}
+
+// offIfZero maps a flag's 0 ("off") to retrieval's negative weight.
+func offIfZero(w float64) float64 {
+	if w == 0 {
+		return -1
+	}
+	return w
 }

@@ -55,7 +55,7 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&c.Mode, "mode", string(retrieval.Hybrid), "with --beir: ranking: hybrid, lexical or dense")
 	fs.Float64Var(&c.Weight, "dense-weight", retrieval.DefaultDenseWeight, "with --beir: weight of the dense score in convex fusion, in (0, 1]")
-	fs.BoolVar(&c.AsOf, "as-of", false, "with --questions: a question with a \"date\" searches only documents published by that day, as when it was asked")
+	fs.BoolVar(&c.AsOf, "as-of", true, "with --questions: a question with a \"date\" is asked as of that day: it searches only documents published by then, and recency counts from then (--as-of=false ignores dates)")
 	fs.StringVar(&c.Split, "split", "test", "with --beir: the judgements to score, qrels/SPLIT.tsv (test, train, dev)")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")

@@ -1,0 +1,137 @@
+package retrieval_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// filler is text that matches no test query.
+func filler(words int) string {
+	return strings.Repeat("lorem ipsum dolor sit amet. ", words/5)
+}
+
+func TestDocumentScoreCreditsTheRestOfTheArticle(t *testing.T) {
+	st, err := retrieval.Open(context.Background(), retrieval.Config{
+		Embedder: testEmbedder,
+		Chunk:    retrieval.ChunkOptions{TargetTokens: 20, OverlapTokens: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mustIngest(t, st,
+		// One passage mentions the reactor and a shutdown;
+		// the rest of the article is about something else.
+		retrieval.Document{ID: "focused", Title: "Plant notes", Text: "The reactor hall saw a shutdown. " + filler(60)},
+		// Every passage of this article is about the inspection, one
+		// query term a passage.
+		retrieval.Document{ID: "spread", Title: "Plant diary", Text: "The reactor stood idle. " + filler(20) +
+			"Engineers ordered a shutdown. " + filler(20) +
+			"Inspectors arrived on Monday. " + filler(20)},
+	)
+	query := "reactor shutdown inspectors"
+	first := func(docWeight float64) string {
+		hits := search(t, st, retrieval.SearchRequest{Query: query, Mode: retrieval.Lexical, DocWeight: docWeight})
+		if len(hits) == 0 {
+			t.Fatalf("doc weight %g: no hits", docWeight)
+		}
+		return hits[0].DocID
+	}
+	if got := first(-1); got != "focused" {
+		t.Fatalf("without the document score, first hit from %q, want focused (the test's premise)", got)
+	}
+	if got := first(0.5); got != "spread" {
+		t.Errorf("with document weight 0.5, first hit from %q, want spread", got)
+	}
+}
+
+func TestRecencyFavoursRecentArticles(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	asOf := time.Date(2025, 6, 30, 23, 59, 0, 0, time.UTC)
+	text := "The city council approved the new tram line on Tuesday."
+	mustIngest(t, st,
+		retrieval.Document{ID: "a-old", Text: text, Published: asOf.AddDate(0, 0, -400)},
+		retrieval.Document{ID: "b-undated", Text: text},
+		retrieval.Document{ID: "c-recent", Text: text, Published: asOf.AddDate(0, 0, -2)},
+		retrieval.Document{ID: "d-future", Text: text, Published: asOf.AddDate(0, 0, 3)},
+	)
+	query := "tram line council"
+	tests := []struct {
+		name string
+		req  retrieval.SearchRequest
+		want []string
+	}{
+		// Equal relevance: ties break by chunk ID.
+		{"off", retrieval.SearchRequest{RecencyWeight: -1, AsOf: asOf}, []string{"a-old", "b-undated", "c-recent", "d-future"}},
+		// The 400-day-old article keeps a sliver of credit; undated and
+		// later articles get none.
+		{"as of", retrieval.SearchRequest{AsOf: asOf}, []string{"c-recent", "a-old", "b-undated", "d-future"}},
+		{"as of the filter's end", retrieval.SearchRequest{Filter: retrieval.Filter{To: asOf}}, []string{"c-recent", "a-old"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.Query = query
+			got := docIDs(search(t, st, tt.req))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ranking %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDocumentScoresSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := retrieval.Config{Dir: dir, Embedder: testEmbedder, Chunk: retrieval.ChunkOptions{TargetTokens: 40, OverlapTokens: 5}}
+	st, err := retrieval.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, st, seedDocs(t)...)
+	req := retrieval.SearchRequest{Query: "peacekeeping troops buffer zone", K: 20, DocWeight: 0.9}
+	before := search(t, st, req)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = retrieval.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	after := search(t, st, req)
+	if len(after) != len(before) {
+		t.Fatalf("%d hits after restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		if after[i].ID != before[i].ID || after[i].Score != before[i].Score {
+			t.Errorf("hit %d: %s %.6f after restart, %s %.6f before", i, after[i].ID, after[i].Score, before[i].ID, before[i].Score)
+		}
+	}
+}
+
+func TestWeightsMustBeBelowOne(t *testing.T) {
+	for _, cfg := range []retrieval.Config{
+		{Embedder: testEmbedder, DocWeight: 1},
+		{Embedder: testEmbedder, RecencyWeight: 1.5},
+		{Embedder: testEmbedder, RecencyHalfLife: -time.Hour},
+	} {
+		if _, err := retrieval.Open(context.Background(), cfg); !errors.Is(err, retrieval.ErrInvalid) {
+			t.Errorf("Open(doc %g, recency %g, half-life %v): %v, want ErrInvalid", cfg.DocWeight, cfg.RecencyWeight, cfg.RecencyHalfLife, err)
+		}
+	}
+	st := openStore(t, "")
+	mustIngest(t, st, retrieval.Document{ID: "one", Text: "A single short document."})
+	for _, req := range []retrieval.SearchRequest{
+		{Query: "document", K: 1, DocWeight: 1},
+		{Query: "document", K: 1, RecencyWeight: 2},
+	} {
+		if _, err := st.Search(context.Background(), req); !errors.Is(err, retrieval.ErrInvalid) {
+			t.Errorf("Search(doc %g, recency %g): %v, want ErrInvalid", req.DocWeight, req.RecencyWeight, err)
+		}
+	}
+}
