@@ -28,7 +28,11 @@ type recordFile struct {
 	Published *time.Time    `json:"published,omitempty"`
 	Sections  []sectionFile `json:"sections,omitempty"`
 	Hash      string        `json:"hash"`
-	Chunks    []chunkFile   `json:"chunks"`
+	// Terms are the whole document's term counts, encoded as a chunk's
+	// are; records written before document scoring lack them, and opening
+	// the store then analyses the text instead.
+	Terms  string      `json:"terms,omitempty"`
+	Chunks []chunkFile `json:"chunks"`
 }
 
 type sectionFile struct {
@@ -65,17 +69,9 @@ func writeRecord(path string, rec *record) error {
 		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
 	}
 	for i, c := range rec.chunks {
-		var b strings.Builder
-		for j, tf := range rec.terms[i] {
-			if j > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(tf.Term)
-			b.WriteByte(' ')
-			b.WriteString(strconv.Itoa(tf.Count))
-		}
-		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: b.String()}
+		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: encodeTerms(rec.terms[i])}
 	}
+	f.Terms = encodeTerms(rec.docTerms)
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
@@ -100,41 +96,58 @@ func readRecord(path string) (*record, error) {
 		d.Sections = append(d.Sections, Section{Heading: sec.Heading, Start: sec.Start, End: sec.End})
 	}
 	rec := &record{doc: d, hash: f.Hash, chunks: make([]*Chunk, len(f.Chunks)), terms: make([][]termFreq, len(f.Chunks))}
-	// Chunk offsets increase, so one pass converts them to byte offsets.
-	pos, bytePos := 0, 0
-	advance := func(target int) int {
-		for pos < target && bytePos < len(d.Text) {
-			_, size := utf8.DecodeRuneInString(d.Text[bytePos:])
-			bytePos += size
-			pos++
-		}
-		return bytePos
-	}
+	// Chunk starts increase, and so do chunk ends, so one cursor for each
+	// converts code points to bytes in a pass over the text (a single
+	// cursor would rewind at every overlap).
+	starts, ends := runeCursor{text: d.Text}, runeCursor{text: d.Text}
 	for i, cf := range f.Chunks {
-		if cf.Start < pos {
-			pos, bytePos = 0, 0
-		}
-		bs := advance(cf.Start)
-		be := advance(cf.End)
+		bs := starts.byteAt(cf.Start)
+		be := ends.byteAt(cf.End)
 		if cf.End < cf.Start || be > len(d.Text) {
 			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
 		}
 		rec.chunks[i] = &Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
-		fields := strings.Fields(cf.Terms)
-		if len(fields)%2 != 0 {
-			return nil, fmt.Errorf("decode %s: chunk %s has malformed terms", path, cf.ID)
+		if rec.terms[i], err = decodeTerms(cf.Terms); err != nil {
+			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
-		tfs := make([]termFreq, 0, len(fields)/2)
-		for j := 0; j < len(fields); j += 2 {
-			n, err := strconv.Atoi(fields[j+1])
-			if err != nil {
-				return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
-			}
-			tfs = append(tfs, termFreq{Term: fields[j], Count: n})
+	}
+	if f.Terms != "" {
+		if rec.docTerms, err = decodeTerms(f.Terms); err != nil {
+			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
-		rec.terms[i] = tfs
 	}
 	return rec, nil
+}
+
+// encodeTerms writes term counts as space-separated "term count" pairs.
+func encodeTerms(tfs []termFreq) string {
+	var b strings.Builder
+	for j, tf := range tfs {
+		if j > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tf.Term)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(tf.Count))
+	}
+	return b.String()
+}
+
+// decodeTerms reads what encodeTerms wrote.
+func decodeTerms(s string) ([]termFreq, error) {
+	fields := strings.Fields(s)
+	if len(fields)%2 != 0 {
+		return nil, errors.New("malformed terms")
+	}
+	tfs := make([]termFreq, 0, len(fields)/2)
+	for j := 0; j < len(fields); j += 2 {
+		n, err := strconv.Atoi(fields[j+1])
+		if err != nil {
+			return nil, err
+		}
+		tfs = append(tfs, termFreq{Term: fields[j], Count: n})
+	}
+	return tfs, nil
 }
 
 // loadRecords reads every record, checks it against the vectors, drops what
@@ -164,8 +177,8 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		wg.Go(func() {
 			for i := range next {
 				recs[i], errs[i] = readRecord(paths[i])
-				if errs[i] == nil {
-					recs[i].docTerms = s.documentTerms(recs[i].doc)
+				if errs[i] == nil && recs[i].docTerms == nil {
+					recs[i].docTerms = s.documentTerms(recs[i].doc) // written by an older ragd
 				}
 			}
 		})
@@ -250,4 +263,24 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// runeCursor converts code point offsets into a text to byte offsets,
+// cheaply when the offsets asked for do not decrease.
+type runeCursor struct {
+	text          string
+	runes, offset int
+}
+
+// byteAt returns the byte offset of code point n, or len(text) past the end.
+func (c *runeCursor) byteAt(n int) int {
+	if n < c.runes {
+		c.runes, c.offset = 0, 0
+	}
+	for c.runes < n && c.offset < len(c.text) {
+		_, size := utf8.DecodeRuneInString(c.text[c.offset:])
+		c.offset += size
+		c.runes++
+	}
+	return c.offset
 }

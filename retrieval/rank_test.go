@@ -2,7 +2,10 @@ package retrieval_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -86,32 +89,70 @@ func TestRecencyFavoursRecentArticles(t *testing.T) {
 }
 
 func TestDocumentScoresSurviveRestart(t *testing.T) {
+	cfg := retrieval.Config{Embedder: testEmbedder, Chunk: retrieval.ChunkOptions{TargetTokens: 40, OverlapTokens: 5}}
+	req := retrieval.SearchRequest{Query: "peacekeeping troops buffer zone", K: 20, DocWeight: 0.9}
+	reopen := func(t *testing.T, dir string) []retrieval.Hit {
+		t.Helper()
+		cfg.Dir = dir
+		st, err := retrieval.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		return search(t, st, req)
+	}
 	dir := t.TempDir()
-	cfg := retrieval.Config{Dir: dir, Embedder: testEmbedder, Chunk: retrieval.ChunkOptions{TargetTokens: 40, OverlapTokens: 5}}
+	cfg.Dir = dir
 	st, err := retrieval.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustIngest(t, st, seedDocs(t)...)
-	req := retrieval.SearchRequest{Query: "peacekeeping troops buffer zone", K: 20, DocWeight: 0.9}
-	before := search(t, st, req)
+	want := search(t, st, req)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, err = retrieval.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	after := search(t, st, req)
-	if len(after) != len(before) {
-		t.Fatalf("%d hits after restart, %d before", len(after), len(before))
-	}
-	for i := range before {
-		if after[i].ID != before[i].ID || after[i].Score != before[i].Score {
-			t.Errorf("hit %d: %s %.6f after restart, %s %.6f before", i, after[i].ID, after[i].Score, before[i].ID, before[i].Score)
+	same := func(t *testing.T, got []retrieval.Hit) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%d hits, %d before the restart", len(got), len(want))
+		}
+		for i := range want {
+			if got[i].ID != want[i].ID || got[i].Score != want[i].Score {
+				t.Errorf("hit %d: %s %.6f, before the restart %s %.6f", i, got[i].ID, got[i].Score, want[i].ID, want[i].Score)
+			}
 		}
 	}
+	t.Run("stored terms", func(t *testing.T) { same(t, reopen(t, dir)) })
+	t.Run("records without document terms", func(t *testing.T) {
+		// Records written before document scoring lack the document's
+		// terms; opening analyses the text instead.
+		paths, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
+		if err != nil || len(paths) == 0 {
+			t.Fatalf("no records: %v", err)
+		}
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec map[string]any
+			if err := json.Unmarshal(data, &rec); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := rec["terms"]; !ok {
+				t.Fatalf("%s has no document terms", p)
+			}
+			delete(rec, "terms")
+			if data, err = json.Marshal(rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		same(t, reopen(t, dir))
+	})
 }
 
 func TestWeightsMustBeBelowOne(t *testing.T) {

@@ -596,9 +596,11 @@ func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 	spans := SplitChunks(d.Text, s.cfg.Chunk)
 	rec := &record{doc: d, hash: hash, chunks: make([]*Chunk, 0, len(spans)), terms: make([][]termFreq, 0, len(spans))}
 	texts := make([]string, 0, len(spans))
-	conv := newRuneCounter(d.Text)
+	// Starts increase and ends increase; one counter each keeps the
+	// conversion a single pass despite the overlap between chunks.
+	starts, ends := newRuneCounter(d.Text), newRuneCounter(d.Text)
 	for i, sp := range spans {
-		start, end := conv.runes(sp.Start), conv.runes(sp.End)
+		start, end := starts.runes(sp.Start), ends.runes(sp.End)
 		c := &Chunk{
 			ID:      d.ID + "#" + strconv.Itoa(i),
 			DocID:   d.ID,
