@@ -230,7 +230,7 @@ func abstain(evidence float64) Answer {
 }
 
 // sentences splits every hit into candidate sentences, once per document
-// position (overlapping chunks repeat sentences).
+// position (overlapping chunks repeat sentences), leaving out questions.
 func sentences(hits []retrieval.Hit) []*candidate {
 	type key struct {
 		doc   string
@@ -248,14 +248,22 @@ func sentences(hits []retrieval.Hit) []*candidate {
 			}
 			prev = c
 			k := key{h.DocID, c.start}
-			if seen[k] {
-				continue // still linked as a neighbour, but scored once
+			if seen[k] || isQuestion(c.text) {
+				// Scored once; a question asks rather than answers, but
+				// both stay linked as neighbours.
+				continue
 			}
 			seen[k] = true
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// isQuestion reports whether a sentence is a question: it ends with a
+// question mark, perhaps inside closing quotes or brackets.
+func isQuestion(sentence string) bool {
+	return strings.HasSuffix(strings.TrimRight(sentence, " \"'”’)]"), "?")
 }
 
 // questionTerms are the distinct analysed terms of a question.

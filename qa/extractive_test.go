@@ -1,0 +1,68 @@
+package qa_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
+)
+
+// memoryAnswerer returns an extractive answerer that never abstains, over an
+// in-memory store holding docs.
+func memoryAnswerer(tb testing.TB, docs ...retrieval.Document) *qa.Answerer {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := retrieval.Open(ctx, retrieval.Config{Embedder: embed.NewHashing(256)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Ingest(ctx, docs); err != nil {
+		tb.Fatal(err)
+	}
+	a, err := qa.New(qa.Config{Retriever: st, Embedder: embed.NewHashing(256), AbstainThreshold: 1e-9})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+func TestExtractiveAnswerChoosesSentences(t *testing.T) {
+	tests := []struct {
+		name     string
+		docs     []retrieval.Document
+		question string
+		want     string // the answer quotes this
+		notWant  string // and not this
+	}{
+		{
+			name: "a question in the passage is not an answer",
+			docs: []retrieval.Document{{ID: "quiz", Title: "News quiz", Text: "Which wildly popular show was recently green lit for a new season? " +
+				"Netflix confirmed on Sunday that Squid Game will return for a second season. Viewers cheered."}},
+			question: "Which wildly popular show was recently green lit for a new season?",
+			want:     "Squid Game",
+			notWant:  "green lit for a new season?",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := memoryAnswerer(t, tt.docs...)
+			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Abstained {
+				t.Fatalf("abstained (evidence %.3f), want an answer quoting %q", ans.Evidence, tt.want)
+			}
+			if !strings.Contains(ans.Text, tt.want) {
+				t.Errorf("got %q, want it to quote %q", ans.Text, tt.want)
+			}
+			if tt.notWant != "" && strings.Contains(ans.Text, tt.notWant) {
+				t.Errorf("got %q, want it not to quote %q", ans.Text, tt.notWant)
+			}
+		})
+	}
+}
