@@ -22,6 +22,9 @@ const (
 	weightDense   = 0.25
 	weightCue     = 0.12
 	weightRank    = 0.08
+	// cueEvidence is the share of the evidence a number, date or name
+	// question loses when the answer would quote nothing of that kind.
+	cueEvidence = 0.4
 	// maxSentences is the most sentences an extractive answer quotes.
 	maxSentences = 3
 	// minGain is the share of the question's weight a further sentence must
@@ -49,7 +52,7 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	if len(hits) == 0 {
 		return abstain(0), nil
 	}
-	qt := questionTerms(question)
+	qt := questionTerms(questionFrame.ReplaceAllString(question, " "))
 	weights := a.cfg.Retriever.IDF(qt)
 	total := 0.0
 	for _, w := range weights {
@@ -106,13 +109,14 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	evidence := evidenceOf(best) * (0.4 + 0.6*entityCoverage(question, hits))
 	if cue.kind != cueNone && cue.kind != cueQuote {
 		// A question asking for a number, date or name is less supported
-		// when no leading sentence holds one. (Quoted words are a form an
-		// answer may take, not a kind it must have.)
-		found := 0.0
-		for _, c := range cands[:min(3, len(cands))] {
-			found = max(found, cue.score(c.text, question))
+		// when neither the best sentence nor the neighbour an answer would
+		// quote with it holds one. (Quoted words are a form an answer may
+		// take, not a kind it must have.)
+		found := best.cue
+		if found < 1 && nearestWithCue(best, cue, question) != nil {
+			found = 1
 		}
-		evidence *= 0.75 + 0.25*found
+		evidence *= 1 - cueEvidence + cueEvidence*found
 	}
 	if evidence < a.cfg.AbstainThreshold {
 		return abstain(evidence), nil
@@ -265,6 +269,12 @@ func sentences(hits []retrieval.Hit) []*candidate {
 func isQuestion(sentence string) bool {
 	return strings.HasSuffix(strings.TrimRight(sentence, " \"'”’)]"), "?")
 }
+
+// questionFrame matches the words of a question that name the kind of
+// answer asked for ("what year", "how many", "which word") or its source
+// ("according to"): an answering sentence states the answer instead, so
+// they are not counted when sentences are matched with the question.
+var questionFrame = regexp.MustCompile(`(?i)\b(?:(?:what|which|how)\s+(?:word|words|term|phrase|expression|number|percentage|proportion|share|amount|sum|size|figure|level|year|date|day|month|time|long|many|much|far|big|large|old|often|soon)|according\s+to)\b`)
 
 // questionTerms are the distinct analysed terms of a question.
 func questionTerms(q string) []string {

@@ -66,3 +66,43 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 		})
 	}
 }
+
+func TestExtractiveEvidence(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string // the one document
+		question string
+		min, max float64 // bounds of the evidence
+	}{
+		{
+			name:     "words naming the kind of answer need not occur",
+			text:     "Analysts say the buffer zone could stretch for 1,800 miles. It would need many troops.",
+			question: "How long could the buffer zone stretch, according to analysts?",
+			min:      0.8, max: 1,
+		},
+		{
+			name:     "a number question loses support when no number is quoted",
+			text:     "The buffer zone could stretch along the whole front. It would need many troops.",
+			question: "How long could the buffer zone stretch?",
+			min:      0, max: 0.65,
+		},
+		{
+			name:     "a number in the next sentence is quoted with the best one",
+			text:     "The buffer zone could stretch along the whole front. Analysts put it at 1,800 miles.",
+			question: "How long could the buffer zone stretch?",
+			min:      0.8, max: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := memoryAnswerer(t, retrieval.Document{ID: "a", Text: tt.text})
+			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Evidence < tt.min || ans.Evidence > tt.max {
+				t.Errorf("evidence %.3f, want it in [%g, %g] (answer %q)", ans.Evidence, tt.min, tt.max, ans.Text)
+			}
+		})
+	}
+}
