@@ -161,8 +161,20 @@ func entityCoverage(question string, hits []retrieval.Hit) float64 {
 	}
 	seen := map[string]bool{}
 	for i := range hits {
-		for _, t := range retrieval.Terms(hits[i].Title + "\n" + hits[i].Text) {
+		text := hits[i].Title + "\n" + hits[i].Text
+		for _, t := range retrieval.Terms(text) {
 			seen[t] = true
+		}
+		// An acronym in the question ("UN") names what the passage may
+		// spell out ("United Nations").
+		for _, m := range spelledOut.FindAllString(text, -1) {
+			var initials strings.Builder
+			for _, w := range strings.Fields(m) {
+				if r := []rune(w)[0]; unicode.IsUpper(r) {
+					initials.WriteRune(unicode.ToLower(r))
+				}
+			}
+			seen[initials.String()] = true
 		}
 	}
 	found := 0
@@ -173,6 +185,10 @@ func entityCoverage(question string, hits []retrieval.Hit) float64 {
 	}
 	return float64(found) / float64(len(names))
 }
+
+// spelledOut matches runs of two or more capitalised words, which may
+// include "of", "and" or "for": the spelled-out form of an acronym.
+var spelledOut = regexp.MustCompile(`\p{Lu}\pL+(?:\s+(?:(?:of|and|for|the)\s+)?\p{Lu}\pL+)+`)
 
 // evidenceOf is the support a sentence gives: mostly how much of the
 // question's weight it (with its title) covers, partly its similarity.

@@ -81,6 +81,18 @@ func TestExtractiveEvidence(t *testing.T) {
 			min:      0.8, max: 1,
 		},
 		{
+			name:     "an acronym in the question matches its spelled-out form",
+			text:     "Lord Howard called the United Nations vote a stark reminder of shifting reality.",
+			question: "Who called the UN vote a stark reminder of shifting reality?",
+			min:      0.5, max: 1,
+		},
+		{
+			name:     "a name the passages never mention lowers the evidence",
+			text:     "Lord Howard called the vote a stark reminder of shifting reality.",
+			question: "Who called the UN vote a stark reminder of shifting reality?",
+			min:      0, max: 0.3,
+		},
+		{
 			name:     "a number question loses support when no number is quoted",
 			text:     "The buffer zone could stretch along the whole front. It would need many troops.",
 			question: "How long could the buffer zone stretch?",
