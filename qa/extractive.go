@@ -341,10 +341,18 @@ func (c *candidate) neighbourTerms() map[string]bool {
 }
 
 // nearestWithCue returns the closest sentence, up to five before or two
-// after c in its passage, that holds the asked-for kind of answer.
+// after c in its passage, that holds the asked-for kind of answer. At equal
+// distance a quotation is looked for after c, where the words of the person
+// c reports usually follow, and anything else before it, where the speaker
+// or the subject of a pronoun usually is.
 func nearestWithCue(c *candidate, cue answerCue, question string) *candidate {
 	prev, next := c.prev, c.next
 	for step := 0; step < 5 && (prev != nil || next != nil); step++ {
+		if next != nil && step < 2 && cue.kind == cueQuote {
+			if cue.score(next.text, question) == 1 {
+				return next
+			}
+		}
 		if prev != nil {
 			if cue.score(prev.text, question) == 1 {
 				return prev
@@ -352,7 +360,7 @@ func nearestWithCue(c *candidate, cue answerCue, question string) *candidate {
 			prev = prev.prev
 		}
 		if next != nil && step < 2 {
-			if cue.score(next.text, question) == 1 {
+			if cue.kind != cueQuote && cue.score(next.text, question) == 1 {
 				return next
 			}
 			next = next.next

@@ -46,6 +46,14 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			want:     "Squid Game",
 			notWant:  "green lit for a new season?",
 		},
+		{
+			name: "the words a person is asked about follow the report of what they said",
+			docs: []retrieval.Document{{ID: "ids", Title: "Defence", Text: "Sir Iain Duncan Smith, back from a visit, said defence spending should have been raised a decade ago. " +
+				"He told a newspaper: “We have failed them. We have not spent the money on our military.” " +
+				"Ministers disagreed."}},
+			question: "What did Iain Duncan Smith admit about defence spending?",
+			want:     "We have failed them.",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
