@@ -85,10 +85,10 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		}
 		c.coverage = coverage(qt, weights, total, c.terms, nil)
 		own := coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
-		// Terms of the neighbouring sentences count half: a quotation's
+		// Terms of the neighbouring sentences count 0.7: a quotation's
 		// speaker or a pronoun's referent is often one sentence away.
 		near := coverage(qt, weights, total, union(c.terms, titleTerms[c.hit.ID]), c.neighbourTerms())
-		c.context = own + 0.5*(near-own)
+		c.context = own + 0.7*(near-own)
 		c.dense = math.Max(0, cosine(qvec, vecs[i+1]))
 		c.cue = cue.score(c.text, question)
 		if negated && hasNegation(c.text) {
