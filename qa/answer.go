@@ -36,7 +36,7 @@ const (
 	MaxQuestionLen = 2000
 	// DefaultAbstainThreshold is the evidence score below which the
 	// extractive answerer abstains; calibrated on data (see README).
-	DefaultAbstainThreshold = 0.41
+	DefaultAbstainThreshold = 0.42
 	// AbstainText is the answer given when the index holds no answer.
 	AbstainText = "I could not find this in the indexed articles."
 )

@@ -34,8 +34,8 @@ var (
 	numberQuestion = regexp.MustCompile(`(?i)\b(how (many|much|long|far|big|large|old|often)|what (number|percentage|proportion|share|amount|sum|size|figure|price|cost)|what per ?cent)\b`)
 	dateQuestion   = regexp.MustCompile(`(?i)(^|\b)(when|what (year|date|day|month|time)|which (year|day|month|date)|on what (day|date))\b`)
 	personQuestion = regexp.MustCompile(`(?i)(^|\b)(who|whom|whose|(which|what)\s+(?:[\pL-]+\s+){0,3}(person|man|woman|leader|minister|president|official|politician|secretary|chancellor|general|adviser|advisor|spokesman|spokeswoman|diplomat|envoy|analyst|expert))\b`)
-	quoteQuestion  = regexp.MustCompile(`(?i)\b(what (word|words|term|phrase|expression)|how did .+ (describe|characteri[sz]e|call|label|brand|refer to)|what did .+ (call|label|describe))\b`)
-	quoteSpan      = regexp.MustCompile(`[“"‘][^“”"‘’]{2,120}[”"’]`)
+	quoteQuestion  = regexp.MustCompile(`(?i)\b(what (word|words|term|phrase|expression)|how did .+ (describe|characteri[sz]e|call|label|brand|refer to)|what did .+ (call|label|describe|say|admit|warn|claim|insist|argue|suggest|tell|promise|predict))\b`)
+	quoteSpan      = regexp.MustCompile(`[“"‘][^“”"‘’]{2,120}(?:[”"’]|$)`)
 	placeQuestion  = regexp.MustCompile(`(?i)(^|\b)(where|which (country|city|town|place|capital|state|region|continent))\b`)
 
 	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|bn|billion|m\b|million|thousand|trillion|k\b))?(?:\s+(?:[a-z]+)){0,1}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|hundreds|thousands|millions)\b(?:\s+(?:[a-z]+)){0,1}`)

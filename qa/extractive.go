@@ -22,6 +22,9 @@ const (
 	weightDense   = 0.25
 	weightCue     = 0.12
 	weightRank    = 0.08
+	// cueEvidence is the share of the evidence a number, date or name
+	// question loses when the answer would quote nothing of that kind.
+	cueEvidence = 0.4
 	// maxSentences is the most sentences an extractive answer quotes.
 	maxSentences = 3
 	// minGain is the share of the question's weight a further sentence must
@@ -49,7 +52,7 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	if len(hits) == 0 {
 		return abstain(0), nil
 	}
-	qt := questionTerms(question)
+	qt := questionTerms(questionFrame.ReplaceAllString(question, " "))
 	weights := a.cfg.Retriever.IDF(qt)
 	total := 0.0
 	for _, w := range weights {
@@ -82,10 +85,10 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		}
 		c.coverage = coverage(qt, weights, total, c.terms, nil)
 		own := coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
-		// Terms of the neighbouring sentences count half: a quotation's
+		// Terms of the neighbouring sentences count 0.7: a quotation's
 		// speaker or a pronoun's referent is often one sentence away.
 		near := coverage(qt, weights, total, union(c.terms, titleTerms[c.hit.ID]), c.neighbourTerms())
-		c.context = own + 0.5*(near-own)
+		c.context = own + 0.7*(near-own)
 		c.dense = math.Max(0, cosine(qvec, vecs[i+1]))
 		c.cue = cue.score(c.text, question)
 		if negated && hasNegation(c.text) {
@@ -106,13 +109,14 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 	evidence := evidenceOf(best) * (0.4 + 0.6*entityCoverage(question, hits))
 	if cue.kind != cueNone && cue.kind != cueQuote {
 		// A question asking for a number, date or name is less supported
-		// when no leading sentence holds one. (Quoted words are a form an
-		// answer may take, not a kind it must have.)
-		found := 0.0
-		for _, c := range cands[:min(3, len(cands))] {
-			found = max(found, cue.score(c.text, question))
+		// when neither the best sentence nor the neighbour an answer would
+		// quote with it holds one. (Quoted words are a form an answer may
+		// take, not a kind it must have.)
+		found := best.cue
+		if found < 1 && nearestWithCue(best, cue, question) != nil {
+			found = 1
 		}
-		evidence *= 0.75 + 0.25*found
+		evidence *= 1 - cueEvidence + cueEvidence*found
 	}
 	if evidence < a.cfg.AbstainThreshold {
 		return abstain(evidence), nil
@@ -157,8 +161,20 @@ func entityCoverage(question string, hits []retrieval.Hit) float64 {
 	}
 	seen := map[string]bool{}
 	for i := range hits {
-		for _, t := range retrieval.Terms(hits[i].Title + "\n" + hits[i].Text) {
+		text := hits[i].Title + "\n" + hits[i].Text
+		for _, t := range retrieval.Terms(text) {
 			seen[t] = true
+		}
+		// An acronym in the question ("UN") names what the passage may
+		// spell out ("United Nations").
+		for _, m := range spelledOut.FindAllString(text, -1) {
+			var initials strings.Builder
+			for _, w := range strings.Fields(m) {
+				if r := []rune(w)[0]; unicode.IsUpper(r) {
+					initials.WriteRune(unicode.ToLower(r))
+				}
+			}
+			seen[initials.String()] = true
 		}
 	}
 	found := 0
@@ -169,6 +185,10 @@ func entityCoverage(question string, hits []retrieval.Hit) float64 {
 	}
 	return float64(found) / float64(len(names))
 }
+
+// spelledOut matches runs of two or more capitalised words, which may
+// include "of", "and" or "for": the spelled-out form of an acronym.
+var spelledOut = regexp.MustCompile(`\p{Lu}\pL+(?:\s+(?:(?:of|and|for|the)\s+)?\p{Lu}\pL+)+`)
 
 // evidenceOf is the support a sentence gives: mostly how much of the
 // question's weight it (with its title) covers, partly its similarity.
@@ -230,7 +250,7 @@ func abstain(evidence float64) Answer {
 }
 
 // sentences splits every hit into candidate sentences, once per document
-// position (overlapping chunks repeat sentences).
+// position (overlapping chunks repeat sentences), leaving out questions.
 func sentences(hits []retrieval.Hit) []*candidate {
 	type key struct {
 		doc   string
@@ -248,8 +268,10 @@ func sentences(hits []retrieval.Hit) []*candidate {
 			}
 			prev = c
 			k := key{h.DocID, c.start}
-			if seen[k] {
-				continue // still linked as a neighbour, but scored once
+			if seen[k] || isQuestion(c.text) {
+				// Scored once; a question asks rather than answers, but
+				// both stay linked as neighbours.
+				continue
 			}
 			seen[k] = true
 			out = append(out, c)
@@ -257,6 +279,18 @@ func sentences(hits []retrieval.Hit) []*candidate {
 	}
 	return out
 }
+
+// isQuestion reports whether a sentence is a question: it ends with a
+// question mark, perhaps inside closing quotes or brackets.
+func isQuestion(sentence string) bool {
+	return strings.HasSuffix(strings.TrimRight(sentence, " \"'”’)]"), "?")
+}
+
+// questionFrame matches the words of a question that name the kind of
+// answer asked for ("what year", "how many", "which word") or its source
+// ("according to"): an answering sentence states the answer instead, so
+// they are not counted when sentences are matched with the question.
+var questionFrame = regexp.MustCompile(`(?i)\b(?:(?:what|which|how)\s+(?:word|words|term|phrase|expression|number|percentage|proportion|share|amount|sum|size|figure|level|year|date|day|month|time|long|many|much|far|big|large|old|often|soon)|according\s+to)\b`)
 
 // questionTerms are the distinct analysed terms of a question.
 func questionTerms(q string) []string {
@@ -307,10 +341,18 @@ func (c *candidate) neighbourTerms() map[string]bool {
 }
 
 // nearestWithCue returns the closest sentence, up to five before or two
-// after c in its passage, that holds the asked-for kind of answer.
+// after c in its passage, that holds the asked-for kind of answer. At equal
+// distance a quotation is looked for after c, where the words of the person
+// c reports usually follow, and anything else before it, where the speaker
+// or the subject of a pronoun usually is.
 func nearestWithCue(c *candidate, cue answerCue, question string) *candidate {
 	prev, next := c.prev, c.next
 	for step := 0; step < 5 && (prev != nil || next != nil); step++ {
+		if next != nil && step < 2 && cue.kind == cueQuote {
+			if cue.score(next.text, question) == 1 {
+				return next
+			}
+		}
 		if prev != nil {
 			if cue.score(prev.text, question) == 1 {
 				return prev
@@ -318,7 +360,7 @@ func nearestWithCue(c *candidate, cue answerCue, question string) *candidate {
 			prev = prev.prev
 		}
 		if next != nil && step < 2 {
-			if cue.score(next.text, question) == 1 {
+			if cue.kind != cueQuote && cue.score(next.text, question) == 1 {
 				return next
 			}
 			next = next.next

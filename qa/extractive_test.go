@@ -1,0 +1,128 @@
+package qa_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
+)
+
+// memoryAnswerer returns an extractive answerer that never abstains, over an
+// in-memory store holding docs.
+func memoryAnswerer(tb testing.TB, docs ...retrieval.Document) *qa.Answerer {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := retrieval.Open(ctx, retrieval.Config{Embedder: embed.NewHashing(256)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Ingest(ctx, docs); err != nil {
+		tb.Fatal(err)
+	}
+	a, err := qa.New(qa.Config{Retriever: st, Embedder: embed.NewHashing(256), AbstainThreshold: 1e-9})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+func TestExtractiveAnswerChoosesSentences(t *testing.T) {
+	tests := []struct {
+		name     string
+		docs     []retrieval.Document
+		question string
+		want     string // the answer quotes this
+		notWant  string // and not this
+	}{
+		{
+			name: "a question in the passage is not an answer",
+			docs: []retrieval.Document{{ID: "quiz", Title: "News quiz", Text: "Which wildly popular show was recently green lit for a new season? " +
+				"Netflix confirmed on Sunday that Squid Game will return for a second season. Viewers cheered."}},
+			question: "Which wildly popular show was recently green lit for a new season?",
+			want:     "Squid Game",
+			notWant:  "green lit for a new season?",
+		},
+		{
+			name: "the words a person is asked about follow the report of what they said",
+			docs: []retrieval.Document{{ID: "ids", Title: "Defence", Text: "Sir Iain Duncan Smith, back from a visit, said defence spending should have been raised a decade ago. " +
+				"He told a newspaper: “We have failed them. We have not spent the money on our military.” " +
+				"Ministers disagreed."}},
+			question: "What did Iain Duncan Smith admit about defence spending?",
+			want:     "We have failed them.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := memoryAnswerer(t, tt.docs...)
+			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Abstained {
+				t.Fatalf("abstained (evidence %.3f), want an answer quoting %q", ans.Evidence, tt.want)
+			}
+			if !strings.Contains(ans.Text, tt.want) {
+				t.Errorf("got %q, want it to quote %q", ans.Text, tt.want)
+			}
+			if tt.notWant != "" && strings.Contains(ans.Text, tt.notWant) {
+				t.Errorf("got %q, want it not to quote %q", ans.Text, tt.notWant)
+			}
+		})
+	}
+}
+
+func TestExtractiveEvidence(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string // the one document
+		question string
+		min, max float64 // bounds of the evidence
+	}{
+		{
+			name:     "words naming the kind of answer need not occur",
+			text:     "Analysts say the buffer zone could stretch for 1,800 miles. It would need many troops.",
+			question: "How long could the buffer zone stretch, according to analysts?",
+			min:      0.8, max: 1,
+		},
+		{
+			name:     "an acronym in the question matches its spelled-out form",
+			text:     "Lord Howard called the United Nations vote a stark reminder of shifting reality.",
+			question: "Who called the UN vote a stark reminder of shifting reality?",
+			min:      0.5, max: 1,
+		},
+		{
+			name:     "a name the passages never mention lowers the evidence",
+			text:     "Lord Howard called the vote a stark reminder of shifting reality.",
+			question: "Who called the UN vote a stark reminder of shifting reality?",
+			min:      0, max: 0.3,
+		},
+		{
+			name:     "a number question loses support when no number is quoted",
+			text:     "The buffer zone could stretch along the whole front. It would need many troops.",
+			question: "How long could the buffer zone stretch?",
+			min:      0, max: 0.65,
+		},
+		{
+			name:     "a number in the next sentence is quoted with the best one",
+			text:     "The buffer zone could stretch along the whole front. Analysts put it at 1,800 miles.",
+			question: "How long could the buffer zone stretch?",
+			min:      0.8, max: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := memoryAnswerer(t, retrieval.Document{ID: "a", Text: tt.text})
+			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Evidence < tt.min || ans.Evidence > tt.max {
+				t.Errorf("evidence %.3f, want it in [%g, %g] (answer %q)", ans.Evidence, tt.min, tt.max, ans.Text)
+			}
+		})
+	}
+}
