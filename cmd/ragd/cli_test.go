@@ -152,6 +152,9 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"ollama without url", map[string]string{"RAGD_EMBEDDER": "ollama"}, []string{"search", "troops"}, "--embed-url"},
 		{"unsupported file", nil, []string{"ingest", "cli_test.go"}, "unsupported"},
 		{"missing path", nil, []string{"ingest", filepath.Join(dir, "nope")}, "no such file"},
+		{"doc weight of one", nil, []string{"search", "--doc-weight", "1", "troops"}, "--doc-weight 1 must be"},
+		{"negative recency", map[string]string{"RAGD_RECENCY_WEIGHT": "-0.2"}, []string{"search", "troops"}, "--recency-weight -0.2 must be"},
+		{"zero half-life", nil, []string{"ask", "--recency-half-life", "0s", "why?"}, "--recency-half-life 0s must be positive"},
 		{"bad date filter", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--from", "May", "troops"}, "--from"},
 	}
 	for _, tt := range tests {
