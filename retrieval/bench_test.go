@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
@@ -101,6 +102,12 @@ func BenchmarkSearch(b *testing.B) {
 	for _, chunks := range []int{10_000, 100_000} {
 		// About 2.08 chunks per 300-word document with the default options.
 		docs := syntheticCorpus(b, chunks*100/208, 300)
+		// A year of articles, so that recency and date filters have work.
+		first := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := range docs {
+			docs[i].Published = first.Add(time.Duration(i) * 365 * 24 * time.Hour / time.Duration(len(docs)))
+		}
+		asOf := first.AddDate(0, 9, 0) // three quarters of the articles pass
 		st, err := retrieval.Open(context.Background(), retrieval.Config{Embedder: g})
 		if err != nil {
 			b.Fatal(err)
@@ -123,5 +130,18 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			})
 		}
+		// As of a day: a date filter, which dense ranking applies by
+		// scanning the vectors kept in memory, and recency counted from it.
+		b.Run(fmt.Sprintf("chunks=%d/hybrid-as-of", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, Filter: retrieval.Filter{To: asOf}}
+				if _, err := st.Search(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -58,6 +58,10 @@ type chunkEntry struct {
 	doc    *record
 	length int
 	terms  []termFreq
+	// vec is the chunk's embedding scaled to unit length (nil in the
+	// document-level lexicon), for dense ranking under filters that
+	// chromem-go cannot apply.
+	vec []float32
 }
 
 func newLexicon() *lexicon {

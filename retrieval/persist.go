@@ -198,11 +198,14 @@ func (s *Store) loadRecords(ctx context.Context) error {
 			return fmt.Errorf("open store: %w", err)
 		}
 		complete := true
-		for _, c := range rec.chunks {
-			if _, err := s.coll.GetByID(ctx, c.ID); err != nil {
+		vectors := make([][]float32, len(rec.chunks))
+		for i, c := range rec.chunks {
+			d, err := s.coll.GetByID(ctx, c.ID)
+			if err != nil {
 				complete = false
 				break
 			}
+			vectors[i] = d.Embedding
 		}
 		if !complete {
 			s.cfg.Logger.Warn("dropping partially written document; ingest it again", "doc_id", rec.doc.ID)
@@ -213,7 +216,7 @@ func (s *Store) loadRecords(ctx context.Context) error {
 			live[c.ID] = true
 			s.fileIDs[fileHash(c.ID)] = c.ID
 		}
-		s.index(rec)
+		s.index(rec, vectors)
 	}
 	if s.coll.Count() != len(live) {
 		if err := s.removeOrphans(ctx, live); err != nil {

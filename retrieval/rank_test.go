@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/philippgille/chromem-go"
 
 	"github.com/ragd/ragd/retrieval"
 )
@@ -173,6 +176,72 @@ func TestWeightsMustBeBelowOne(t *testing.T) {
 	} {
 		if _, err := st.Search(context.Background(), req); !errors.Is(err, retrieval.ErrInvalid) {
 			t.Errorf("Search(doc %g, recency %g): %v, want ErrInvalid", req.DocWeight, req.RecencyWeight, err)
+		}
+	}
+}
+
+func TestDenseRankingMatchesChromem(t *testing.T) {
+	// Dense rankings are computed from vectors the store keeps in memory;
+	// chromem-go's own query over the persisted collection is the oracle,
+	// for a fresh store, a reopened one, and under a filter all chunks pass.
+	dir := t.TempDir()
+	docs := seedDocs(t)
+	for i := range docs {
+		docs[i].Published = time.Date(2025, 2, 20+i, 0, 0, 0, 0, time.UTC)
+	}
+	st := openStore(t, dir)
+	mustIngest(t, st, docs...)
+	_, chunks := st.Len()
+	queries := []string{"peacekeeping troops", "kiwifruit exports", "what did Trump say about the British"}
+	ranked := func(t *testing.T, st *retrieval.Store, filter retrieval.Filter) [][]retrieval.Hit {
+		t.Helper()
+		var out [][]retrieval.Hit
+		for _, q := range queries {
+			out = append(out, search(t, st, retrieval.SearchRequest{Query: q, K: chunks, Mode: retrieval.Dense, Filter: filter, RecencyWeight: -1}))
+		}
+		return out
+	}
+	fresh := ranked(t, st, retrieval.Filter{})
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, dir)
+	runs := map[string][][]retrieval.Hit{
+		"fresh":    fresh,
+		"reopened": ranked(t, st, retrieval.Filter{}),
+		"filtered": ranked(t, st, retrieval.Filter{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}),
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := chromem.NewPersistentDB(filepath.Join(dir, "vectors"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll := db.GetCollection("chunks", nil)
+	if coll == nil {
+		t.Fatal("no chunks collection")
+	}
+	for qi, q := range queries {
+		vecs, err := testEmbedder.Embed(context.Background(), []string{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := coll.QueryEmbedding(context.Background(), vecs[0], coll.Count(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, hits := range runs {
+			got := hits[qi]
+			if len(got) != len(want) {
+				t.Fatalf("%s %q: %d hits, chromem-go ranks %d", name, q, len(got), len(want))
+			}
+			for i := range want {
+				if got[i].ID != want[i].ID || math.Abs(got[i].Score-float64(want[i].Similarity)) > 1e-5 {
+					t.Errorf("%s %q hit %d: %s %.6f, chromem-go %s %.6f", name, q, i, got[i].ID, got[i].Score, want[i].ID, want[i].Similarity)
+				}
+			}
 		}
 	}
 }

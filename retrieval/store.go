@@ -428,15 +428,17 @@ func (s *Store) apply(ctx context.Context, p *prepared) error {
 			return err
 		}
 	}
-	s.index(rec)
+	s.index(rec, p.vectors)
 	return nil
 }
 
-// index adds a record to the in-memory lexicon and maps.
-func (s *Store) index(rec *record) {
+// index adds a record and its chunks' vectors to the in-memory lexicon and
+// maps.
+func (s *Store) index(rec *record, vectors [][]float32) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
 		e := s.lex.add(c, rec, rec.terms[i])
+		e.vec = unitVector(vectors[i])
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}
