@@ -18,6 +18,13 @@ type BM25 struct {
 	K1, B float64
 }
 
+// term is the BM25 contribution of a term with this idf occurring tf times
+// in an entry of the given length, avg being the mean length.
+func (p BM25) term(idf, tf float64, length int, avg float64) float64 {
+	norm := p.K1 * (1 - p.B + p.B*float64(length)/avg)
+	return idf * tf * (p.K1 + 1) / (tf + norm)
+}
+
 func (p BM25) withDefaults() BM25 {
 	if p.K1 == 0 {
 		p.K1 = DefaultBM25K1
@@ -168,16 +175,12 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 		if len(ps) == 0 {
 			continue
 		}
-		df := float64(len(ps))
-		idf := math.Log(1 + (float64(l.n)-df+0.5)/(df+0.5))
+		idf := l.idf(t)
 		for _, ps := range ps {
-			e := l.chunks[ps.ord]
-			tf := float64(ps.tf)
-			norm := p.K1 * (1 - p.B + p.B*float64(e.length)/avg)
 			if acc[ps.ord] == 0 {
 				touched = append(touched, ps.ord)
 			}
-			acc[ps.ord] += float32(idf * tf * (p.K1 + 1) / (tf + norm))
+			acc[ps.ord] += float32(p.term(idf, float64(ps.tf), l.chunks[ps.ord].length, avg))
 		}
 	}
 	top := newTopK(n)
@@ -208,7 +211,6 @@ func (l *lexicon) scoreEntry(e *chunkEntry, terms []string, p BM25) float64 {
 	if avg == 0 {
 		avg = 1
 	}
-	norm := p.K1 * (1 - p.B + p.B*float64(e.length)/avg)
 	total := 0.0
 	for i, t := range terms {
 		if slices.Contains(terms[:i], t) {
@@ -218,8 +220,7 @@ func (l *lexicon) scoreEntry(e *chunkEntry, terms []string, p BM25) float64 {
 		if !found {
 			continue
 		}
-		tf := float64(e.terms[j].Count)
-		total += l.idf(t) * tf * (p.K1 + 1) / (tf + norm)
+		total += p.term(l.idf(t), float64(e.terms[j].Count), e.length, avg)
 	}
 	return total
 }

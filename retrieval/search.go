@@ -158,7 +158,7 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	var lex, dense []scored
 	if mode != Dense {
 		lex = s.lex.score(q.Terms, s.cfg.BM25, depth, keep)
-		if w := weight(req.DocWeight, s.cfg.DocWeight); w > 0 {
+		if w := cmp.Or(req.DocWeight, s.cfg.DocWeight); w > 0 {
 			lex = s.withDocScores(lex, q.Terms, w)
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		}
 		fused = fuse(lex, dense, fusion, w)
 	}
-	if w := weight(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
+	if w := cmp.Or(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
 		asOf := req.AsOf
 		if asOf.IsZero() {
 			asOf = cmp.Or(req.Filter.To, time.Now())
@@ -300,15 +300,7 @@ func fuse(lex, dense []scored, f Fusion, denseWeight float64) []scored {
 	for _, sc := range byOrd {
 		out = append(out, *sc)
 	}
-	slices.SortFunc(out, func(a, b scored) int {
-		if better(a, b) {
-			return -1
-		}
-		if better(b, a) {
-			return 1
-		}
-		return 0
-	})
+	sortScored(out)
 	return out
 }
 
@@ -360,12 +352,6 @@ func (s *Store) withDocScores(lex []scored, terms []string, w float64) []scored 
 	}
 	sortScored(out)
 	return out
-}
-
-// weight picks a request's weight over the store's: non-zero wins, and a
-// negative result means off.
-func weight(request, store float64) float64 {
-	return cmp.Or(request, store)
 }
 
 // withRecency re-ranks a fused list, best first, by mixing in each
