@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // recordFile is the on-disk form of a record: one JSON file per document in
@@ -266,24 +265,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// runeCursor converts code point offsets into a text to byte offsets,
-// cheaply when the offsets asked for do not decrease.
-type runeCursor struct {
-	text          string
-	runes, offset int
-}
-
-// byteAt returns the byte offset of code point n, or len(text) past the end.
-func (c *runeCursor) byteAt(n int) int {
-	if n < c.runes {
-		c.runes, c.offset = 0, 0
-	}
-	for c.runes < n && c.offset < len(c.text) {
-		_, size := utf8.DecodeRuneInString(c.text[c.offset:])
-		c.offset += size
-		c.runes++
-	}
-	return c.offset
 }

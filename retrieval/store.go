@@ -699,38 +699,6 @@ func (s *Store) forgetChunkIDs(chunks []*Chunk) {
 	}
 }
 
-// runeCounter converts increasing byte offsets of a string to code point offsets.
-type runeCounter struct {
-	text        string
-	byteAt, run int
-}
-
-func newRuneCounter(text string) *runeCounter { return &runeCounter{text: text} }
-
-func (r *runeCounter) runes(byteOff int) int {
-	if byteOff < r.byteAt {
-		r.byteAt, r.run = 0, 0
-	}
-	r.run += utf8.RuneCountInString(r.text[r.byteAt:byteOff])
-	r.byteAt = byteOff
-	return r.run
-}
-
-// byteOffset converts a code point offset of s to a byte offset.
-func byteOffset(s string, runes int) int {
-	if runes <= 0 {
-		return 0
-	}
-	n := 0
-	for i := range s {
-		if n == runes {
-			return i
-		}
-		n++
-	}
-	return len(s)
-}
-
 // chunkDefaults fills zero chunking options with the package defaults.
 func chunkDefaults(o ChunkOptions) ChunkOptions {
 	o.TargetTokens = cmp.Or(o.TargetTokens, DefaultChunkTokens)
