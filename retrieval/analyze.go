@@ -391,7 +391,7 @@ func (a *analyzer) addWord(w []byte) {
 		stem, ok := a.shared.stem(w)
 		if !ok {
 			word := string(w)
-			stem = english.Stem(word, true)
+			stem = english.Stem(normalizeWord(word), true)
 			a.shared.remember(word, stem)
 		}
 		a.terms = append(a.terms, stem)
@@ -405,7 +405,7 @@ func (a *analyzer) addWord(w []byte) {
 		a.stems = make(map[string]string)
 	}
 	word := string(w)
-	stem := english.Stem(word, true)
+	stem := english.Stem(normalizeWord(word), true)
 	a.stems[word] = stem
 	a.terms = append(a.terms, stem)
 }

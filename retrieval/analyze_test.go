@@ -252,3 +252,38 @@ func BenchmarkTermsChunks(b *testing.B) {
 		}
 	})
 }
+
+func TestTermsNormaliseSpellingAndIrregularForms(t *testing.T) {
+	// Word pairs a reader takes for the same word get the same term.
+	same := [][2]string{
+		{"defence", "defense"}, {"offences", "offenses"}, {"organise", "organize"},
+		{"organisation", "organization"}, {"characterised", "characterized"},
+		{"recognising", "recognizing"}, {"demilitarised", "demilitarized"},
+		{"analyse", "analyze"}, {"paralysed", "paralyzed"}, {"colour", "color"},
+		{"favourite", "favorite"}, {"neighbourhood", "neighborhood"}, {"tumours", "tumors"},
+		{"centre", "center"}, {"metres", "meters"}, {"programme", "program"},
+		{"anaemia", "anemia"}, {"leukaemia", "leukemia"}, {"haemoglobin", "hemoglobin"},
+		{"oestrogen", "estrogen"}, {"paediatric", "pediatric"}, {"foetal", "fetal"},
+		{"met", "meet"}, {"said", "says"}, {"brought", "bring"}, {"taken", "take"},
+		{"written", "write"}, {"fought", "fighting"}, {"women", "woman"}, {"children", "child"},
+	}
+	for _, p := range same {
+		a, b := retrieval.Terms(p[0]), retrieval.Terms(p[1])
+		if !slices.Equal(a, b) {
+			t.Errorf("Terms(%q) = %v, Terms(%q) = %v, want equal", p[0], a, p[1], b)
+		}
+	}
+	// Words spelled -ise everywhere, and irregular forms that are also
+	// words of another meaning, keep their own terms.
+	apart := [][2]string{
+		{"promise", "promize"}, {"compromise", "compromize"}, {"exercise", "exercize"},
+		{"advise", "advize"}, {"surprise", "surprize"}, {"treatise", "treatize"}, {"expertise", "expert"},
+		{"left", "leave"}, {"saw", "see"}, {"fed", "feed"}, {"shot", "shoot"}, {"fell", "fall"},
+	}
+	for _, p := range apart {
+		a, b := retrieval.Terms(p[0]), retrieval.Terms(p[1])
+		if slices.Equal(a, b) {
+			t.Errorf("Terms(%q) = Terms(%q) = %v, want different", p[0], p[1], a)
+		}
+	}
+}

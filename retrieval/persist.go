@@ -168,6 +168,12 @@ func (s *Store) loadRecords(ctx context.Context) error {
 			paths = append(paths, filepath.Join(dir, name))
 		}
 	}
+	// Records analysed by an older version of Terms are analysed again and
+	// rewritten, so that documents and queries share one analysis.
+	stale := s.meta.Analysis != analysisVersion
+	if stale && len(paths) > 0 {
+		s.cfg.Logger.Info("analysing stored documents again for a newer text analysis (once)", "documents", len(paths), "from", s.meta.Analysis, "to", analysisVersion)
+	}
 	recs := make([]*record, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
@@ -176,9 +182,11 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		wg.Go(func() {
 			for i := range next {
 				recs[i], errs[i] = readRecord(paths[i])
-				if errs[i] == nil && recs[i].docTerms == nil {
-					recs[i].docTerms = s.documentTerms(recs[i].doc) // written by an older ragd
+				if errs[i] != nil || (!stale && recs[i].docTerms != nil) {
+					continue
 				}
+				s.analyse(recs[i])
+				errs[i] = writeRecord(paths[i], recs[i])
 			}
 		})
 	}
@@ -220,6 +228,14 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	if s.coll.Count() != len(live) {
 		if err := s.removeOrphans(ctx, live); err != nil {
 			return err
+		}
+	}
+	if stale {
+		// Every record now holds the current analysis: say so, after them,
+		// so that a crash in between only repeats the work.
+		s.meta.Analysis = analysisVersion
+		if err := s.saveMeta(); err != nil {
+			return fmt.Errorf("open store: %w", err)
 		}
 	}
 	return nil

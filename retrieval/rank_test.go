@@ -156,6 +156,56 @@ func TestDocumentScoresSurviveRestart(t *testing.T) {
 		}
 		same(t, reopen(t, dir))
 	})
+	t.Run("records of an older analysis", func(t *testing.T) {
+		// A store analysed by an older version of Terms is analysed again
+		// when it opens, and its records and metadata are rewritten.
+		paths, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
+		if err != nil || len(paths) == 0 {
+			t.Fatalf("no records: %v", err)
+		}
+		for _, p := range paths {
+			editJSON(t, p, func(rec map[string]any) {
+				rec["terms"] = "stale 1"
+				for _, c := range rec["chunks"].([]any) {
+					c.(map[string]any)["terms"] = "stale 1"
+				}
+			})
+		}
+		metaPath := filepath.Join(dir, "ragd.json")
+		editJSON(t, metaPath, func(m map[string]any) { m["analysis"] = 1 })
+		same(t, reopen(t, dir))
+		editJSON(t, metaPath, func(m map[string]any) {
+			if m["analysis"] == float64(1) {
+				t.Errorf("ragd.json still says analysis 1 after the records were analysed again")
+			}
+		})
+		editJSON(t, paths[0], func(rec map[string]any) {
+			if rec["terms"] == "stale 1" {
+				t.Errorf("%s was not rewritten", paths[0])
+			}
+		})
+	})
+}
+
+// editJSON decodes the JSON object in path, passes it to edit and writes it
+// back.
+func editJSON(t *testing.T, path string, edit func(map[string]any)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	if data, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestWeightsMustBeBelowOne(t *testing.T) {

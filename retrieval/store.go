@@ -125,6 +125,9 @@ type storeMeta struct {
 	Format   int    `json:"format"`
 	Embedder string `json:"embedder"`
 	Dim      int    `json:"dim"`
+	// Analysis is the version of the text analysis that produced the
+	// stored terms; 0 in stores written before it was recorded.
+	Analysis int `json:"analysis"`
 }
 
 const (
@@ -133,6 +136,12 @@ const (
 	vectorsDir     = "vectors"
 	collectionName = "chunks"
 	formatVersion  = 1
+	// analysisVersion changes whenever Terms would analyse a text
+	// differently; opening a store analysed by an older version analyses
+	// its documents again and rewrites their records.
+	//	1: Snowball English with ragd's tokenizer
+	//	2: irregular forms and British spellings normalised before stemming
+	analysisVersion = 2
 )
 
 // Open opens the store in cfg.Dir, creating it if needed, and loads every
@@ -163,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		docLex:  newLexicon(),
 		byChunk: make(map[string]*chunkEntry),
 		fileIDs: make(map[string]string),
-		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name()},
+		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysisVersion},
 	}
 	var db *chromem.DB
 	if s.dir == "" {
@@ -221,6 +230,7 @@ func (s *Store) loadMeta() error {
 			ErrEmbedderMismatch, s.dir, m.Embedder, m.Dim, s.meta.Embedder, s.dir)
 	}
 	s.meta.Dim = m.Dim
+	s.meta.Analysis = m.Analysis
 	return nil
 }
 
@@ -596,7 +606,7 @@ func (s *Store) hashOf(d Document) string {
 // returns each chunk's index text, which is what gets embedded.
 func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 	spans := SplitChunks(d.Text, s.cfg.Chunk)
-	rec := &record{doc: d, hash: hash, chunks: make([]*Chunk, 0, len(spans)), terms: make([][]termFreq, 0, len(spans))}
+	rec := &record{doc: d, hash: hash, chunks: make([]*Chunk, 0, len(spans))}
 	texts := make([]string, 0, len(spans))
 	// Starts increase and ends increase; one counter each keeps the
 	// conversion a single pass despite the overlap between chunks.
@@ -612,13 +622,20 @@ func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 			End:     end,
 			Section: d.SectionAt(start),
 		}
-		text := s.indexText(d, c)
 		rec.chunks = append(rec.chunks, c)
-		rec.terms = append(rec.terms, countTerms(s.analyzer.Terms(text)))
-		texts = append(texts, text)
+		texts = append(texts, s.indexText(d, c))
 	}
-	rec.docTerms = s.documentTerms(d)
+	s.analyse(rec)
 	return rec, texts
+}
+
+// analyse computes the lexical terms of a record's chunks and document.
+func (s *Store) analyse(rec *record) {
+	rec.terms = make([][]termFreq, len(rec.chunks))
+	for i, c := range rec.chunks {
+		rec.terms[i] = countTerms(s.analyzer.Terms(s.indexText(rec.doc, c)))
+	}
+	rec.docTerms = s.documentTerms(rec.doc)
 }
 
 // documentTerms analyses a whole document for the document-level BM25 index:
