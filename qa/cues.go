@@ -26,7 +26,15 @@ type answerCue struct {
 	// focus is the analysed term a number answer counts ("troops" in "how
 	// many troops"), or "" when the question names none.
 	focus string
+	// label marks a quotation question that asks for a word or a short
+	// phrase ("what word did she use", "how did he describe it"): a quoted
+	// clause is a weaker answer to it than a quoted label.
+	label bool
 }
+
+// maxLabelWords is the most words a quoted label has; a longer quotation
+// is a statement, not a name for something.
+const maxLabelWords = 5
 
 var howManyFocus = regexp.MustCompile(`(?i)\bhow many\s+(?:more\s+|extra\s+|additional\s+)?([\pL-]+)`)
 
@@ -35,7 +43,8 @@ var (
 	dateQuestion   = regexp.MustCompile(`(?i)(^|\b)(when|what (year|date|day|month|time)|which (year|day|month|date)|on what (day|date))\b`)
 	personQuestion = regexp.MustCompile(`(?i)(^|\b)(who|whom|whose|(which|what)\s+(?:[\pL-]+\s+){0,3}(person|man|woman|leader|minister|president|official|politician|secretary|chancellor|general|adviser|advisor|spokesman|spokeswoman|diplomat|envoy|analyst|expert))\b`)
 	quoteQuestion  = regexp.MustCompile(`(?i)\b(what (word|words|term|phrase|expression)|how did .+ (describe|characteri[sz]e|call|label|brand|refer to)|what did .+ (call|label|describe|say|admit|warn|claim|insist|argue|suggest|tell|promise|predict))\b`)
-	quoteSpan      = regexp.MustCompile(`[“"‘][^“”"‘’]{2,120}(?:[”"’]|$)`)
+	labelQuestion  = regexp.MustCompile(`(?i)\b((what|which) (word|words|term|phrase|expression)|how did .+ (describe|characteri[sz]e|call|label|brand|refer to)|what did .+ (call|label|describe))\b`)
+	quoteSpan      = regexp.MustCompile(`[“"‘][^“”"‘’]{2,400}(?:[”"’]|$)`)
 	placeQuestion  = regexp.MustCompile(`(?i)(^|\b)(where|which (country|city|town|place|capital|state|region|continent))\b`)
 
 	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|bn|billion|m\b|million|thousand|trillion|k\b))?(?:\s+(?:[a-z]+)){0,1}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|hundreds|thousands|millions)\b(?:\s+(?:[a-z]+)){0,1}`)
@@ -47,7 +56,7 @@ var (
 func detectCue(q string) answerCue {
 	switch {
 	case quoteQuestion.MatchString(q):
-		return answerCue{kind: cueQuote}
+		return answerCue{kind: cueQuote, label: labelQuestion.MatchString(q)}
 	case numberQuestion.MatchString(q):
 		c := answerCue{kind: cueNumber}
 		if m := howManyFocus.FindStringSubmatch(q); m != nil {
@@ -120,19 +129,36 @@ func (c answerCue) spans(text, question string) [][]int {
 
 // score is 1 when text holds an answer of the asked-for kind, else 0. A
 // number question with a focus ("how many troops") scores 1 only for a
-// number of that thing, and 0.5 for any other number.
+// number of that thing, and 0.5 for any other number; a label question
+// scores 1 only for a quoted label, and 0.5 for a longer quotation.
 func (c answerCue) score(text, question string) float64 {
 	spans := c.spans(text, question)
 	if len(spans) == 0 {
 		return 0
 	}
-	if c.kind != cueNumber || c.focus == "" {
-		return 1
+	switch {
+	case c.kind == cueNumber && c.focus != "":
+		if c.focusSpan(text, spans) != nil {
+			return 1
+		}
+		return 0.5
+	case c.label:
+		if c.labelSpan(text, spans) != nil {
+			return 1
+		}
+		return 0.5
 	}
-	if c.focusSpan(text, spans) != nil {
-		return 1
+	return 1
+}
+
+// labelSpan returns the first quoted span of at most maxLabelWords words.
+func (c answerCue) labelSpan(text string, spans [][]int) []int {
+	for _, m := range spans {
+		if len(strings.Fields(text[m[0]:m[1]])) <= maxLabelWords {
+			return m
+		}
 	}
-	return 0.5
+	return nil
 }
 
 // focusSpan returns the first number span followed by the focus term.
@@ -158,6 +184,11 @@ func (c answerCue) highlight(cand *candidate, question string) *[2]int {
 	m := spans[0]
 	if c.kind == cueNumber && c.focus != "" {
 		if f := c.focusSpan(cand.text, spans); f != nil {
+			m = f
+		}
+	}
+	if c.label {
+		if f := c.labelSpan(cand.text, spans); f != nil {
 			m = f
 		}
 	}

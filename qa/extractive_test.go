@@ -54,6 +54,15 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			question: "What did Iain Duncan Smith admit about defence spending?",
 			want:     "We have failed them.",
 		},
+		{
+			name: "a question asking how something was described wants a quoted label, not a quoted clause",
+			docs: []retrieval.Document{{ID: "gesture", Title: "Peacekeeping", Text: "On Tuesday the president said he would not oppose European peacekeepers. " +
+				"“If they want to do that, that’d be fine,” he told reporters at his Florida club. " +
+				"“Others have mentioned it,” he added, describing the offers as a “beautiful gesture”. " +
+				"Talks continued in Riyadh."}},
+			question: "How did the president characterise European offers of peacekeepers at his Florida club?",
+			want:     "beautiful gesture",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
