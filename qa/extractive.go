@@ -203,6 +203,14 @@ func evidenceOf(c *candidate) float64 {
 func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, total float64, cue answerCue, question string) []*candidate {
 	chosen := []*candidate{cands[0]}
 	covered := maps(cands[0].terms)
+	if a := cands[0].antecedent(); a != nil && cue.kind == cuePerson {
+		// Asked who, the answer names the person the best sentence
+		// calls "he" or "the president".
+		chosen = append(chosen, a)
+		for t := range a.terms {
+			covered[t] = true
+		}
+	}
 	hasCue := cue.score(cands[0].text, question) == 1
 	if cue.kind != cueNone && !hasCue {
 		// The answer may sit next to the best sentence: the speaker of a
@@ -329,10 +337,11 @@ func coverage(qt []string, weights []float64, total float64, terms, extra map[st
 }
 
 // neighbourTerms are the terms of the two sentences before and the one
-// after the candidate in its passage.
+// after the candidate in its passage, and of the sentence naming the person
+// its subject refers to.
 func (c *candidate) neighbourTerms() map[string]bool {
 	out := map[string]bool{}
-	for _, n := range []*candidate{c.prev, c.next, prevOf(c.prev)} {
+	for _, n := range []*candidate{c.prev, c.next, prevOf(c.prev), c.antecedent()} {
 		if n != nil {
 			for t := range n.terms {
 				out[t] = true
@@ -340,6 +349,44 @@ func (c *candidate) neighbourTerms() map[string]bool {
 		}
 	}
 	return out
+}
+
+// anaphoricSubject matches a sentence whose subject refers to a person
+// named earlier: a pronoun ("He also noted...") or a role ("The US
+// president has...").
+var anaphoricSubject = regexp.MustCompile(`^[“"‘]?(?:(?:He|She|His|Her)\b|The\s+(?:[\pL.-]+\s+){0,3}?(?:president|prime minister|minister|chancellor|secretary|leader|official|spokesman|spokeswoman|envoy|diplomat|general|adviser|advisor)\b)`)
+
+// maxAntecedentDistance is how many sentences back the name a subject
+// refers to is looked for.
+const maxAntecedentDistance = 5
+
+// antecedent returns the nearest of the sentences before c in its passage
+// that names a person, when c's subject refers to one; nil otherwise.
+func (c *candidate) antecedent() *candidate {
+	if !anaphoricSubject.MatchString(c.text) {
+		return nil
+	}
+	p := c.prev
+	for range maxAntecedentDistance {
+		if p == nil {
+			return nil
+		}
+		if namesPerson(p.text) {
+			return p
+		}
+		p = p.prev
+	}
+	return nil
+}
+
+// personName matches a name with a title ("Mr Johnson") or of two or more
+// capitalised words ("Donald Trump").
+var personName = regexp.MustCompile(`\b(?:(?:Sir|Mr|Mrs|Ms|Dr|Lord|Lady|President|Chancellor)\s+\p{Lu}\pL+|\p{Lu}\pL+(?:\s+\p{Lu}\pL+)+)`)
+
+// namesPerson reports whether a sentence names a person outside
+// quotation marks, where the person speaking or acted on is named.
+func namesPerson(text string) bool {
+	return personName.MatchString(quoteSpan.ReplaceAllString(text, " "))
 }
 
 // nearestWithCue returns the closest sentence, up to five before or two

@@ -63,6 +63,14 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			question: "How did the president characterise European offers of peacekeepers at his Florida club?",
 			want:     "beautiful gesture",
 		},
+		{
+			name: "asked who, the answer names the person a role refers to",
+			docs: []retrieval.Document{{ID: "dictator", Title: "Europe uneasy", Text: "Donald Trump’s stance on the war has caused unease among European leaders. " +
+				"The US president has opened direct talks with Vladimir Putin and has branded Volodymyr Zelensky a “dictator”. " +
+				"Leaders met in Paris on Monday."}},
+			question: "Who branded Volodymyr Zelensky a dictator?",
+			want:     "Donald Trump",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +95,7 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 func TestExtractiveEvidence(t *testing.T) {
 	tests := []struct {
 		name     string
+		title    string // of the one document; by default its first line
 		text     string // the one document
 		question string
 		min, max float64 // bounds of the evidence
@@ -110,6 +119,15 @@ func TestExtractiveEvidence(t *testing.T) {
 			min:      0, max: 0.3,
 		},
 		{
+			name:  "a pronoun subject counts the name it refers to",
+			title: "Minerals deal",
+			text: "Former prime minister Boris Johnson backed the minerals deal on the radio. " +
+				"“There is no way America gets the proceeds until Ukraine is free. That is a massive prize.” " +
+				"He also said that Ukrainian negotiators had “kept their cool” during the discussions.",
+			question: "What did Boris Johnson say Ukrainian negotiators had during the discussions?",
+			min:      0.75, max: 1,
+		},
+		{
 			name:     "a number question loses support when no number is quoted",
 			text:     "The buffer zone could stretch along the whole front. It would need many troops.",
 			question: "How long could the buffer zone stretch?",
@@ -124,7 +142,7 @@ func TestExtractiveEvidence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := memoryAnswerer(t, retrieval.Document{ID: "a", Text: tt.text})
+			a := memoryAnswerer(t, retrieval.Document{ID: "a", Title: tt.title, Text: tt.text})
 			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
 			if err != nil {
 				t.Fatal(err)
