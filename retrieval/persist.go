@@ -1,8 +1,10 @@
 package retrieval
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	chromem "github.com/philippgille/chromem-go"
 )
 
 // recordFile is the on-disk form of a record: one JSON file per document in
@@ -204,20 +208,24 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
-		complete := true
 		vectors := make([][]float32, len(rec.chunks))
+		var missing []int
 		for i, c := range rec.chunks {
 			d, err := s.coll.GetByID(ctx, c.ID)
-			if err != nil {
-				complete = false
-				break
+			if err != nil || d.Content != c.Text {
+				// Lost, or overwritten by an update that never committed.
+				missing = append(missing, i)
+				continue
 			}
 			vectors[i] = d.Embedding
 		}
-		if !complete {
-			s.cfg.Logger.Warn("dropping partially written document; ingest it again", "doc_id", rec.doc.ID)
-			_ = os.Remove(s.recordPath(rec.doc.ID))
-			continue
+		if len(missing) > 0 {
+			// The record is the commit point, so its vectors were written
+			// and then lost; its text is still here to compute them from.
+			if err := s.restoreVectors(ctx, rec, missing, vectors); err != nil {
+				return fmt.Errorf("open store: document %q lost the vectors of %d chunks and computing them again failed (nothing was removed; open the store again once the embedder works): %w", rec.doc.ID, len(missing), err)
+			}
+			s.cfg.Logger.Warn("computed lost vectors again", "doc_id", rec.doc.ID, "chunks", len(missing))
 		}
 		for _, c := range rec.chunks {
 			live[c.ID] = true
@@ -281,4 +289,86 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// restoreVectors embeds again the chunks of rec at the indexes missing,
+// whose vectors were lost (a crash while chromem-go wrote or deleted them),
+// stores them and fills them into vectors.
+func (s *Store) restoreVectors(ctx context.Context, rec *record, missing []int, vectors [][]float32) error {
+	texts := make([]string, len(missing))
+	for j, i := range missing {
+		texts[j] = s.indexText(rec.doc, rec.chunks[i])
+	}
+	vs, err := s.embed(ctx, texts)
+	if err != nil {
+		return err
+	}
+	docs := make([]chromem.Document, len(missing))
+	for j, i := range missing {
+		if s.meta.Dim != 0 && len(vs[j]) != s.meta.Dim {
+			return fmt.Errorf("%w: %d dimensions, the index holds %d", ErrEmbedderMismatch, len(vs[j]), s.meta.Dim)
+		}
+		c := rec.chunks[i]
+		docs[j] = chromem.Document{ID: c.ID, Content: c.Text, Embedding: vs[j], Metadata: chunkMetadata(rec.doc)}
+	}
+	if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
+		return fmt.Errorf("add vectors: %w", err)
+	}
+	for j, i := range missing {
+		vectors[i] = vs[j]
+	}
+	return nil
+}
+
+// removeUnreadableVectors deletes the chunk files under dir (chromem-go's
+// persistence directory) that do not decode, and returns how many it
+// deleted. chromem-go writes a file in place, so a crash mid-write leaves
+// a truncated one, which makes chromem-go refuse to open the whole
+// collection; the chunks they held are embedded again from the records.
+func removeUnreadableVectors(dir string) (int, error) {
+	collections, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, c := range collections {
+		if !c.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, c.Name()))
+		if err != nil {
+			return removed, err
+		}
+		for _, f := range files {
+			name := f.Name()
+			if f.IsDir() || !strings.HasSuffix(name, ".gob") || name == chromemMetadataFile {
+				continue
+			}
+			path := filepath.Join(dir, c.Name(), name)
+			if readable(path) {
+				continue
+			}
+			if err := os.Remove(path); err != nil {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// chromemMetadataFile is the file in which chromem-go keeps a collection's
+// name and metadata, beside one file per chunk.
+const chromemMetadataFile = "00000000.gob"
+
+// readable reports whether path holds a whole gob-encoded chromem-go
+// document.
+func readable(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var d chromem.Document
+	return gob.NewDecoder(bufio.NewReader(f)).Decode(&d) == nil && d.ID != ""
 }

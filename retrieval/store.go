@@ -186,9 +186,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 		var err error
-		db, err = chromem.NewPersistentDB(filepath.Join(s.dir, vectorsDir), false)
+		vdir := filepath.Join(s.dir, vectorsDir)
+		db, err = chromem.NewPersistentDB(vdir, false)
 		if err != nil {
-			return nil, fmt.Errorf("open vectors: %w", err)
+			// A chunk file cut short by a crash; the records still hold
+			// the text its vector is computed from.
+			n, rerr := removeUnreadableVectors(vdir)
+			if rerr != nil || n == 0 {
+				return nil, fmt.Errorf("open vectors: %w", err)
+			}
+			cfg.Logger.Warn("removed unreadable vector files; their chunks are embedded again", "files", n)
+			if db, err = chromem.NewPersistentDB(vdir, false); err != nil {
+				return nil, fmt.Errorf("open vectors: %w", err)
+			}
 		}
 	}
 	coll, err := db.GetOrCreateCollection(collectionName, nil, refuseEmbedding)
@@ -407,11 +417,21 @@ func (s *Store) checkDim(todo []*prepared) error {
 
 // apply replaces a document's stored chunks with prepared ones.
 // The caller holds s.mu for writing.
+//
+// The new vectors are written first, then the record, which replaces the
+// old one atomically and is the commit point; only then are the old
+// version's leftover vectors deleted. A crash before the record leaves the
+// old record, whose chunk vectors the new version may have overwritten:
+// opening the store finds them by their text and computes them again (see
+// loadRecords), so the old version survives whole. A crash after it leaves
+// orphan vectors, which opening removes.
 func (s *Store) apply(ctx context.Context, p *prepared) error {
 	rec := p.rec
-	if old, ok := s.docs[rec.doc.ID]; ok {
-		if err := s.remove(ctx, old); err != nil {
-			return err
+	old := s.docs[rec.doc.ID]
+	oldIDs := map[string]bool{}
+	if old != nil {
+		for _, c := range old.chunks {
+			oldIDs[c.ID] = true
 		}
 	}
 	docs := make([]chromem.Document, len(rec.chunks))
@@ -424,18 +444,48 @@ func (s *Store) apply(ctx context.Context, p *prepared) error {
 			Metadata:  chunkMetadata(rec.doc),
 		}
 	}
+	// undo forgets the new chunks that the old version does not share; the
+	// vectors of shared ones may be the new version's until the store
+	// reopens, but the old version keeps its vectors in memory.
+	undo := func() {
+		var added []*Chunk
+		for _, c := range rec.chunks {
+			if !oldIDs[c.ID] {
+				added = append(added, c)
+			}
+		}
+		_ = s.coll.Delete(ctx, nil, nil, chunkIDs(added)...)
+		s.forgetChunkIDs(added)
+	}
 	if len(docs) > 0 {
 		if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
-			_ = s.coll.Delete(ctx, nil, nil, chunkIDs(rec.chunks)...)
-			s.forgetChunkIDs(rec.chunks)
+			undo()
 			return fmt.Errorf("add vectors: %w", err)
 		}
 	}
 	if s.dir != "" {
 		if err := writeRecord(s.recordPath(rec.doc.ID), rec); err != nil {
-			_ = s.coll.Delete(ctx, nil, nil, chunkIDs(rec.chunks)...)
-			s.forgetChunkIDs(rec.chunks)
+			undo()
 			return err
+		}
+	}
+	if old != nil {
+		s.unindex(old)
+		newIDs := make(map[string]bool, len(rec.chunks))
+		for _, c := range rec.chunks {
+			newIDs[c.ID] = true
+		}
+		var gone []*Chunk
+		for _, c := range old.chunks {
+			if !newIDs[c.ID] {
+				gone = append(gone, c)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.coll.Delete(ctx, nil, nil, chunkIDs(gone)...); err != nil {
+				s.cfg.Logger.Warn("could not delete the vectors of a replaced version; opening the store removes them", "doc_id", old.doc.ID, "err", err)
+			}
+			s.forgetChunkIDs(gone)
 		}
 	}
 	s.index(rec, p.vectors)
@@ -473,6 +523,13 @@ func (s *Store) remove(ctx context.Context, rec *record) error {
 			return fmt.Errorf("remove vectors: %w", err)
 		}
 	}
+	s.unindex(rec)
+	s.forgetChunkIDs(rec.chunks)
+	return nil
+}
+
+// unindex removes a record from the in-memory indexes and maps.
+func (s *Store) unindex(rec *record) {
 	if rec.docEntry != nil {
 		s.docLex.remove(rec.docEntry)
 	}
@@ -480,9 +537,7 @@ func (s *Store) remove(ctx context.Context, rec *record) error {
 		s.lex.remove(e)
 		delete(s.byChunk, e.chunk.ID)
 	}
-	s.forgetChunkIDs(rec.chunks)
 	delete(s.docs, rec.doc.ID)
-	return nil
 }
 
 // Delete removes a document, its chunks, vectors and postings. It returns an

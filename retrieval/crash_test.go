@@ -1,0 +1,162 @@
+package retrieval_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// openLogged opens the store in dir with a logger writing to the returned
+// buffer.
+func openLogged(t *testing.T, dir string) (*retrieval.Store, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: dir, Embedder: testEmbedder, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dir, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, &buf
+}
+
+// chunkFiles returns chromem-go's chunk files in dir, without the
+// collection's metadata file.
+func chunkFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "vectors", "*", "*.gob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range paths {
+		if filepath.Base(p) != "00000000.gob" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no chunk files")
+	}
+	return out
+}
+
+// denseRanking is every chunk of st by dense score for a fixed query.
+func denseRanking(t *testing.T, st *retrieval.Store) []retrieval.Hit {
+	t.Helper()
+	_, chunks := st.Len()
+	return search(t, st, retrieval.SearchRequest{Query: "peacekeeping troops in Ukraine", Mode: retrieval.Dense, K: chunks})
+}
+
+func sameHits(t *testing.T, got, want []retrieval.Hit) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d hits, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID || got[i].Text != want[i].Text || got[i].Score != want[i].Score {
+			t.Errorf("hit %d: %s %.6f, want %s %.6f", i, got[i].ID, got[i].Score, want[i].ID, want[i].Score)
+		}
+	}
+}
+
+func TestOpenRecomputesLostVectors(t *testing.T) {
+	// chromem-go writes chunk files in place: a crash can leave one cut
+	// short or empty, or a deletion half done. Opening removes the files
+	// that do not decode and embeds their chunks again from the records.
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	docs := seedDocs(t)
+	mustIngest(t, st, docs...)
+	want := denseRanking(t, st)
+	st.Close()
+
+	clean, log := openLogged(t, dir)
+	sameHits(t, denseRanking(t, clean), want)
+	if log.Len() != 0 {
+		t.Errorf("a clean store logged on opening:\n%s", log)
+	}
+	clean.Close()
+
+	files := chunkFiles(t, dir)
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], data[:len(data)/2], 0o600); err != nil { // cut short
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[1], nil, 0o600); err != nil { // created, never written
+		t.Fatal(err)
+	}
+	if err := os.Remove(files[2]); err != nil { // deleted
+		t.Fatal(err)
+	}
+
+	re, log := openLogged(t, dir)
+	if n, _ := re.Len(); n != len(docs) {
+		t.Errorf("%d documents after the repair, want %d", n, len(docs))
+	}
+	sameHits(t, denseRanking(t, re), want)
+	if !strings.Contains(log.String(), "removed unreadable vector files") || !strings.Contains(log.String(), "computed lost vectors again") {
+		t.Errorf("the repair was not logged:\n%s", log)
+	}
+	re.Close()
+
+	// The repair was persisted: the next opening has nothing to do.
+	again, log := openLogged(t, dir)
+	sameHits(t, denseRanking(t, again), want)
+	if log.Len() != 0 {
+		t.Errorf("opening after the repair logged:\n%s", log)
+	}
+}
+
+func TestInterruptedUpdateKeepsTheOldVersion(t *testing.T) {
+	// An update writes the new vectors, then the record (the commit
+	// point). A crash in between leaves the old record with chunk files
+	// overwritten by the new version: simulated by copying the files of a
+	// store that holds the new version. Opening keeps the old version,
+	// with vectors of its own text.
+	ctx := context.Background()
+	old := retrieval.Document{ID: "brief", Title: "Briefing", Text: strings.Repeat("European leaders discussed peacekeeping troops for Ukraine. ", 60)}
+	updated := old
+	updated.Text = strings.Repeat("Finance ministers discussed interest rates and inflation. ", 60)
+
+	dirOld, dirNew := t.TempDir(), t.TempDir()
+	stOld := openStore(t, dirOld)
+	mustIngest(t, stOld, old)
+	want := denseRanking(t, stOld)
+	stOld.Close()
+	stNew := openStore(t, dirNew)
+	mustIngest(t, stNew, updated)
+	stNew.Close()
+
+	newFiles := chunkFiles(t, dirNew)
+	if len(newFiles) < 2 {
+		t.Fatalf("%d chunks, want several", len(newFiles))
+	}
+	for _, f := range newFiles {
+		rel, _ := filepath.Rel(dirNew, f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dirOld, rel), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	re, _ := openLogged(t, dirOld)
+	got, err := re.Get(ctx, "brief")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != old.Text {
+		t.Fatalf("the document is not the old version after the crash")
+	}
+	sameHits(t, denseRanking(t, re), want)
+}
