@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ragd/ragd/qa"
@@ -42,7 +43,20 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	ans, err := answerer.Answer(ctx, question, qa.Options{K: *k, Filter: filter})
+	opt := qa.Options{K: *k, Filter: filter}
+	// Without --json the answer is printed as it is produced: a generated
+	// answer word by word as the model writes it.
+	var streamed strings.Builder
+	if !*asJSON {
+		opt.OnDelta = func(delta string) {
+			streamed.WriteString(delta)
+			io.WriteString(e.stdout, delta)
+		}
+	}
+	ans, err := answerer.Answer(ctx, question, opt)
+	if streamed.Len() > 0 && (err != nil || *asJSON) {
+		fmt.Fprintln(e.stdout)
+	}
 	if err != nil {
 		return err
 	}
@@ -52,10 +66,18 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(web.AnswerJSON(ans))
 	}
+	if got := squeeze(streamed.String()); !strings.HasSuffix(got, squeeze(ans.Text)) {
+		// What the model wrote is not the answer: it said that it could not
+		// answer, which ragd words its own way.
+		if got != "" {
+			fmt.Fprint(e.stdout, "\n\n")
+		}
+		fmt.Fprint(e.stdout, ans.Text)
+	}
+	fmt.Fprintln(e.stdout)
 	if ans.Warning != "" {
 		fmt.Fprintf(e.stderr, "warning: %s\n", ans.Warning)
 	}
-	fmt.Fprintln(e.stdout, ans.Text)
 	if len(ans.Citations) > 0 {
 		fmt.Fprintln(e.stdout)
 	}
@@ -68,3 +90,6 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+// squeeze returns s with every run of white space made one space, trimmed.
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

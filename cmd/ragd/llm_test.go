@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ragd/ragd/qa/qatest"
@@ -69,5 +72,53 @@ func TestAskWithLLM(t *testing.T) {
 	code, _, stderr = ragd(t, env, "", "ask", "When is Zelensky set to visit Washington to sign a minerals agreement?")
 	if code != 1 || !strings.Contains(stderr, qatest.FailMessage) {
 		t.Errorf("with --llm-fallback error: exit %d, stderr %q; want 1 and the model's error", code, stderr)
+	}
+}
+
+// firstWrite records what a writer received and, at its first write, how
+// many requests the fake model had seen cancelled.
+type firstWrite struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	first     string
+	cancelled int
+	fake      *qatest.Server
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() == 0 {
+		w.first, w.cancelled = string(p), w.fake.Cancelled()
+	}
+	return w.buf.Write(p)
+}
+
+func TestAskStreamsTheGeneratedAnswer(t *testing.T) {
+	// The model streams the start of its answer and then stalls until the
+	// timeout cancels it: ragd ask must have printed that start while the
+	// model was still stalling, then the extractive answer it falls back to.
+	env := seededEnv(t)
+	fake := qatest.NewServer(t)
+	fake.Set(qatest.StallMidway)
+	env["RAGD_LLM_URL"] = fake.BaseURL()
+	env["RAGD_LLM_MODEL"] = "fake-model"
+	env["RAGD_LLM_TIMEOUT"] = "2s"
+	stdout := &firstWrite{fake: fake}
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"ask", "When is Zelensky set to visit Washington to sign a minerals agreement?"},
+		func(k string) string { return env[k] }, strings.NewReader(""), stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.first == "" || strings.Contains(stdout.first, "[1]") || stdout.cancelled != 0 {
+		t.Errorf("first output %q with %d cancelled model requests; want the model's first words before it was cancelled", stdout.first, stdout.cancelled)
+	}
+	out := stdout.buf.String()
+	if !strings.HasPrefix(out, stdout.first) || !strings.Contains(out, "[1]") || !strings.Contains(stderr.String(), "answered extractively instead") {
+		t.Errorf("stdout %q, stderr %q; want the streamed start, then an extractive answer with citations and a warning", out, stderr.String())
+	}
+	if fake.Cancelled() != 1 {
+		t.Errorf("%d cancelled model requests, want 1", fake.Cancelled())
 	}
 }

@@ -38,6 +38,10 @@ const (
 	Stall
 	// Fail answers with HTTP 500 and an OpenAI error body.
 	Fail
+	// StallMidway streams the first piece of a Cite answer, then sends
+	// nothing more until the request is cancelled, and records the
+	// cancellation; unstreamed, it behaves as Stall.
+	StallMidway
 )
 
 // FailMessage is the error message of the Fail behaviour.
@@ -180,10 +184,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case behaviour == Fail:
 		writeError(w, http.StatusInternalServerError, FailMessage)
 		return
-	case behaviour == Stall:
+	case behaviour == Stall || behaviour == StallMidway:
 		if req.Stream {
 			w.Header().Set("Content-Type", "text/event-stream")
 			writeChunk(w, req.Model, map[string]string{"role": "assistant"}, nil)
+			if behaviour == StallMidway {
+				writeChunk(w, req.Model, map[string]string{"content": pieces(answer(Cite, "", passages(prompt)))[0]}, nil)
+			}
 		}
 		<-r.Context().Done()
 		s.mu.Lock()
