@@ -108,6 +108,14 @@ func (c answerCue) spans(text, question string) [][]int {
 			continue
 		}
 		if c.kind == cuePerson || c.kind == cuePlace {
+			// "Trump’s stance": the name is "Trump".
+			for _, poss := range []string{"’s", "'s"} {
+				if t, ok := strings.CutSuffix(s, poss); ok && t != "" {
+					m = []int{m[0], m[0] + len(t)} // a name starts the match
+					s = t
+					break
+				}
+			}
 			first, _, _ := strings.Cut(s, " ")
 			single := !strings.Contains(s, " ")
 			if stopNames[first] && single {

@@ -124,6 +124,13 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		return abstain(evidence), nil
 	}
 	chosen := a.choose(cands, qt, weights, total, cue, question)
+	// When a "who" answer quotes the sentence naming the person the best
+	// sentence calls "he" or "the president", a name in the best sentence
+	// is someone else: only the naming sentence is highlighted.
+	var anaphor *candidate
+	if ant := best.antecedent(); ant != nil && cue.kind == cuePerson && slices.Contains(chosen, ant) {
+		anaphor = best
+	}
 	ans := Answer{Evidence: evidence}
 	var b strings.Builder
 	for i, c := range chosen {
@@ -135,11 +142,14 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		b.WriteString(" [")
 		b.WriteString(strconv.Itoa(n))
 		b.WriteString("]")
-		ans.Citations = append(ans.Citations, Citation{
+		cit := Citation{
 			N: n, DocID: c.hit.DocID, ChunkID: c.hit.ID, Title: c.hit.Title, Source: c.hit.Source,
 			Published: c.hit.Published, Quote: c.text, Start: c.start, End: c.end,
-			Highlight: cue.highlight(c, question),
-		})
+		}
+		if c != anaphor {
+			cit.Highlight = cue.highlight(c, question)
+		}
+		ans.Citations = append(ans.Citations, cit)
 	}
 	ans.Text = b.String()
 	return ans, nil

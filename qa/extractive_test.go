@@ -153,3 +153,25 @@ func TestExtractiveEvidence(t *testing.T) {
 		})
 	}
 }
+
+func TestWhoAnswerHighlightsTheNamedPerson(t *testing.T) {
+	// "The US president" is the subject; Vladimir Putin, also named in its
+	// sentence, is not the answer and must not be highlighted.
+	a := memoryAnswerer(t, retrieval.Document{ID: "dictator", Title: "Europe uneasy", Text: "Donald Trump’s stance on the war has caused unease among European leaders. " +
+		"The US president has opened direct talks with Vladimir Putin and has branded Volodymyr Zelensky a “dictator”. " +
+		"Leaders met in Paris on Monday."})
+	ans, err := a.Answer(context.Background(), "Who branded Volodymyr Zelensky a dictator?", qa.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marked []string
+	for _, c := range ans.Citations {
+		if c.Highlight != nil {
+			rs := []rune(c.Quote)
+			marked = append(marked, string(rs[c.Highlight[0]-c.Start:c.Highlight[1]-c.Start]))
+		}
+	}
+	if len(marked) != 1 || marked[0] != "Donald Trump" {
+		t.Errorf("highlighted %q, want only \"Donald Trump\" (answer %q)", marked, ans.Text)
+	}
+}
