@@ -26,9 +26,11 @@ func normalizeWord(w string) string {
 	if us, ok := izeForm(w); ok {
 		return us
 	}
-	for _, r := range britishRoots {
-		if strings.HasPrefix(w, r.uk) {
-			return r.us + w[len(r.uk):]
+	if len(w) > 0 {
+		for _, r := range rootsByFirst[w[0]] {
+			if strings.HasPrefix(w, r.uk) {
+				return r.us + w[len(r.uk):]
+			}
 		}
 	}
 	if i := strings.Index(w, "aemi"); i > 0 {
@@ -64,6 +66,10 @@ var notIze = map[string]bool{"prom": true, "comprom": true, "treat": true, "surm
 
 // izeForm returns the American form of a British -ise or -yse word.
 func izeForm(w string) (string, bool) {
+	// Every suffix holds "is" or "ys" within the last nine letters.
+	if tail := w[max(0, len(w)-9):]; !strings.Contains(tail, "is") && !strings.Contains(tail, "ys") {
+		return w, false
+	}
 	for _, s := range izeSuffixes {
 		root, ok := strings.CutSuffix(w, s.uk)
 		if !ok {
@@ -89,10 +95,12 @@ func izeForm(w string) (string, bool) {
 	return w, false
 }
 
+type britishRoot struct{ uk, us string }
+
 // britishRoots are British word beginnings with their American spelling;
 // every word that starts with one is respelled ("colours", "favourite",
 // "neighbourhood", "haemorrhage").
-var britishRoots = [...]struct{ uk, us string }{
+var britishRoots = [...]britishRoot{
 	{"armour", "armor"}, {"ardour", "ardor"}, {"behaviour", "behavior"}, {"candour", "candor"},
 	{"clamour", "clamor"}, {"colour", "color"}, {"endeavour", "endeavor"}, {"favour", "favor"},
 	{"fervour", "fervor"}, {"flavour", "flavor"}, {"harbour", "harbor"}, {"honour", "honor"},
@@ -105,6 +113,15 @@ var britishRoots = [...]struct{ uk, us string }{
 	{"diarrhoe", "diarrhe"}, {"dyspnoe", "dyspne"}, {"apnoe", "apne"}, {"coeliac", "celiac"},
 	{"manoeuvr", "maneuver"}, {"sceptic", "skeptic"},
 }
+
+// rootsByFirst holds britishRoots by their first letter.
+var rootsByFirst = func() map[byte][]britishRoot {
+	m := map[byte][]britishRoot{}
+	for _, r := range britishRoots {
+		m[r.uk[0]] = append(m[r.uk[0]], r)
+	}
+	return m
+}()
 
 // britishWords are whole British words with their American spelling.
 var britishWords = map[string]string{
