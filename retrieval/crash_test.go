@@ -65,9 +65,11 @@ func sameHits(t *testing.T, got, want []retrieval.Hit) {
 }
 
 func TestOpenRecomputesLostVectors(t *testing.T) {
-	// chromem-go writes chunk files in place: a crash can leave one cut
-	// short or empty, or a deletion half done. Opening removes the files
-	// that do not decode and embeds their chunks again from the records.
+	// chromem-go writes its files in place: a crash can leave a chunk file
+	// cut short or empty, a deletion half done, or the collection's
+	// metadata file cut short. Opening removes the chunk files that do not
+	// decode, writes the metadata again and embeds the lost chunks again
+	// from the records.
 	dir := t.TempDir()
 	st := openStore(t, dir)
 	docs := seedDocs(t)
@@ -94,6 +96,10 @@ func TestOpenRecomputesLostVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.Remove(files[2]); err != nil { // deleted
+		t.Fatal(err)
+	}
+	meta := filepath.Join(filepath.Dir(files[0]), "00000000.gob")
+	if err := os.WriteFile(meta, []byte{0x1f}, 0o600); err != nil { // the collection's, cut short
 		t.Fatal(err)
 	}
 

@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
@@ -321,9 +322,10 @@ func (s *Store) restoreVectors(ctx context.Context, rec *record, missing []int, 
 }
 
 // removeUnreadableVectors deletes the chunk files under dir (chromem-go's
-// persistence directory) that do not decode, and returns how many it
-// deleted. chromem-go writes a file in place, so a crash mid-write leaves
-// a truncated one, which makes chromem-go refuse to open the whole
+// persistence directory) that do not decode, writes again a collection
+// metadata file that does not, and returns how many files it repaired.
+// chromem-go writes a file in place, so a crash mid-write leaves a
+// truncated one, which makes chromem-go refuse to open the whole
 // collection; the chunks they held are embedded again from the records.
 func removeUnreadableVectors(dir string) (int, error) {
 	collections, err := os.ReadDir(dir)
@@ -341,10 +343,21 @@ func removeUnreadableVectors(dir string) (int, error) {
 		}
 		for _, f := range files {
 			name := f.Name()
-			if f.IsDir() || !strings.HasSuffix(name, ".gob") || name == chromemMetadataFile {
+			if f.IsDir() || !strings.HasSuffix(name, ".gob") {
 				continue
 			}
 			path := filepath.Join(dir, c.Name(), name)
+			if name == chromemMetadataFile {
+				// Written once, when the collection is created: a crash
+				// then leaves it cut short; write it again.
+				if !readableMetadata(path) {
+					if err := writeCollectionMetadata(path); err != nil {
+						return removed, err
+					}
+					removed++
+				}
+				continue
+			}
 			if readable(path) {
 				continue
 			}
@@ -360,6 +373,34 @@ func removeUnreadableVectors(dir string) (int, error) {
 // chromemMetadataFile is the file in which chromem-go keeps a collection's
 // name and metadata, beside one file per chunk.
 const chromemMetadataFile = "00000000.gob"
+
+// collectionMetadata is what chromem-go stores in chromemMetadataFile;
+// gob matches it to chromem-go's own type by field names.
+type collectionMetadata struct {
+	Name     string
+	Metadata map[string]string
+}
+
+// readableMetadata reports whether path holds whole collection metadata.
+func readableMetadata(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var m collectionMetadata
+	return gob.NewDecoder(bufio.NewReader(f)).Decode(&m) == nil && m.Name != ""
+}
+
+// writeCollectionMetadata writes the metadata of ragd's collection to path,
+// atomically.
+func writeCollectionMetadata(path string) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(collectionMetadata{Name: collectionName}); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
 
 // readable reports whether path holds a whole gob-encoded chromem-go
 // document.
