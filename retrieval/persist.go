@@ -181,6 +181,11 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	}
 	recs := make([]*record, len(paths))
 	errs := make([]error, len(paths))
+	// rewriteErr keeps the first failure to rewrite a record (a read-only
+	// data directory): the analysis then lives in memory only, and the
+	// next opening does it again.
+	var rewriteErr error
+	var rewriteOnce sync.Once
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range parallelism() {
@@ -191,7 +196,9 @@ func (s *Store) loadRecords(ctx context.Context) error {
 					continue
 				}
 				s.analyse(recs[i])
-				errs[i] = writeRecord(paths[i], recs[i])
+				if err := writeRecord(paths[i], recs[i]); err != nil {
+					rewriteOnce.Do(func() { rewriteErr = err })
+				}
 			}
 		})
 	}
@@ -239,12 +246,15 @@ func (s *Store) loadRecords(ctx context.Context) error {
 			return err
 		}
 	}
-	if stale {
+	switch {
+	case rewriteErr != nil:
+		s.cfg.Logger.Warn("could not rewrite the records with the newer analysis; it is redone at each opening until they can be", "err", rewriteErr)
+	case stale:
 		// Every record now holds the current analysis: say so, after them,
 		// so that a crash in between only repeats the work.
 		s.meta.Analysis = analysisVersion
 		if err := s.saveMeta(); err != nil {
-			return fmt.Errorf("open store: %w", err)
+			s.cfg.Logger.Warn("could not record the newer analysis; it is redone at the next opening", "err", err)
 		}
 	}
 	return nil

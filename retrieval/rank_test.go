@@ -173,6 +173,28 @@ func TestDocumentScoresSurviveRestart(t *testing.T) {
 			}
 		})
 	})
+	t.Run("records of an older analysis that cannot be rewritten", func(t *testing.T) {
+		// A record that cannot be written (here: its temporary file's name
+		// is taken by a directory) leaves the analysis in memory only; the
+		// store opens, ranks as before and still says analysis 1.
+		paths, _ := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
+		for _, p := range paths {
+			editJSON(t, p, func(rec map[string]any) { rec["terms"] = "stale 1" })
+		}
+		blocker := paths[0] + ".tmp"
+		if err := os.MkdirAll(filepath.Join(blocker, "keep"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(blocker)
+		metaPath := filepath.Join(dir, "ragd.json")
+		editJSON(t, metaPath, func(m map[string]any) { m["analysis"] = 1 })
+		same(t, reopen(t, dir))
+		editJSON(t, metaPath, func(m map[string]any) {
+			if m["analysis"] != float64(1) {
+				t.Errorf("ragd.json says analysis %v though a record could not be rewritten", m["analysis"])
+			}
+		})
+	})
 }
 
 // editJSON decodes the JSON object in path, passes it to edit and writes it
