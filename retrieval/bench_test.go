@@ -143,5 +143,16 @@ func BenchmarkSearch(b *testing.B) {
 				i++
 			}
 		})
+		b.Run(fmt.Sprintf("chunks=%d/hybrid-sentences", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, SentenceWeight: 0.7}
+				if _, err := st.Search(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -222,6 +222,7 @@ func TestWeightsMustBeBelowOne(t *testing.T) {
 	for _, cfg := range []retrieval.Config{
 		{Embedder: testEmbedder, DocWeight: 1},
 		{Embedder: testEmbedder, RecencyWeight: 1.5},
+		{Embedder: testEmbedder, SentenceWeight: 1},
 		{Embedder: testEmbedder, RecencyHalfLife: -time.Hour},
 	} {
 		if _, err := retrieval.Open(context.Background(), cfg); !errors.Is(err, retrieval.ErrInvalid) {
@@ -233,6 +234,7 @@ func TestWeightsMustBeBelowOne(t *testing.T) {
 	for _, req := range []retrieval.SearchRequest{
 		{Query: "document", K: 1, DocWeight: 1},
 		{Query: "document", K: 1, RecencyWeight: 2},
+		{Query: "document", K: 1, SentenceWeight: 1},
 	} {
 		if _, err := st.Search(context.Background(), req); !errors.Is(err, retrieval.ErrInvalid) {
 			t.Errorf("Search(doc %g, recency %g): %v, want ErrInvalid", req.DocWeight, req.RecencyWeight, err)
@@ -301,6 +303,83 @@ func TestDenseRankingMatchesChromem(t *testing.T) {
 				if got[i].ID != want[i].ID || math.Abs(got[i].Score-float64(want[i].Similarity)) > 1e-5 {
 					t.Errorf("%s %q hit %d: %s %.6f, chromem-go %s %.6f", name, q, i, got[i].ID, got[i].Score, want[i].ID, want[i].Similarity)
 				}
+			}
+		}
+	}
+}
+
+func TestSentenceReranking(t *testing.T) {
+	// "spread" mentions every query word, several times, but in different
+	// sentences; "answer" holds them in one sentence among unrelated
+	// ones. BM25 prefers the first; the best sentence, the second.
+	ctx := context.Background()
+	st := openStore(t, "")
+	filler := strings.Repeat("The committee discussed budgets, schedules and staffing at length. ", 3)
+	var spread strings.Builder
+	for range 2 {
+		for _, w := range []string{"harbour", "pilots", "ferry", "fog", "morning"} {
+			spread.WriteString("The " + w + " was mentioned. " + filler)
+		}
+	}
+	mustIngest(t, st,
+		retrieval.Document{ID: "spread", Title: "Notes", Text: spread.String()},
+		retrieval.Document{ID: "answer", Title: "Minutes", Text: filler + filler + "In the morning fog the harbour pilots guided the ferry. " + filler + filler},
+	)
+	query := "harbour pilots ferry fog morning"
+	for _, tt := range []struct {
+		weight float64
+		first  string
+	}{{-1, "spread"}, {0.7, "answer"}} {
+		hits, err := st.Search(ctx, retrieval.SearchRequest{Query: query, K: 2, Mode: retrieval.Lexical, SentenceWeight: tt.weight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 2 || hits[0].DocID != tt.first {
+			t.Errorf("sentence weight %g: ranking %v, want %s first", tt.weight, docIDs(hits), tt.first)
+		}
+	}
+}
+
+func TestSentenceRerankingRacesWriters(t *testing.T) {
+	// Sentence re-ranking embeds without the store's lock; documents
+	// replaced or deleted meanwhile must not break it or leave hits of
+	// chunks no longer indexed. Run with -race.
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	docs := seedDocs(t)
+	mustIngest(t, st, docs...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20 {
+			d := docs[i%len(docs)]
+			if i%2 == 0 {
+				if err := st.Delete(ctx, d.ID); err != nil {
+					t.Error(err)
+					return
+				}
+			} else {
+				d.Text += " Updated."
+				if _, err := st.Ingest(ctx, []retrieval.Document{d}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		hits, err := st.Search(ctx, retrieval.SearchRequest{Query: "peacekeeping troops in Ukraine", K: 10, SentenceWeight: 0.7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.ID == "" || h.DocID == "" {
+				t.Fatalf("empty hit %+v", h)
 			}
 		}
 	}

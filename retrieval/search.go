@@ -99,6 +99,9 @@ type SearchRequest struct {
 	// (Config.DocWeight, Config.RecencyWeight) when non-zero; a negative
 	// weight turns that signal off.
 	DocWeight, RecencyWeight float64
+	// SentenceWeight overrides Config.SentenceWeight when non-zero; a
+	// negative weight turns sentence re-ranking off.
+	SentenceWeight float64
 	// AsOf is the time document ages are measured back from for recency:
 	// when zero, the filter's To bound if it has one, else the current time.
 	AsOf time.Time
@@ -128,15 +131,16 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	if !req.Filter.From.IsZero() && !req.Filter.To.IsZero() && req.Filter.To.Before(req.Filter.From) {
 		return nil, fmt.Errorf("search: %w: published_to is before published_from", ErrInvalid)
 	}
-	if req.DocWeight >= 1 || req.RecencyWeight >= 1 {
-		return nil, fmt.Errorf("search: %w: document and recency weights must be below 1", ErrInvalid)
+	if req.DocWeight >= 1 || req.RecencyWeight >= 1 || req.SentenceWeight >= 1 {
+		return nil, fmt.Errorf("search: %w: document, recency and sentence weights must be below 1", ErrInvalid)
 	}
 	mode := cmp.Or(req.Mode, Hybrid)
 	fusion := cmp.Or(req.Fusion, s.cfg.Fusion, DefaultFusion)
 	q := s.analyzer.ParseQuery(req.Query)
+	sentenceWeight := cmp.Or(req.SentenceWeight, s.cfg.SentenceWeight)
 
 	var qvec []float32
-	if mode != Lexical {
+	if mode != Lexical || sentenceWeight > 0 {
 		vs, err := s.cfg.Embedder.Embed(ctx, []string{req.Query})
 		if err != nil {
 			return nil, fmt.Errorf("search: embed query: %w", err)
@@ -148,7 +152,12 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 	}
 
 	s.mu.RLock()
-	defer s.mu.RUnlock()
+	locked := true
+	defer func() {
+		if locked {
+			s.mu.RUnlock()
+		}
+	}()
 	if s.lex.n == 0 {
 		return nil, nil
 	}
@@ -177,6 +186,25 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 			w = DefaultDenseWeight
 		}
 		fused = fuse(lex, dense, fusion, w)
+	}
+	if sentenceWeight > 0 && len(fused) > 0 {
+		// The sentences are embedded without the lock, which writers
+		// would otherwise wait on; passages removed meanwhile are dropped.
+		terms := distinct(q.Terms)
+		idf := make([]float64, len(terms))
+		for i, t := range terms {
+			idf[i] = s.lex.idf(t)
+		}
+		ps := passagesToRescore(fused, SentenceDepth)
+		s.mu.RUnlock()
+		locked = false
+		evidence, err := s.sentenceEvidence(ctx, terms, idf, qvec, ps)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		s.mu.RLock()
+		locked = true
+		fused = s.withSentenceEvidence(fused, ps, evidence, sentenceWeight)
 	}
 	if w := cmp.Or(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
 		asOf := req.AsOf

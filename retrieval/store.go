@@ -68,6 +68,11 @@ type Config struct {
 	// RecencyHalfLife is the age at which a document's recency credit
 	// halves: DefaultRecencyHalfLife when zero.
 	RecencyHalfLife time.Duration
+	// SentenceWeight is the share of the score of each of the best
+	// SentenceDepth passages that comes from its best sentence (see
+	// sentences.go), mixed in before recency: none when zero or negative.
+	// It costs an embedding of every sentence of those passages per query.
+	SentenceWeight float64
 	// Candidates is the depth of each ranking before fusion.
 	Candidates int
 	// EmbedBatch is the number of texts per embedding call.
@@ -152,8 +157,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Embedder == nil {
 		return nil, fmt.Errorf("open store: %w: no embedder", ErrInvalid)
 	}
-	if cfg.DocWeight >= 1 || cfg.RecencyWeight >= 1 || cfg.RecencyHalfLife < 0 {
-		return nil, fmt.Errorf("open store: %w: document and recency weights must be below 1 and the half-life not negative", ErrInvalid)
+	if cfg.DocWeight >= 1 || cfg.RecencyWeight >= 1 || cfg.SentenceWeight >= 1 || cfg.RecencyHalfLife < 0 {
+		return nil, fmt.Errorf("open store: %w: document, recency and sentence weights must be below 1 and the half-life not negative", ErrInvalid)
 	}
 	cfg.Chunk = chunkDefaults(cfg.Chunk)
 	cfg.Candidates = cmp.Or(cfg.Candidates, DefaultCandidates)

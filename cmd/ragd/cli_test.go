@@ -155,6 +155,7 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"doc weight of one", nil, []string{"search", "--doc-weight", "1", "troops"}, "--doc-weight 1 must be"},
 		{"negative recency", map[string]string{"RAGD_RECENCY_WEIGHT": "-0.2"}, []string{"search", "troops"}, "--recency-weight -0.2 must be"},
 		{"zero half-life", nil, []string{"ask", "--recency-half-life", "0s", "why?"}, "--recency-half-life 0s must be positive"},
+		{"sentence weight of 1", nil, []string{"search", "--sentence-weight", "1", "troops"}, "--sentence-weight 1 must be at least 0 and below 1"},
 		{"bad date filter", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--from", "May", "troops"}, "--from"},
 	}
 	for _, tt := range tests {

@@ -35,6 +35,7 @@ type storeConfig struct {
 	DocWeight    float64
 	Recency      float64
 	HalfLife     time.Duration
+	Sentence     float64
 }
 
 func (c *storeConfig) register(fs *flagSet) {
@@ -53,6 +54,7 @@ func (c *storeConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.DocWeight, "doc-weight", retrieval.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
 	fs.Float64Var(&c.Recency, "recency-weight", retrieval.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
 	fs.DurationVar(&c.HalfLife, "recency-half-life", retrieval.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
+	fs.Float64Var(&c.Sentence, "sentence-weight", 0, "share (0-1) of the score of each of the best 20 passages taken from its best sentence (for encyclopedic question sets; costs an embedding per sentence); 0 turns it off")
 }
 
 // validate checks the flags, naming the bad one.
@@ -95,6 +97,9 @@ func (c *storeConfig) validate() error {
 	}
 	if c.Recency < 0 || c.Recency >= 1 {
 		return fmt.Errorf("--recency-weight %g must be at least 0 and below 1", c.Recency)
+	}
+	if c.Sentence < 0 || c.Sentence >= 1 {
+		return fmt.Errorf("--sentence-weight %g must be at least 0 and below 1", c.Sentence)
 	}
 	if c.HalfLife <= 0 {
 		return fmt.Errorf("--recency-half-life %v must be positive", c.HalfLife)
@@ -154,6 +159,7 @@ func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) retrieva
 		DocWeight:       offIfZero(c.DocWeight),
 		RecencyWeight:   offIfZero(c.Recency),
 		RecencyHalfLife: c.HalfLife,
+		SentenceWeight:  c.Sentence,
 		Logger:          e.logger,
 	}
 }
