@@ -147,7 +147,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, SentenceWeight: 0.7}
+				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, SentenceWeight: 0.8}
 				if _, err := st.Search(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}

@@ -373,7 +373,7 @@ func TestSentenceRerankingRacesWriters(t *testing.T) {
 			return
 		default:
 		}
-		hits, err := st.Search(ctx, retrieval.SearchRequest{Query: "peacekeeping troops in Ukraine", K: 10, SentenceWeight: 0.7})
+		hits, err := st.Search(ctx, retrieval.SearchRequest{Query: "peacekeeping troops in Ukraine", K: 10, SentenceWeight: 0.8})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,5 +382,45 @@ func TestSentenceRerankingRacesWriters(t *testing.T) {
 				t.Fatalf("empty hit %+v", h)
 			}
 		}
+	}
+}
+
+func TestSentenceRerankingOnlyReordersTheHead(t *testing.T) {
+	// Re-ranking permutes the best SentenceDepth passages among themselves
+	// and hands them the head's scores: the scores in rank order, and the
+	// passages below the head, are those of the ranking without it.
+	st := openStore(t, "")
+	mustIngest(t, st, seedDocs(t)...)
+	_, chunks := st.Len()
+	if chunks <= retrieval.SentenceDepth {
+		t.Fatalf("%d chunks, want more than %d", chunks, retrieval.SentenceDepth)
+	}
+	req := retrieval.SearchRequest{Query: "What did Macron say European troops would not do?", K: chunks, RecencyWeight: -1, SentenceWeight: -1}
+	plain := search(t, st, req)
+	req.SentenceWeight = 0.8
+	reranked := search(t, st, req)
+	if len(plain) != len(reranked) {
+		t.Fatalf("%d hits re-ranked, %d without", len(reranked), len(plain))
+	}
+	headIDs := map[string]bool{}
+	moved := false
+	for i := range plain {
+		if plain[i].Score != reranked[i].Score {
+			t.Errorf("rank %d: score %v re-ranked, %v without", i+1, reranked[i].Score, plain[i].Score)
+		}
+		if i < retrieval.SentenceDepth {
+			headIDs[plain[i].ID] = true
+			moved = moved || plain[i].ID != reranked[i].ID
+		} else if plain[i].ID != reranked[i].ID {
+			t.Errorf("rank %d below the head: %s re-ranked, %s without", i+1, reranked[i].ID, plain[i].ID)
+		}
+	}
+	for _, h := range reranked[:retrieval.SentenceDepth] {
+		if !headIDs[h.ID] {
+			t.Errorf("%s entered the head", h.ID)
+		}
+	}
+	if !moved {
+		t.Error("re-ranking changed nothing in the head")
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"slices"
 )
 
-// Sentence re-ranking scores the best passages of a fused ranking by their
-// best sentence: a question is usually answered by one sentence, which
+// Sentence re-ranking re-orders the best passages of a fused ranking by
+// their best sentence: a question is usually answered by one sentence, which
 // repeats its rare words or says the same in other words, while a passage
 // that merely shares its topic spreads the same words over many. It costs an
-// embedding of every sentence of those passages per query, so it is off
-// unless configured (Config.SentenceWeight, SearchRequest.SentenceWeight).
+// embedding of every sentence of those passages per query, and news
+// retrieval does not gain from it, so it is off unless configured
+// (Config.SentenceWeight, SearchRequest.SentenceWeight).
 const (
 	// SentenceDepth is how many of the best fused passages are re-scored.
 	SentenceDepth = 20
@@ -120,25 +121,33 @@ func (s *Store) termSet(text string) map[string]bool {
 	return m
 }
 
-// withSentenceEvidence re-ranks a fused list, best first: the re-scored
-// passages get (1-w)*relevance + w*evidence, the others (1-w)*relevance,
-// where relevance is the fused score scaled to [0, 1]. Passages removed
-// from the index since ps was copied are dropped. The caller holds s.mu.
+// withSentenceEvidence re-orders the re-scored passages, the head of a
+// fused list, among themselves by (1-w)*relevance + w*evidence, where
+// relevance is the fused score scaled to [0, 1] over them; they keep the
+// head's scores, best to the new first, so the rest of the list and the
+// recency mixed in later see the same scores as without re-ranking.
+// Passages removed from the index since ps was copied are dropped. The
+// caller holds s.mu.
 func (s *Store) withSentenceEvidence(list []scored, ps []sentencePassage, evidence []float64, w float64) []scored {
-	norm := minMax(list)
-	ev := make(map[*chunkEntry]float64, len(ps))
-	for i, p := range ps {
-		ev[p.entry] = evidence[i]
+	head := list[:len(ps)]
+	norm := minMax(head)
+	mixed := make([]scored, len(head))
+	for i, sc := range head {
+		mixed[i] = scored{entry: sc.entry, score: (1-w)*norm(i, sc) + w*evidence[i]}
 	}
+	sortScored(mixed)
 	out := make([]scored, 0, len(list))
-	for i, sc := range list {
-		if s.byChunk[sc.entry.chunk.ID] != sc.entry {
-			continue
-		}
-		out = append(out, scored{entry: sc.entry, score: (1-w)*norm(i, sc) + w*ev[sc.entry]})
+	for i, sc := range mixed {
+		out = append(out, scored{entry: sc.entry, score: head[i].score})
 	}
-	sortScored(out)
-	return out
+	out = append(out, list[len(ps):]...)
+	live := out[:0]
+	for _, sc := range out {
+		if s.byChunk[sc.entry.chunk.ID] == sc.entry {
+			live = append(live, sc)
+		}
+	}
+	return live
 }
 
 // distinct returns terms without repeats, in first-seen order.

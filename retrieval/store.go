@@ -68,10 +68,11 @@ type Config struct {
 	// RecencyHalfLife is the age at which a document's recency credit
 	// halves: DefaultRecencyHalfLife when zero.
 	RecencyHalfLife time.Duration
-	// SentenceWeight is the share of the score of each of the best
-	// SentenceDepth passages that comes from its best sentence (see
-	// sentences.go), mixed in before recency: none when zero or negative.
-	// It costs an embedding of every sentence of those passages per query.
+	// SentenceWeight, when positive, re-orders the best SentenceDepth
+	// fused passages among themselves by (1-w)*relevance + w*(the score of
+	// their best sentence), before recency (see sentences.go); none when
+	// zero or negative. It costs an embedding of every sentence of those
+	// passages per query.
 	SentenceWeight float64
 	// Candidates is the depth of each ranking before fusion.
 	Candidates int

@@ -66,8 +66,8 @@ func TestEvalPublicBenchmarks(t *testing.T) {
 	})
 	t.Run("squad with sentence re-ranking", func(t *testing.T) {
 		// The weight was chosen on the first half of SQuAD's articles.
-		sum := evalJSON(t, "--beir", filepath.Join(benchDir, "squad-v1.1", "beir"), "--sentence-weight", "0.7")
-		atLeast(t, sum, "ndcg@10", 0.90) // the target; measured 0.9003
+		sum := evalJSON(t, "--beir", filepath.Join(benchDir, "squad-v1.1", "beir"), "--sentence-weight", "0.8")
+		atLeast(t, sum, "ndcg@10", 0.90) // the target; measured 0.9001
 	})
 	t.Run("realtimeqa", func(t *testing.T) {
 		dir := filepath.Join(benchDir, "realtimeqa", "ragd")

@@ -54,7 +54,7 @@ func (c *storeConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.DocWeight, "doc-weight", retrieval.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
 	fs.Float64Var(&c.Recency, "recency-weight", retrieval.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
 	fs.DurationVar(&c.HalfLife, "recency-half-life", retrieval.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
-	fs.Float64Var(&c.Sentence, "sentence-weight", 0, "share (0-1) of the score of each of the best 20 passages taken from its best sentence (for encyclopedic question sets; costs an embedding per sentence); 0 turns it off")
+	fs.Float64Var(&c.Sentence, "sentence-weight", 0, "re-order the best 20 passages by their best sentence, with this share (0-1) of the sorting score (for encyclopedic question sets; costs an embedding per sentence); 0 turns it off")
 }
 
 // validate checks the flags, naming the bad one.
