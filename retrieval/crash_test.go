@@ -3,11 +3,14 @@ package retrieval_test
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	chromem "github.com/philippgille/chromem-go"
 
 	"github.com/ragd/ragd/retrieval"
 )
@@ -165,4 +168,67 @@ func TestInterruptedUpdateKeepsTheOldVersion(t *testing.T) {
 		t.Fatalf("the document is not the old version after the crash")
 	}
 	sameHits(t, denseRanking(t, re), want)
+}
+
+func TestVectorFilesHoldNoText(t *testing.T) {
+	// chromem-go keeps every document it stores in memory: the chunk text,
+	// which the records hold, is not stored again there, only a
+	// fingerprint of it.
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	docs := seedDocs(t)
+	mustIngest(t, st, docs...)
+	st.Close()
+	for _, f := range chunkFiles(t, dir) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d chromem.Document
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if d.Content != "" || len(d.Metadata["text_sha256"]) != 32 || len(d.Embedding) == 0 {
+			t.Errorf("%s: content %d bytes, fingerprint %q, %d dimensions; want no content, a fingerprint and a vector", f, len(d.Content), d.Metadata["text_sha256"], len(d.Embedding))
+		}
+	}
+}
+
+func TestOpenAcceptsVectorFilesWithContent(t *testing.T) {
+	// Stores written before fingerprints keep the chunk text as the
+	// document's content, and no fingerprint: opening one computes nothing
+	// again.
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	mustIngest(t, st, seedDocs(t)...)
+	want := denseRanking(t, st)
+	texts := map[string]string{}
+	for _, h := range want {
+		texts[h.ID] = h.Text
+	}
+	st.Close()
+	for _, f := range chunkFiles(t, dir) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d chromem.Document
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		delete(d.Metadata, "text_sha256")
+		d.Content = texts[d.ID]
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	re, log := openLogged(t, dir)
+	sameHits(t, denseRanking(t, re), want)
+	if log.Len() != 0 {
+		t.Errorf("opening a store with content and no fingerprints logged:\n%s", log)
+	}
 }

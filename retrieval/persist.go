@@ -83,7 +83,9 @@ func writeRecord(path string, rec *record) error {
 	return writeFileAtomic(path, data)
 }
 
-func readRecord(path string) (*record, error) {
+// readRecord reads the record in path; intern maps term strings already
+// read to their one copy and is added to.
+func readRecord(path string, intern map[string]string) (*record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -111,12 +113,12 @@ func readRecord(path string) (*record, error) {
 			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
 		}
 		rec.chunks[i] = &Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
-		if rec.terms[i], err = decodeTerms(cf.Terms); err != nil {
+		if rec.terms[i], err = decodeTerms(cf.Terms, intern); err != nil {
 			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
 	}
 	if f.Terms != "" {
-		if rec.docTerms, err = decodeTerms(f.Terms); err != nil {
+		if rec.docTerms, err = decodeTerms(f.Terms, intern); err != nil {
 			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
 	}
@@ -137,8 +139,9 @@ func encodeTerms(tfs []termFreq) string {
 	return b.String()
 }
 
-// decodeTerms reads what encodeTerms wrote.
-func decodeTerms(s string) ([]termFreq, error) {
+// decodeTerms reads what encodeTerms wrote, taking term strings from
+// intern (and adding new ones to it).
+func decodeTerms(s string, intern map[string]string) ([]termFreq, error) {
 	fields := strings.Fields(s)
 	if len(fields)%2 != 0 {
 		return nil, errors.New("malformed terms")
@@ -149,7 +152,15 @@ func decodeTerms(s string) ([]termFreq, error) {
 		if err != nil {
 			return nil, err
 		}
-		tfs = append(tfs, termFreq{Term: fields[j], Count: n})
+		// Interned: the fields are substrings of s, which would otherwise
+		// stay in memory whole for each chunk, and every chunk would hold
+		// its own copy of common terms.
+		t, ok := intern[fields[j]]
+		if !ok {
+			t = strings.Clone(fields[j])
+			intern[t] = t
+		}
+		tfs = append(tfs, termFreq{Term: t, Count: n})
 	}
 	return tfs, nil
 }
@@ -190,8 +201,9 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	next := make(chan int)
 	for range parallelism() {
 		wg.Go(func() {
+			intern := map[string]string{}
 			for i := range next {
-				recs[i], errs[i] = readRecord(paths[i])
+				recs[i], errs[i] = readRecord(paths[i], intern)
 				if errs[i] != nil || (!stale && recs[i].docTerms != nil) {
 					continue
 				}
@@ -212,6 +224,7 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	}
 
 	live := make(map[string]bool)
+	var restoredDocs, restoredChunks int
 	for _, rec := range recs {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("open store: %w", err)
@@ -220,7 +233,7 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		var missing []int
 		for i, c := range rec.chunks {
 			d, err := s.coll.GetByID(ctx, c.ID)
-			if err != nil || d.Content != c.Text {
+			if err != nil || !vectorHolds(d, c) {
 				// Lost, or overwritten by an update that never committed.
 				missing = append(missing, i)
 				continue
@@ -233,13 +246,18 @@ func (s *Store) loadRecords(ctx context.Context) error {
 			if err := s.restoreVectors(ctx, rec, missing, vectors); err != nil {
 				return fmt.Errorf("open store: document %q lost the vectors of %d chunks and computing them again failed (nothing was removed; open the store again once the embedder works): %w", rec.doc.ID, len(missing), err)
 			}
-			s.cfg.Logger.Warn("computed lost vectors again", "doc_id", rec.doc.ID, "chunks", len(missing))
+			s.cfg.Logger.Debug("computed lost vectors again", "doc_id", rec.doc.ID, "chunks", len(missing))
+			restoredDocs++
+			restoredChunks += len(missing)
 		}
 		for _, c := range rec.chunks {
 			live[c.ID] = true
 			s.fileIDs[fileHash(c.ID)] = c.ID
 		}
 		s.index(rec, vectors)
+	}
+	if restoredDocs > 0 {
+		s.cfg.Logger.Warn("computed lost vectors again (a crash, or a store written by another version of ragd)", "documents", restoredDocs, "chunks", restoredChunks)
 	}
 	if s.coll.Count() != len(live) {
 		if err := s.removeOrphans(ctx, live); err != nil {
@@ -320,7 +338,7 @@ func (s *Store) restoreVectors(ctx context.Context, rec *record, missing []int, 
 			return fmt.Errorf("%w: %d dimensions, the index holds %d", ErrEmbedderMismatch, len(vs[j]), s.meta.Dim)
 		}
 		c := rec.chunks[i]
-		docs[j] = chromem.Document{ID: c.ID, Content: c.Text, Embedding: vs[j], Metadata: chunkMetadata(rec.doc)}
+		docs[j] = vectorDocument(rec.doc, c, vs[j])
 	}
 	if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
 		return fmt.Errorf("add vectors: %w", err)

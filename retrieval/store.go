@@ -443,12 +443,7 @@ func (s *Store) apply(ctx context.Context, p *prepared) error {
 	docs := make([]chromem.Document, len(rec.chunks))
 	for i, c := range rec.chunks {
 		c.ID = s.uniqueChunkID(c.ID)
-		docs[i] = chromem.Document{
-			ID:        c.ID,
-			Content:   c.Text,
-			Embedding: p.vectors[i],
-			Metadata:  chunkMetadata(rec.doc),
-		}
+		docs[i] = vectorDocument(rec.doc, c, p.vectors[i])
 	}
 	// undo forgets the new chunks that the old version does not share; the
 	// vectors of shared ones may be the new version's until the store
@@ -726,17 +721,39 @@ func (s *Store) indexText(d Document, c *Chunk) string {
 	return b.String()
 }
 
-// chunkMetadata is the chromem-go metadata of a chunk: the fields that
-// equality filters use.
-func chunkMetadata(d Document) map[string]string {
-	m := map[string]string{"doc_id": d.ID}
+// vectorDocument is what chromem-go stores for a chunk of d: its vector,
+// the fields that equality filters use, and a fingerprint of its text, by
+// which opening the store tells a vector of this text from one an
+// interrupted update left (see vectorHolds). The text itself is in the
+// record; storing it again would double what chromem-go holds in memory.
+func vectorDocument(d Document, c *Chunk, vec []float32) chromem.Document {
+	m := map[string]string{"doc_id": d.ID, textKey: textFingerprint(c.Text)}
 	if d.Source != "" {
 		m["source"] = d.Source
 	}
 	if d.Author != "" {
 		m["author"] = d.Author
 	}
-	return m
+	return chromem.Document{ID: c.ID, Embedding: vec, Metadata: m}
+}
+
+// textKey is the metadata key of a chunk's text fingerprint.
+const textKey = "text_sha256"
+
+// textFingerprint is the first 16 bytes of the SHA-256 of text, in hex.
+func textFingerprint(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:16])
+}
+
+// vectorHolds reports whether a stored vector document was computed from
+// c's text: by its fingerprint, or by its content in stores written before
+// fingerprints.
+func vectorHolds(d chromem.Document, c *Chunk) bool {
+	if fp, ok := d.Metadata[textKey]; ok {
+		return fp == textFingerprint(c.Text)
+	}
+	return d.Content == c.Text
 }
 
 func chunkIDs(chunks []*Chunk) []string {
