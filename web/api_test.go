@@ -101,6 +101,8 @@ func TestClientErrors(t *testing.T) {
 		{"search k negative", "POST", "/api/search", `{"query":"troops","k":-5}`, 400, "k must be"},
 		{"search bad filter date", "POST", "/api/search", `{"query":"troops","filters":{"published_from":"May"}}`, 400, "published_from"},
 		{"search bad mode", "POST", "/api/search", `{"query":"troops","mode":"fuzzy"}`, 400, "mode"},
+		{"search sentence weight of 1", "POST", "/api/search", `{"query":"troops","sentence_weight":1}`, 400, "sentence_weight"},
+		{"search negative sentence weight", "POST", "/api/search", `{"query":"troops","sentence_weight":-0.5}`, 400, "sentence_weight"},
 		{"search too large", "POST", "/api/search", `{"query":"` + strings.Repeat("q", 5000) + `"}`, 413, "too large"},
 		{"get unknown", "GET", "/api/documents/no-such-doc", "", 404, "not found"},
 		{"delete unknown", "DELETE", "/api/documents/no-such-doc", "", 404, "not found"},
@@ -211,5 +213,35 @@ func TestHealthz(t *testing.T) {
 	var got map[string]string
 	if code := call(t, srv, "GET", "/healthz", "", &got); code != 200 || got["status"] != "ok" {
 		t.Errorf("healthz: %d %v", code, got)
+	}
+}
+
+func TestSearchSentenceWeight(t *testing.T) {
+	// sentence_weight re-ranks this query's hits as the store's
+	// SentenceWeight would: the same hits as the Go API returns for it.
+	srv, st := newServer(t, 0)
+	query := "What did Macron say European troops would not do?"
+	for _, w := range []float64{0, 0.8} {
+		var got web.SearchResponse
+		body, _ := json.Marshal(map[string]any{"query": query, "k": 20, "sentence_weight": w})
+		if code := call(t, srv, "POST", "/api/search", string(body), &got); code != http.StatusOK {
+			t.Fatalf("sentence_weight %g: status %d", w, code)
+		}
+		req := retrieval.SearchRequest{Query: query, K: 20, SentenceWeight: w}
+		if w == 0 {
+			req.SentenceWeight = -1
+		}
+		want, err := st.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Hits) != len(want) {
+			t.Fatalf("sentence_weight %g: %d hits, want %d", w, len(got.Hits), len(want))
+		}
+		for i := range want {
+			if got.Hits[i].ChunkID != want[i].ID {
+				t.Errorf("sentence_weight %g: hit %d is %s, want %s", w, i, got.Hits[i].ChunkID, want[i].ID)
+			}
+		}
 	}
 }

@@ -50,5 +50,15 @@ func (r searchRequest) toDomain() (retrieval.SearchRequest, error) {
 	if out.Fusion, err = retrieval.ParseFusion(r.Fusion); err != nil {
 		return out, err
 	}
+	if w := r.SentenceWeight; w != nil {
+		switch {
+		case *w < 0 || *w >= 1:
+			return out, badRequest("sentence_weight must be at least 0 and below 1")
+		case *w == 0:
+			out.SentenceWeight = -1 // off, whatever the server's default
+		default:
+			out.SentenceWeight = *w
+		}
+	}
 	return out, nil
 }

@@ -140,6 +140,9 @@ type searchRequest struct {
 	Filters *FiltersJSON `json:"filters"`
 	Mode    string       `json:"mode"`
 	Fusion  string       `json:"fusion"`
+	// SentenceWeight, when present, replaces the server's
+	// --sentence-weight for this query; 0 turns re-ranking off.
+	SentenceWeight *float64 `json:"sentence_weight"`
 }
 
 // documentRequest is the body of POST /api/documents.
