@@ -104,8 +104,10 @@ func (s *Store) sentenceEvidence(ctx context.Context, terms []string, idf []floa
 		near := cover(ctxSets...)
 		lexical := own + neighbourShare*(near-own)
 		dense := 0.0
-		if len(vecs[i]) == len(q) {
-			dense = math.Max(0, float64(dot(q, unitVector(vecs[i]))))
+		if v := vecs[i]; len(v) == len(q) {
+			if n := math.Sqrt(float64(dot(v, v))); n > 0 {
+				dense = math.Max(0, float64(dot(q, v))/n)
+			}
 		}
 		best[sn.passage] = math.Max(best[sn.passage], sentenceLexical*lexical+sentenceDense*dense)
 	}
