@@ -118,12 +118,13 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		}
 		_, n := st.Len()
+		// The first-stage rankings, without sentence re-ranking.
 		for _, mode := range []retrieval.Mode{retrieval.Hybrid, retrieval.Lexical, retrieval.Dense} {
 			b.Run(fmt.Sprintf("chunks=%d/%s", n, mode), func(b *testing.B) {
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
-					if _, err := st.Search(context.Background(), retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, Mode: mode}); err != nil {
+					if _, err := st.Search(context.Background(), retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, Mode: mode, SentenceWeight: -1}); err != nil {
 						b.Fatal(err)
 					}
 					i++
@@ -136,18 +137,20 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, Filter: retrieval.Filter{To: asOf}}
+				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, Filter: retrieval.Filter{To: asOf}, SentenceWeight: -1}
 				if _, err := st.Search(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}
 				i++
 			}
 		})
+		// The default search: hybrid, then sentence re-ranking
+		// (DefaultSentenceWeight).
 		b.Run(fmt.Sprintf("chunks=%d/hybrid-sentences", n), func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10, SentenceWeight: 0.8}
+				req := retrieval.SearchRequest{Query: queries[i%len(queries)], K: 10}
 				if _, err := st.Search(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}

@@ -43,7 +43,7 @@ func TestDocumentScoreCreditsTheRestOfTheArticle(t *testing.T) {
 	)
 	query := "reactor shutdown inspectors"
 	first := func(docWeight float64) string {
-		hits := search(t, st, retrieval.SearchRequest{Query: query, Mode: retrieval.Lexical, DocWeight: docWeight})
+		hits := search(t, st, retrieval.SearchRequest{Query: query, Mode: retrieval.Lexical, DocWeight: docWeight, SentenceWeight: -1})
 		if len(hits) == 0 {
 			t.Fatalf("doc weight %g: no hits", docWeight)
 		}
@@ -259,7 +259,7 @@ func TestDenseRankingMatchesChromem(t *testing.T) {
 		t.Helper()
 		var out [][]retrieval.Hit
 		for _, q := range queries {
-			out = append(out, search(t, st, retrieval.SearchRequest{Query: q, K: chunks, Mode: retrieval.Dense, Filter: filter, RecencyWeight: -1}))
+			out = append(out, search(t, st, retrieval.SearchRequest{Query: q, K: chunks, Mode: retrieval.Dense, Filter: filter, RecencyWeight: -1, SentenceWeight: -1}))
 		}
 		return out
 	}
@@ -329,7 +329,7 @@ func TestSentenceReranking(t *testing.T) {
 	for _, tt := range []struct {
 		weight float64
 		first  string
-	}{{-1, "spread"}, {0.7, "answer"}} {
+	}{{-1, "spread"}, {0.7, "answer"}, {0, "answer"}} { // 0: the store's default, DefaultSentenceWeight
 		hits, err := st.Search(ctx, retrieval.SearchRequest{Query: query, K: 2, Mode: retrieval.Lexical, SentenceWeight: tt.weight})
 		if err != nil {
 			t.Fatal(err)

@@ -11,8 +11,7 @@ import (
 // their best sentence: a question is usually answered by one sentence, which
 // repeats its rare words or says the same in other words, while a passage
 // that merely shares its topic spreads the same words over many. It costs an
-// embedding of every sentence of those passages per query, and news
-// retrieval does not gain from it, so it is off unless configured
+// embedding of every sentence of those passages per query
 // (Config.SentenceWeight, SearchRequest.SentenceWeight).
 const (
 	// SentenceDepth is how many of the best fused passages are re-scored.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/ragd/ragd/embed"
@@ -35,7 +36,29 @@ type storeConfig struct {
 	DocWeight    float64
 	Recency      float64
 	HalfLife     time.Duration
-	Sentence     float64
+	Sentence     optionalWeight
+}
+
+// optionalWeight is a weight flag whose default depends on other flags.
+type optionalWeight struct {
+	w   float64
+	set bool
+}
+
+func (o *optionalWeight) String() string {
+	if o == nil || !o.set {
+		return "auto"
+	}
+	return strconv.FormatFloat(o.w, 'g', -1, 64)
+}
+
+func (o *optionalWeight) Set(s string) error {
+	w, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New("parse error")
+	}
+	o.w, o.set = w, true
+	return nil
 }
 
 func (c *storeConfig) register(fs *flagSet) {
@@ -54,7 +77,7 @@ func (c *storeConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.DocWeight, "doc-weight", retrieval.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
 	fs.Float64Var(&c.Recency, "recency-weight", retrieval.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
 	fs.DurationVar(&c.HalfLife, "recency-half-life", retrieval.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
-	fs.Float64Var(&c.Sentence, "sentence-weight", 0, "re-order the best 20 passages by their best sentence, with this share (0-1) of the sorting score (for encyclopedic question sets; costs an embedding per sentence); 0 turns it off")
+	fs.Var(&c.Sentence, "sentence-weight", fmt.Sprintf("re-order the best 20 passages by their best sentence, with this `share` (0-1) of the sorting score; auto is %g with the glove embedder and 0 with ollama or openai, where each query would embed some 200 sentences remotely; 0 turns it off", retrieval.DefaultSentenceWeight))
 }
 
 // validate checks the flags, naming the bad one.
@@ -98,8 +121,8 @@ func (c *storeConfig) validate() error {
 	if c.Recency < 0 || c.Recency >= 1 {
 		return fmt.Errorf("--recency-weight %g must be at least 0 and below 1", c.Recency)
 	}
-	if c.Sentence < 0 || c.Sentence >= 1 {
-		return fmt.Errorf("--sentence-weight %g must be at least 0 and below 1", c.Sentence)
+	if c.Sentence.w < 0 || c.Sentence.w >= 1 {
+		return fmt.Errorf("--sentence-weight %g must be at least 0 and below 1", c.Sentence.w)
 	}
 	if c.HalfLife <= 0 {
 		return fmt.Errorf("--recency-half-life %v must be positive", c.HalfLife)
@@ -159,8 +182,23 @@ func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) retrieva
 		DocWeight:       offIfZero(c.DocWeight),
 		RecencyWeight:   offIfZero(c.Recency),
 		RecencyHalfLife: c.HalfLife,
-		SentenceWeight:  c.Sentence,
+		SentenceWeight:  c.sentenceWeight(),
 		Logger:          e.logger,
+	}
+}
+
+// sentenceWeight is retrieval's sentence weight for the flags: the one
+// given, else retrieval's default with the local GloVe embedder and off
+// with a remote one, where sentence re-ranking costs an embedding request
+// of some 200 sentences per query.
+func (c *storeConfig) sentenceWeight() float64 {
+	switch {
+	case c.Sentence.set:
+		return offIfZero(c.Sentence.w)
+	case c.Embedder == "glove":
+		return retrieval.DefaultSentenceWeight
+	default:
+		return -1
 	}
 }
 
