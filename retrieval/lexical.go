@@ -65,10 +65,6 @@ type chunkEntry struct {
 	doc    *record
 	length int
 	terms  []termFreq
-	// vec is the chunk's embedding scaled to unit length (nil in the
-	// document-level lexicon), for dense ranking under filters that
-	// chromem-go cannot apply.
-	vec []float32
 }
 
 func newLexicon() *lexicon {
@@ -140,7 +136,12 @@ func countTerms(terms []string) []termFreq {
 	return out
 }
 
-var scoreBufs = sync.Pool{New: func() any { return new([]float32) }}
+// scoreBufs and touchedBufs hold per-chunk score buffers and lists of
+// ordinals for reuse across queries.
+var (
+	scoreBufs   = sync.Pool{New: func() any { return new([]float32) }}
+	touchedBufs = sync.Pool{New: func() any { return new([]uint32) }}
+)
 
 // score ranks live chunks by BM25 against the query terms. Only chunks for
 // which keep returns true are considered (keep may be nil). It returns at
@@ -164,7 +165,10 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 	clear(acc)
 	*bufp = acc
 
-	touched := make([]uint32, 0, 256)
+	touchedp := touchedBufs.Get().(*[]uint32)
+	defer touchedBufs.Put(touchedp)
+	touched := (*touchedp)[:0]
+	defer func() { *touchedp = touched[:0] }()
 	seen := make(map[string]bool, len(terms))
 	for _, t := range terms {
 		if seen[t] {
@@ -185,6 +189,11 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 	}
 	top := newTopK(n)
 	for _, ord := range touched {
+		// The filter follows pointers: ask it only about chunks good
+		// enough to be kept.
+		if !top.admits(float64(acc[ord])) {
+			continue
+		}
 		e := l.chunks[ord]
 		if keep != nil && !keep(e) {
 			continue

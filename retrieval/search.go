@@ -282,13 +282,25 @@ func (s *Store) keeper(f Filter, phrases []string) func(*chunkEntry) bool {
 // document through a channel into a locked heap, and applies any filter
 // before ranking, where chromem-go's equality filters cover only some.
 func (s *Store) dense(qvec []float32, depth int, keep func(*chunkEntry) bool) []scored {
-	q := unitVector(qvec)
+	q := s.vecs.query(qvec)
+	if q == nil {
+		return nil
+	}
+	// All similarities in one pass over the vectors, in memory order (free
+	// ordinals are scored too, then skipped); the filter, which follows
+	// pointers, is asked only about chunks good enough to be kept.
+	chunks := s.lex.chunks
+	bufp := scoreBufs.Get().(*[]float32)
+	defer scoreBufs.Put(bufp)
+	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
+	*bufp = sims
+	dotRows(q, s.vecs.data, sims)
 	top := newTopK(depth)
-	for _, e := range s.lex.chunks {
-		if e == nil || len(e.vec) != len(q) || (keep != nil && !keep(e)) {
+	for ord, e := range chunks {
+		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {
 			continue
 		}
-		top.push(scored{entry: e, score: float64(dot(q, e.vec))})
+		top.push(scored{entry: e, score: float64(sims[ord])})
 	}
 	return top.sorted()
 }

@@ -120,10 +120,14 @@ type Store struct {
 	dir  string
 	coll *chromem.Collection
 
-	mu       sync.RWMutex
-	docs     map[string]*record
-	lex      *lexicon
-	docLex   *lexicon // whole documents, for the document-level BM25 signal
+	mu     sync.RWMutex
+	docs   map[string]*record
+	lex    *lexicon
+	docLex *lexicon // whole documents, for the document-level BM25 signal
+	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
+	// ranking: a scan of memory in order, which also applies filters that
+	// chromem-go cannot.
+	vecs     vectorSlab
 	byChunk  map[string]*chunkEntry
 	fileIDs  map[string]string // chromem file name hash -> chunk ID
 	meta     storeMeta
@@ -505,7 +509,7 @@ func (s *Store) index(rec *record, vectors [][]float32) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
 		e := s.lex.add(c, rec, rec.terms[i])
-		e.vec = unitVector(vectors[i])
+		s.vecs.set(e.ord, vectors[i])
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}

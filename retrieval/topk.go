@@ -40,6 +40,12 @@ func (t *topK) push(s scored) {
 	}
 }
 
+// admits reports whether a chunk with this score could be kept: push would
+// drop it otherwise, whatever its ID.
+func (t *topK) admits(score float64) bool {
+	return len(t.h) < t.n || score >= t.h[0].score
+}
+
 // sorted returns the kept chunks, best first.
 func (t *topK) sorted() []scored {
 	out := slices.Clone([]scored(t.h))
