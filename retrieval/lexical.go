@@ -1,9 +1,9 @@
 package retrieval
 
 import (
+	"cmp"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -41,17 +41,11 @@ type posting struct {
 	tf  uint32
 }
 
-// termFreq is one term of a chunk and its count, as persisted with the chunk.
-type termFreq struct {
-	Term  string
-	Count int
-}
-
 // lexicon is an in-memory inverted index over chunks. Chunks are addressed by
 // ordinals, reused after deletion. It is not safe for concurrent mutation;
 // the Store serialises writers and lets readers share it.
 type lexicon struct {
-	postings map[string][]posting
+	postings [][]posting   // by term ID (see vocabulary)
 	chunks   []*chunkEntry // by ordinal; nil when free
 	free     []uint32
 	n        int   // live chunks
@@ -64,11 +58,11 @@ type chunkEntry struct {
 	chunk  *Chunk
 	doc    *record
 	length int
-	terms  []termFreq
+	terms  []termFreq // sorted by term ID
 }
 
 func newLexicon() *lexicon {
-	return &lexicon{postings: make(map[string][]posting)}
+	return &lexicon{}
 }
 
 // add indexes a chunk and returns its entry.
@@ -83,8 +77,11 @@ func (l *lexicon) add(c *Chunk, doc *record, terms []termFreq) *chunkEntry {
 	}
 	length := 0
 	for _, tf := range terms {
-		length += tf.Count
-		l.postings[tf.Term] = append(l.postings[tf.Term], posting{ord: ord, tf: uint32(tf.Count)})
+		length += int(tf.count)
+		if n := int(tf.id) + 1; n > len(l.postings) {
+			l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
+		}
+		l.postings[tf.id] = append(l.postings[tf.id], posting{ord: ord, tf: tf.count})
 	}
 	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: terms}
 	l.chunks[ord] = e
@@ -96,17 +93,16 @@ func (l *lexicon) add(c *Chunk, doc *record, terms []termFreq) *chunkEntry {
 // remove drops a chunk's postings and frees its ordinal.
 func (l *lexicon) remove(e *chunkEntry) {
 	for _, tf := range e.terms {
-		ps := l.postings[tf.Term]
+		ps := l.postings[tf.id]
 		i := slices.IndexFunc(ps, func(p posting) bool { return p.ord == e.ord })
 		if i < 0 {
 			continue
 		}
 		ps = slices.Delete(ps, i, i+1)
 		if len(ps) == 0 {
-			delete(l.postings, tf.Term)
-		} else {
-			l.postings[tf.Term] = ps
+			ps = nil // the array is freed; the term may come back
 		}
+		l.postings[tf.id] = ps
 	}
 	l.chunks[e.ord] = nil
 	l.free = append(l.free, e.ord)
@@ -114,39 +110,15 @@ func (l *lexicon) remove(e *chunkEntry) {
 	l.totalLen -= int64(e.length)
 }
 
-// countTerms turns a term sequence into sorted term frequencies.
-func countTerms(terms []string) []termFreq {
-	counts := make(map[string]int, len(terms))
-	for _, t := range terms {
-		counts[t]++
-	}
-	out := make([]termFreq, 0, len(counts))
-	for t, c := range counts {
-		out = append(out, termFreq{Term: t, Count: c})
-	}
-	slices.SortFunc(out, func(a, b termFreq) int {
-		switch {
-		case a.Term < b.Term:
-			return -1
-		case a.Term > b.Term:
-			return 1
-		}
-		return 0
-	})
-	return out
-}
-
-// scoreBufs and touchedBufs hold per-chunk score buffers and lists of
-// ordinals for reuse across queries.
 var (
 	scoreBufs   = sync.Pool{New: func() any { return new([]float32) }}
 	touchedBufs = sync.Pool{New: func() any { return new([]uint32) }}
 )
 
-// score ranks live chunks by BM25 against the query terms. Only chunks for
-// which keep returns true are considered (keep may be nil). It returns at
-// most n entries, best first.
-func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bool) []scored {
+// score ranks live chunks by BM25 against the query terms, given as
+// distinct term IDs. Only chunks for which keep returns true are considered
+// (keep may be nil). It returns at most n entries, best first.
+func (l *lexicon) score(terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) []scored {
 	if l.n == 0 || n <= 0 {
 		return nil
 	}
@@ -169,13 +141,8 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 	defer touchedBufs.Put(touchedp)
 	touched := (*touchedp)[:0]
 	defer func() { *touchedp = touched[:0] }()
-	seen := make(map[string]bool, len(terms))
 	for _, t := range terms {
-		if seen[t] {
-			continue // BM25 over the set of query terms
-		}
-		seen[t] = true
-		ps := l.postings[t]
+		ps := l.postingsOf(t)
 		if len(ps) == 0 {
 			continue
 		}
@@ -203,15 +170,30 @@ func (l *lexicon) score(terms []string, p BM25, n int, keep func(*chunkEntry) bo
 	return top.sorted()
 }
 
-// idf returns the inverse document frequency of a term over chunks.
-func (l *lexicon) idf(term string) float64 {
-	df := float64(len(l.postings[term]))
-	return math.Log(1 + (float64(l.n)-df+0.5)/(df+0.5))
+// postingsOf returns the postings of a term ID, none for an ID the
+// lexicon has not seen.
+func (l *lexicon) postingsOf(id uint32) []posting {
+	if int(id) < len(l.postings) {
+		return l.postings[id]
+	}
+	return nil
 }
 
-// scoreEntry returns one entry's BM25 score against the query terms; the
-// same as score gives it, without ranking the whole index.
-func (l *lexicon) scoreEntry(e *chunkEntry, terms []string, p BM25) float64 {
+// idf returns the inverse document frequency of a term over the entries.
+func (l *lexicon) idf(id uint32) float64 {
+	return l.idfOf(len(l.postingsOf(id)))
+}
+
+// idfOf is the BM25 inverse document frequency of a term in df entries;
+// idfOf(0) is that of a term no entry contains.
+func (l *lexicon) idfOf(df int) float64 {
+	return math.Log(1 + (float64(l.n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// scoreEntry returns one entry's BM25 score against the query terms, given
+// as distinct term IDs; the same as score gives it, without ranking the
+// whole index.
+func (l *lexicon) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
 	if l.n == 0 {
 		return 0
 	}
@@ -221,15 +203,19 @@ func (l *lexicon) scoreEntry(e *chunkEntry, terms []string, p BM25) float64 {
 		avg = 1
 	}
 	total := 0.0
-	for i, t := range terms {
-		if slices.Contains(terms[:i], t) {
-			continue // BM25 over the set of query terms
+	for _, t := range terms {
+		if tf, ok := e.count(t); ok {
+			total += p.term(l.idf(t), float64(tf), e.length, avg)
 		}
-		j, found := slices.BinarySearchFunc(e.terms, t, func(tf termFreq, t string) int { return strings.Compare(tf.Term, t) })
-		if !found {
-			continue
-		}
-		total += p.term(l.idf(t), float64(e.terms[j].Count), e.length, avg)
 	}
 	return total
+}
+
+// count returns how often the term ID occurs in the entry.
+func (e *chunkEntry) count(id uint32) (uint32, bool) {
+	j, found := slices.BinarySearchFunc(e.terms, id, func(tf termFreq, id uint32) int { return cmp.Compare(tf.id, id) })
+	if !found {
+		return 0, false
+	}
+	return e.terms[j].count, true
 }

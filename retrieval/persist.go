@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +59,8 @@ func (s *Store) recordPath(id string) string {
 	return filepath.Join(s.dir, docsDir, hex.EncodeToString(sum[:16])+".json")
 }
 
-func writeRecord(path string, rec *record) error {
+// writeRecord writes rec to path atomically, its terms spelled out from v.
+func writeRecord(path string, rec *record, v *vocabulary) error {
 	f := recordFile{
 		ID: rec.doc.ID, Title: rec.doc.Title, Text: rec.doc.Text, Source: rec.doc.Source,
 		Author: rec.doc.Author, Hash: rec.hash, Chunks: make([]chunkFile, len(rec.chunks)),
@@ -73,9 +73,9 @@ func writeRecord(path string, rec *record) error {
 		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
 	}
 	for i, c := range rec.chunks {
-		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: encodeTerms(rec.terms[i])}
+		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: v.encode(rec.terms[i])}
 	}
-	f.Terms = encodeTerms(rec.docTerms)
+	f.Terms = v.encode(rec.docTerms)
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
@@ -83,9 +83,8 @@ func writeRecord(path string, rec *record) error {
 	return writeFileAtomic(path, data)
 }
 
-// readRecord reads the record in path; intern maps term strings already
-// read to their one copy and is added to.
-func readRecord(path string, intern map[string]string) (*record, error) {
+// readRecord reads the record in path, numbering its terms in v.
+func readRecord(path string, v *vocabulary) (*record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -113,56 +112,16 @@ func readRecord(path string, intern map[string]string) (*record, error) {
 			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
 		}
 		rec.chunks[i] = &Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
-		if rec.terms[i], err = decodeTerms(cf.Terms, intern); err != nil {
+		if rec.terms[i], err = v.decode(cf.Terms); err != nil {
 			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
 	}
 	if f.Terms != "" {
-		if rec.docTerms, err = decodeTerms(f.Terms, intern); err != nil {
+		if rec.docTerms, err = v.decode(f.Terms); err != nil {
 			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
 	}
 	return rec, nil
-}
-
-// encodeTerms writes term counts as space-separated "term count" pairs.
-func encodeTerms(tfs []termFreq) string {
-	var b strings.Builder
-	for j, tf := range tfs {
-		if j > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(tf.Term)
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(tf.Count))
-	}
-	return b.String()
-}
-
-// decodeTerms reads what encodeTerms wrote, taking term strings from
-// intern (and adding new ones to it).
-func decodeTerms(s string, intern map[string]string) ([]termFreq, error) {
-	fields := strings.Fields(s)
-	if len(fields)%2 != 0 {
-		return nil, errors.New("malformed terms")
-	}
-	tfs := make([]termFreq, 0, len(fields)/2)
-	for j := 0; j < len(fields); j += 2 {
-		n, err := strconv.Atoi(fields[j+1])
-		if err != nil {
-			return nil, err
-		}
-		// Interned: the fields are substrings of s, which would otherwise
-		// stay in memory whole for each chunk, and every chunk would hold
-		// its own copy of common terms.
-		t, ok := intern[fields[j]]
-		if !ok {
-			t = strings.Clone(fields[j])
-			intern[t] = t
-		}
-		tfs = append(tfs, termFreq{Term: t, Count: n})
-	}
-	return tfs, nil
 }
 
 // loadRecords reads every record, checks it against the vectors, drops what
@@ -201,14 +160,13 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	next := make(chan int)
 	for range parallelism() {
 		wg.Go(func() {
-			intern := map[string]string{}
 			for i := range next {
-				recs[i], errs[i] = readRecord(paths[i], intern)
+				recs[i], errs[i] = readRecord(paths[i], s.vocab)
 				if errs[i] != nil || (!stale && recs[i].docTerms != nil) {
 					continue
 				}
 				s.analyse(recs[i])
-				if err := writeRecord(paths[i], recs[i]); err != nil {
+				if err := writeRecord(paths[i], recs[i], s.vocab); err != nil {
 					rewriteOnce.Do(func() { rewriteErr = err })
 				}
 			}

@@ -166,9 +166,10 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 
 	var lex, dense []scored
 	if mode != Dense {
-		lex = s.lex.score(q.Terms, s.cfg.BM25, depth, keep)
+		ids := s.vocab.known(q.Terms)
+		lex = s.lex.score(ids, s.cfg.BM25, depth, keep)
 		if w := cmp.Or(req.DocWeight, s.cfg.DocWeight); w > 0 {
-			lex = s.withDocScores(lex, q.Terms, w)
+			lex = s.withDocScores(lex, ids, w)
 		}
 	}
 	if mode != Lexical {
@@ -193,7 +194,7 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		terms := distinct(q.Terms)
 		idf := make([]float64, len(terms))
 		for i, t := range terms {
-			idf[i] = s.lex.idf(t)
+			idf[i] = s.termIDF(t)
 		}
 		ps := passagesToRescore(fused, SentenceDepth)
 		s.mu.RUnlock()
@@ -231,17 +232,26 @@ func (s *Store) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 // keeper returns the predicate a chunk must pass, or nil if all pass.
 func (s *Store) keeper(f Filter, phrases []string) func(*chunkEntry) bool {
 	var norm []string
-	var need []string // terms every phrase-matching chunk must contain
+	var need []uint32 // terms every phrase-matching chunk must contain
+	impossible := false
 	for _, p := range phrases {
 		if n := NormalizePhrase(p); n != "" {
 			norm = append(norm, n)
-			need = append(need, Terms(p)...)
+			for _, t := range s.analyzer.Terms(p) {
+				id, ok := s.vocab.lookup(t)
+				// A term no document has contained: no chunk matches.
+				impossible = impossible || !ok
+				need = append(need, id)
+			}
 		}
 	}
 	if f.IsZero() && len(norm) == 0 {
 		return nil
 	}
 	return func(e *chunkEntry) bool {
+		if impossible {
+			return false
+		}
 		d := &e.doc.doc
 		if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
 			return false
@@ -259,7 +269,7 @@ func (s *Store) keeper(f Filter, phrases []string) func(*chunkEntry) bool {
 			return false
 		}
 		for _, t := range need {
-			if _, found := slices.BinarySearchFunc(e.terms, t, func(tf termFreq, t string) int { return strings.Compare(tf.Term, t) }); !found {
+			if _, found := e.count(t); !found {
 				return false
 			}
 		}
@@ -367,7 +377,7 @@ func minMax(list []scored) func(int, scored) float64 {
 // over the ranking and the document score divided by the best document's.
 // Long articles spread their evidence over several chunks; the document
 // score credits a chunk for what the rest of its article says.
-func (s *Store) withDocScores(lex []scored, terms []string, w float64) []scored {
+func (s *Store) withDocScores(lex []scored, terms []uint32, w float64) []scored {
 	if len(lex) == 0 {
 		return lex
 	}

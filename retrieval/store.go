@@ -124,6 +124,8 @@ type Store struct {
 	docs   map[string]*record
 	lex    *lexicon
 	docLex *lexicon // whole documents, for the document-level BM25 signal
+	// vocab numbers the terms of both lexicons and of the records.
+	vocab *vocabulary
 	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
 	// ranking: a scan of memory in order, which also applies filters that
 	// chromem-go cannot.
@@ -186,6 +188,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		docs:    make(map[string]*record),
 		lex:     newLexicon(),
 		docLex:  newLexicon(),
+		vocab:   newVocabulary(),
 		byChunk: make(map[string]*chunkEntry),
 		fileIDs: make(map[string]string),
 		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysisVersion},
@@ -475,7 +478,7 @@ func (s *Store) apply(ctx context.Context, p *prepared) error {
 		}
 	}
 	if s.dir != "" {
-		if err := writeRecord(s.recordPath(rec.doc.ID), rec); err != nil {
+		if err := writeRecord(s.recordPath(rec.doc.ID), rec, s.vocab); err != nil {
 			undo()
 			return err
 		}
@@ -699,7 +702,7 @@ func (s *Store) chunkDocument(d Document, hash string) (*record, []string) {
 func (s *Store) analyse(rec *record) {
 	rec.terms = make([][]termFreq, len(rec.chunks))
 	for i, c := range rec.chunks {
-		rec.terms[i] = countTerms(s.analyzer.Terms(s.indexText(rec.doc, c)))
+		rec.terms[i] = s.vocab.count(s.analyzer.Terms(s.indexText(rec.doc, c)))
 	}
 	rec.docTerms = s.documentTerms(rec.doc)
 }
@@ -711,7 +714,7 @@ func (s *Store) documentTerms(d Document) []termFreq {
 	if d.Title != "" && !strings.HasPrefix(d.Text, d.Title) {
 		text = d.Title + "\n" + d.Text
 	}
-	return countTerms(s.analyzer.Terms(text))
+	return s.vocab.count(s.analyzer.Terms(text))
 }
 
 // indexText is what is embedded and indexed for a chunk: the document title,
@@ -822,7 +825,15 @@ func (s *Store) IDF(terms []string) []float64 {
 	defer s.mu.RUnlock()
 	out := make([]float64, len(terms))
 	for i, t := range terms {
-		out[i] = s.lex.idf(t)
+		out[i] = s.termIDF(t)
 	}
 	return out
+}
+
+// termIDF is the chunk-level IDF of an analysed term. The caller holds s.mu.
+func (s *Store) termIDF(t string) float64 {
+	if id, ok := s.vocab.lookup(t); ok {
+		return s.lex.idf(id)
+	}
+	return s.lex.idfOf(0)
 }
