@@ -27,6 +27,8 @@ type Reply struct {
 	// Evidence is the support score that abstention compared with its
 	// threshold; reported so that the threshold can be calibrated on data.
 	Evidence float64
+	// Passages are the texts of the retrieved passages, in rank order.
+	Passages []string
 }
 
 // AskFunc asks ragd one question.
@@ -62,10 +64,11 @@ func ReplyFromAnswer(a qa.Answer) Reply {
 		cited[i] = c.DocID
 	}
 	passages := make([]string, len(a.Passages))
+	texts := make([]string, len(a.Passages))
 	for i, p := range a.Passages {
-		passages[i] = p.DocID
+		passages[i], texts[i] = p.DocID, p.Text
 	}
-	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence}
+	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence, Passages: texts}
 }
 
 // ReplyFromResponse converts an answer received over HTTP to a Reply.
@@ -75,10 +78,11 @@ func ReplyFromResponse(r web.AskResponse) Reply {
 		cited[i] = c.DocID
 	}
 	passages := make([]string, len(r.Passages))
+	texts := make([]string, len(r.Passages))
 	for i, p := range r.Passages {
-		passages[i] = p.DocID
+		passages[i], texts[i] = p.DocID, p.Text
 	}
-	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages), Evidence: r.Evidence}
+	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages), Evidence: r.Evidence, Passages: texts}
 }
 
 // rankDocs concatenates document ID lists, keeping the first occurrence of

@@ -126,6 +126,12 @@ type QuestionResult struct {
 	// Correct reports that the answer was not an abstention and contains
 	// a gold answer; false for questions without answers.
 	Correct bool
+	// AnswerRank is the 1-based rank of the first retrieved passage that
+	// contains a gold answer (normalised as for Correct), 0 if none does or
+	// the question has no answers: retrieval judged by the answer rather
+	// than by the source documents, which miss other articles that say
+	// the same (DPR's top-k retrieval accuracy).
+	AnswerRank int
 	// Latency is the duration of the ask call.
 	Latency time.Duration
 }
@@ -142,6 +148,9 @@ type QuestionSummary struct {
 	// AnswerAccuracy is the share of correct answers among questions with
 	// gold answers.
 	AnswerAccuracy float64
+	// AnswerHit1 and AnswerHit5 are the shares of questions with gold
+	// answers whose first passage, or one of the first five, contains one.
+	AnswerHit1, AnswerHit5 float64
 	// AbstentionPrecision is the share of abstentions that were on
 	// unanswerable questions; AbstentionRecall the share of unanswerable
 	// questions on which ragd abstained. Each is 1 when its denominator is
@@ -181,6 +190,14 @@ func ScoreQuestion(q Question, reply Reply, latency time.Duration) QuestionResul
 		res.HitRank = FirstRelevant(reply.Docs, sourceRelevance(q.Sources))
 	}
 	res.Correct = len(q.Answers) > 0 && !reply.Abstained && AnswerMatches(reply.Text, q.Answers)
+	if len(q.Answers) > 0 {
+		for i, p := range reply.Passages {
+			if AnswerMatches(p, q.Answers) {
+				res.AnswerRank = i + 1
+				break
+			}
+		}
+	}
 	return res
 }
 
@@ -196,7 +213,7 @@ func sourceRelevance(sources []string) Relevance {
 func Summarize(results []QuestionResult) QuestionSummary {
 	var s QuestionSummary
 	var withSources, withAnswers, correct, abstained, unanswerable, trueAbstained int
-	var hit1, hit3, hit5 int
+	var hit1, hit3, hit5, ansHit1, ansHit5 int
 	var rr float64
 	latencies := make([]time.Duration, 0, len(results))
 	for _, r := range results {
@@ -225,6 +242,10 @@ func Summarize(results []QuestionResult) QuestionSummary {
 		if len(r.Question.Answers) > 0 {
 			withAnswers++
 			correct += b2i(r.Correct)
+			if r.AnswerRank > 0 {
+				ansHit1 += b2i(r.AnswerRank <= 1)
+				ansHit5 += b2i(r.AnswerRank <= 5)
+			}
 		}
 	}
 	s.Hit1 = ratio(hit1, withSources, 0)
@@ -232,6 +253,8 @@ func Summarize(results []QuestionResult) QuestionSummary {
 	s.Hit5 = ratio(hit5, withSources, 0)
 	s.MRR = rr / float64(max(withSources, 1))
 	s.AnswerAccuracy = ratio(correct, withAnswers, 0)
+	s.AnswerHit1 = ratio(ansHit1, withAnswers, 0)
+	s.AnswerHit5 = ratio(ansHit5, withAnswers, 0)
 	s.AbstentionPrecision = ratio(trueAbstained, abstained, 1)
 	s.AbstentionRecall = ratio(trueAbstained, unanswerable, 1)
 	s.P50 = Percentile(latencies, 50)

@@ -57,28 +57,29 @@ func TestEvalReadQuestions(t *testing.T) {
 func TestEvalSummarize(t *testing.T) {
 	ms := time.Millisecond
 	cases := []struct {
-		q     eval.Question
-		reply eval.Reply
-		lat   time.Duration
-		rank  int
-		ok    bool
+		q       eval.Question
+		reply   eval.Reply
+		lat     time.Duration
+		rank    int
+		ok      bool
+		ansRank int
 	}{
 		{eval.Question{ID: "q1", Answers: []string{"alpha"}, Sources: []string{"A"}},
-			eval.Reply{Text: "Alpha is here [1].", Docs: []string{"A", "B"}}, 10 * ms, 1, true},
+			eval.Reply{Text: "Alpha is here [1].", Docs: []string{"A", "B"}, Passages: []string{"The alpha.", "Other."}}, 10 * ms, 1, true, 1},
 		{eval.Question{ID: "q2", Answers: []string{"beta"}, Sources: []string{"B"}},
-			eval.Reply{Text: "gamma", Docs: []string{"A", "C", "B"}}, 20 * ms, 3, false},
+			eval.Reply{Text: "gamma", Docs: []string{"A", "C", "B"}, Passages: []string{"a", "c", "b", "d", "e", "f", "Beta!"}}, 20 * ms, 3, false, 7},
 		{eval.Question{ID: "q3", Answers: []string{"delta"}, Sources: []string{"D"}},
-			eval.Reply{Text: "delta, but abstained", Abstained: true, Docs: []string{"A"}}, 30 * ms, 0, false},
+			eval.Reply{Text: "delta, but abstained", Abstained: true, Docs: []string{"A"}, Passages: []string{"x", "the Delta"}}, 30 * ms, 0, false, 2},
 		{eval.Question{ID: "q4", Answers: []string{"eps"}, Sources: []string{"E", "F"}},
-			eval.Reply{Text: "EPS", Docs: []string{"X", "Y", "Z", "W", "F", "E"}}, 40 * ms, 5, true},
-		{eval.Question{ID: "u1"}, eval.Reply{Text: "none", Abstained: true}, 50 * ms, 0, false},
-		{eval.Question{ID: "u2"}, eval.Reply{Text: "made up", Docs: []string{"A"}}, 60 * ms, 0, false},
+			eval.Reply{Text: "EPS", Docs: []string{"X", "Y", "Z", "W", "F", "E"}, Passages: []string{"nothing to see"}}, 40 * ms, 5, true, 0},
+		{eval.Question{ID: "u1"}, eval.Reply{Text: "none", Abstained: true}, 50 * ms, 0, false, 0},
+		{eval.Question{ID: "u2"}, eval.Reply{Text: "made up", Docs: []string{"A"}, Passages: []string{"made up"}}, 60 * ms, 0, false, 0},
 	}
 	var results []eval.QuestionResult
 	for _, c := range cases {
 		r := eval.ScoreQuestion(c.q, c.reply, c.lat)
-		if r.HitRank != c.rank || r.Correct != c.ok {
-			t.Errorf("%s: got rank %d correct %v, want %d %v", c.q.ID, r.HitRank, r.Correct, c.rank, c.ok)
+		if r.HitRank != c.rank || r.Correct != c.ok || r.AnswerRank != c.ansRank {
+			t.Errorf("%s: got rank %d correct %v answer rank %d, want %d %v %d", c.q.ID, r.HitRank, r.Correct, r.AnswerRank, c.rank, c.ok, c.ansRank)
 		}
 		results = append(results, r)
 	}
@@ -86,7 +87,8 @@ func TestEvalSummarize(t *testing.T) {
 	want := eval.QuestionSummary{
 		Questions: 6, Answerable: 4,
 		Hit1: 0.25, Hit3: 0.5, Hit5: 0.75, MRR: (1 + 1.0/3 + 0 + 1.0/5) / 4,
-		AnswerAccuracy:      0.5,
+		AnswerAccuracy: 0.5,
+		AnswerHit1:     0.25, AnswerHit5: 0.5, // q1 at 1, q3 at 2 (abstaining does not matter); q2 at 7, q4 nowhere
 		AbstentionPrecision: 0.5, AbstentionRecall: 0.5,
 		P50: 30 * ms, P95: 60 * ms,
 	}

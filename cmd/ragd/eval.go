@@ -220,6 +220,8 @@ type questionSummaryJSON struct {
 	Hit5                float64 `json:"hit@5"`
 	MRR                 float64 `json:"mrr"`
 	AnswerAccuracy      float64 `json:"answer_accuracy"`
+	AnswerHit1          float64 `json:"answer_hit@1"`
+	AnswerHit5          float64 `json:"answer_hit@5"`
 	AbstentionPrecision float64 `json:"abstention_precision"`
 	AbstentionRecall    float64 `json:"abstention_recall"`
 	P50                 float64 `json:"p50_ms"`
@@ -232,6 +234,7 @@ type questionResultJSON struct {
 	Question   string  `json:"question"`
 	Answerable bool    `json:"answerable"`
 	HitRank    int     `json:"hit_rank"`
+	AnswerRank int     `json:"answer_rank"`
 	Correct    bool    `json:"correct"`
 	Abstained  bool    `json:"abstained"`
 	Evidence   float64 `json:"evidence"`
@@ -250,7 +253,8 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 		Summary: questionSummaryJSON{
 			Questions: s.Questions, Answerable: s.Answerable,
 			Hit1: round4(s.Hit1), Hit3: round4(s.Hit3), Hit5: round4(s.Hit5), MRR: round4(s.MRR),
-			AnswerAccuracy:      round4(s.AnswerAccuracy),
+			AnswerAccuracy: round4(s.AnswerAccuracy),
+			AnswerHit1:     round4(s.AnswerHit1), AnswerHit5: round4(s.AnswerHit5),
 			AbstentionPrecision: round4(s.AbstentionPrecision), AbstentionRecall: round4(s.AbstentionRecall),
 			P50: millis(s.P50), P95: millis(s.P95),
 		},
@@ -259,7 +263,7 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 	for i, r := range rep.Results {
 		out.Questions[i] = questionResultJSON{
 			ID: r.Question.ID, Question: r.Question.Text, Answerable: !r.Question.Unanswerable(),
-			HitRank: r.HitRank, Correct: r.Correct, Abstained: r.Reply.Abstained, Evidence: round4(r.Reply.Evidence),
+			HitRank: r.HitRank, AnswerRank: r.AnswerRank, Correct: r.Correct, Abstained: r.Reply.Abstained, Evidence: round4(r.Reply.Evidence),
 			MS: millis(r.Latency), Answer: r.Reply.Text,
 		}
 	}
@@ -268,10 +272,10 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 
 func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tHIT\tCORRECT\tABSTAINED\tMS\tQUESTION")
+	fmt.Fprintln(tw, "ID\tHIT\tANSWER IN\tCORRECT\tABSTAINED\tMS\tQUESTION")
 	for _, r := range rep.Results {
 		q := r.Question
-		hit, correct := "-", "-"
+		hit, in, correct := "-", "-", "-"
 		if len(q.Sources) > 0 {
 			hit = "miss"
 			if r.HitRank > 0 {
@@ -280,18 +284,22 @@ func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 		}
 		if len(q.Answers) > 0 {
 			correct = yesNo(r.Correct)
+			in = "none"
+			if r.AnswerRank > 0 {
+				in = strconv.Itoa(r.AnswerRank)
+			}
 		}
 		abst := yesNo(r.Reply.Abstained)
 		if q.Unanswerable() {
 			abst += " (should)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\n", q.ID, hit, correct, abst, millis(r.Latency), excerpt(q.Text, 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n", q.ID, hit, in, correct, abst, millis(r.Latency), excerpt(q.Text, 60))
 	}
 	tw.Flush()
 	s := rep.Summary
 	fmt.Fprintf(w, "\nquestions %d (answerable %d)\n", s.Questions, s.Answerable)
 	fmt.Fprintf(w, "sources:    hit@1 %.3f  hit@3 %.3f  hit@5 %.3f  MRR %.3f\n", s.Hit1, s.Hit3, s.Hit5, s.MRR)
-	fmt.Fprintf(w, "answers:    accuracy %.3f\n", s.AnswerAccuracy)
+	fmt.Fprintf(w, "answers:    accuracy %.3f  in passage 1 %.3f  in passages 1-5 %.3f\n", s.AnswerAccuracy, s.AnswerHit1, s.AnswerHit5)
 	fmt.Fprintf(w, "abstention: precision %.3f  recall %.3f\n", s.AbstentionPrecision, s.AbstentionRecall)
 	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
 }

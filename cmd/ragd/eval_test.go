@@ -86,7 +86,7 @@ func TestEvalSeedQuestions(t *testing.T) {
 		t.Fatalf("exit %d, want 0: %s", code, stderr)
 	}
 	rep := decodeReport(t, stdout)
-	for _, key := range []string{"questions", "answerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "abstention_precision", "abstention_recall", "p50_ms", "p95_ms"} {
+	for _, key := range []string{"questions", "answerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "answer_hit@1", "answer_hit@5", "abstention_precision", "abstention_recall", "p50_ms", "p95_ms"} {
 		if _, ok := rep.Summary[key]; !ok {
 			t.Errorf("summary has no %q: %v", key, rep.Summary)
 		}
@@ -101,7 +101,7 @@ func TestEvalSeedQuestions(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		for _, want := range []string{"ID", "HIT", "CORRECT", "ABSTAINED", "seed-01", "hit@3", "accuracy", "p95"} {
+		for _, want := range []string{"ID", "HIT", "ANSWER IN", "CORRECT", "ABSTAINED", "seed-01", "hit@3", "accuracy", "in passages 1-5", "p95"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("output lacks %q:\n%s", want, stdout)
 			}
