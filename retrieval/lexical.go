@@ -110,6 +110,8 @@ func (l *lexicon) remove(e *chunkEntry) {
 	l.totalLen -= int64(e.length)
 }
 
+// scoreBufs and touchedBufs keep a query's per-chunk score buffer and list
+// of touched ordinals for the next query.
 var (
 	scoreBufs   = sync.Pool{New: func() any { return new([]float32) }}
 	touchedBufs = sync.Pool{New: func() any { return new([]uint32) }}
