@@ -231,6 +231,24 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			hasCue = true
 		}
 	}
+	if len(chosen) == 1 && restates(cands[0], question) {
+		// A best sentence that only restates the question ("the most
+		// transmissible variant yet has arrived") cannot hold the answer,
+		// which is something the question does not say, and no neighbour
+		// holds the asked-for kind of answer: the next statement usually
+		// says it.
+		next := cands[0].next
+		for next != nil && isQuestion(next.text) {
+			next = next.next
+		}
+		if next != nil {
+			chosen = append(chosen, next)
+			for t := range next.terms {
+				covered[t] = true
+			}
+			hasCue = cue.score(next.text, question) == 1
+		}
+	}
 	for _, c := range cands[1:] {
 		if len(chosen) == maxSentences {
 			break
@@ -263,6 +281,20 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 		return x.start - y.start
 	})
 	return chosen
+}
+
+// restates reports whether every term of c is also a term of the question.
+func restates(c *candidate, question string) bool {
+	if len(c.terms) == 0 {
+		return false
+	}
+	q := termSet(question)
+	for t := range c.terms {
+		if !q[t] {
+			return false
+		}
+	}
+	return true
 }
 
 func abstain(evidence float64) Answer {

@@ -71,6 +71,17 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			question: "Who branded Volodymyr Zelensky a dictator?",
 			want:     "Donald Trump",
 		},
+		{
+			name: "a sentence that only restates the question is followed by the statement that answers it",
+			docs: []retrieval.Document{{ID: "variant", Title: "Health", Text: "Officials met on Monday to discuss hospital staffing. " +
+				"Two years since the pandemic began, the most transmissible variant yet has arrived. " +
+				"Is it more dangerous? " +
+				"Scientists named the offshoot BA.5 and said it spreads faster than earlier strains. " +
+				"Hospitals are preparing."}},
+			question: "Two years since the pandemic began, the most transmissible variant yet has arrived. What is it called?",
+			want:     "BA.5",
+			notWant:  "Is it more dangerous?",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
