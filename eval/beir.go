@@ -147,6 +147,9 @@ type RetrievalSummary struct {
 	// NDCG10 is the mean nDCG@10, Recall100 the mean recall@100 and MRR10
 	// the mean reciprocal rank within the first 10 documents.
 	NDCG10, Recall100, MRR10 float64
+	// NDCG10SE is the standard error of the mean nDCG@10 over the queries:
+	// how far another sample of queries of the same kind could move it.
+	NDCG10SE float64
 	// MeanDocs is the mean number of distinct documents retrieved per
 	// query, which can fall short of RecallDepth when documents span
 	// several chunks.
@@ -199,6 +202,11 @@ func RunRetrieval(ctx context.Context, s Searcher, queries []Query, qrels Qrels,
 		docs += len(ranked)
 	}
 	if n := len(rep.Results); n > 0 {
+		ndcg := make([]float64, n)
+		for i, r := range rep.Results {
+			ndcg[i] = r.NDCG10
+		}
+		rep.Summary.NDCG10SE = StandardError(ndcg)
 		rep.Summary.Queries = n
 		rep.Summary.NDCG10 /= float64(n)
 		rep.Summary.Recall100 /= float64(n)

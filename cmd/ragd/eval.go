@@ -33,6 +33,7 @@ type evalConfig struct {
 	Mode       string
 	Weight     float64
 	MaxQueries int
+	Compare    string
 	Split      string
 	AsOf       bool
 	Timeout    time.Duration
@@ -58,6 +59,7 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.BoolVar(&c.AsOf, "as-of", true, "with --questions: a question with a \"date\" is asked as of that day: it searches only documents published by then, and recency counts from then (--as-of=false ignores dates)")
 	fs.StringVar(&c.Split, "split", "test", "with --beir: the judgements to score, qrels/SPLIT.tsv (test, train, dev)")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
+	fs.StringVar(&c.Compare, "compare", "", "with --beir: an earlier run's `--json` report to compare with, query by query (paired difference of nDCG@10 and its standard error)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
 	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
@@ -79,7 +81,7 @@ func (c *evalConfig) validate() error {
 	only := map[string]string{
 		"server": "questions", "k": "questions", "timeout": "questions",
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
-		"mode": "beir", "dense-weight": "beir", "max-queries": "beir",
+		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir",
 	}
 	for name, mode := range only {
 		if c.set[name] && ((mode == "questions") != (c.Questions != "")) {
@@ -314,6 +316,14 @@ func yesNo(b bool) string {
 // evalBEIR ingests a BEIR corpus, searches its judged queries and prints
 // the retrieval metrics.
 func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
+	var baseline map[string]float64
+	if c.Compare != "" {
+		// Read first, so that a bad file fails before the corpus is ingested.
+		var err error
+		if baseline, err = readBEIRRun(c.Compare); err != nil {
+			return err
+		}
+	}
 	queries, qrels, err := readBEIR(c.BEIR, c.Split)
 	if err != nil {
 		return err
@@ -343,16 +353,81 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 		return fmt.Errorf("%s: no query of queries.jsonl has a relevant document in qrels/test.tsv", c.BEIR)
 	}
 	s := rep.Summary
-	if c.JSON {
-		return writeJSON(e.stdout, map[string]beirSummaryJSON{"summary": {
-			Queries: s.Queries, NDCG10: round4(s.NDCG10), Recall100: round4(s.Recall100), MRR10: round4(s.MRR10),
-			Ingest: round2(sum.elapsed.Seconds()), Search: round2(s.Search.Seconds()),
-		}})
+	var diff *eval.PairedDiff
+	if baseline != nil {
+		this := make(map[string]float64, len(rep.Results))
+		for _, r := range rep.Results {
+			this[r.Query.ID] = r.NDCG10
+		}
+		d := eval.Paired(this, baseline)
+		if d.Queries == 0 {
+			return fmt.Errorf("--compare %s: no query in common with this run", c.Compare)
+		}
+		diff = &d
 	}
-	fmt.Fprintf(e.stdout, "queries %d  nDCG@10 %.4f  recall@100 %.4f  MRR@10 %.4f\n", s.Queries, s.NDCG10, s.Recall100, s.MRR10)
+	if c.JSON {
+		out := beirReportJSON{
+			Summary: beirSummaryJSON{
+				Queries: s.Queries, NDCG10: round4(s.NDCG10), NDCG10SE: round4(s.NDCG10SE),
+				Recall100: round4(s.Recall100), MRR10: round4(s.MRR10),
+				Ingest: round2(sum.elapsed.Seconds()), Search: round2(s.Search.Seconds()),
+			},
+			Queries: make([]beirQueryJSON, len(rep.Results)),
+		}
+		if diff != nil {
+			out.Summary.Compare = &beirCompareJSON{
+				Queries: diff.Queries, NDCG10Diff: round4(diff.Mean), NDCG10DiffSE: round4(diff.SE),
+				Better: diff.Better, Worse: diff.Worse,
+			}
+		}
+		for i, r := range rep.Results {
+			// Unrounded, so that a later --compare pairs exact scores.
+			out.Queries[i] = beirQueryJSON{ID: r.Query.ID, NDCG10: r.NDCG10, Recall100: r.Recall100, MRR10: r.MRR10, Docs: cutoff(r.Docs, 10)}
+		}
+		return writeJSON(e.stdout, out)
+	}
+	fmt.Fprintf(e.stdout, "queries %d  nDCG@10 %.4f (SE %.4f)  recall@100 %.4f  MRR@10 %.4f\n", s.Queries, s.NDCG10, s.NDCG10SE, s.Recall100, s.MRR10)
 	fmt.Fprintf(e.stdout, "mode %s  fusion %s  documents per query %.1f  ingest %.1fs  search %.1fs (%.1f ms/query)\n",
 		mode, fusionName(fusion, mode), s.MeanDocs, sum.elapsed.Seconds(), s.Search.Seconds(), millis(s.Search)/float64(s.Queries))
+	if diff != nil {
+		fmt.Fprintf(e.stdout, "against %s: nDCG@10 %+.4f (paired SE %.4f) over %d queries in both; better on %d, worse on %d\n",
+			c.Compare, diff.Mean, diff.SE, diff.Queries, diff.Better, diff.Worse)
+	}
 	return nil
+}
+
+// readBEIRRun reads the per-query nDCG@10 of an earlier
+// `ragd eval --beir --json` report.
+func readBEIRRun(path string) (map[string]float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--compare: %w", err)
+	}
+	var run struct {
+		Queries []struct {
+			ID     *string  `json:"id"`
+			NDCG10 *float64 `json:"ndcg@10"`
+		} `json:"queries"`
+	}
+	if err := json.Unmarshal(data, &run); err != nil {
+		return nil, fmt.Errorf("--compare %s: not a ragd eval --beir --json report: %v", path, err)
+	}
+	if len(run.Queries) == 0 {
+		return nil, fmt.Errorf("--compare %s: no per-query results (write it with ragd eval --beir --json)", path)
+	}
+	out := make(map[string]float64, len(run.Queries))
+	for i, q := range run.Queries {
+		if q.ID == nil || q.NDCG10 == nil {
+			return nil, fmt.Errorf("--compare %s: query %d lacks an id or an ndcg@10", path, i+1)
+		}
+		out[*q.ID] = *q.NDCG10
+	}
+	return out, nil
+}
+
+// cutoff returns the first k items of list.
+func cutoff(list []string, k int) []string {
+	return list[:min(k, len(list))]
 }
 
 func fusionName(f retrieval.Fusion, m retrieval.Mode) string {
@@ -365,14 +440,41 @@ func fusionName(f retrieval.Fusion, m retrieval.Mode) string {
 	return string(f)
 }
 
+// beirReportJSON is the report of `ragd eval --beir --json`.
+type beirReportJSON struct {
+	Summary beirSummaryJSON `json:"summary"`
+	Queries []beirQueryJSON `json:"queries"`
+}
+
 // beirSummaryJSON is the summary of `ragd eval --beir --json`.
 type beirSummaryJSON struct {
-	Queries   int     `json:"queries"`
-	NDCG10    float64 `json:"ndcg@10"`
-	Recall100 float64 `json:"recall@100"`
-	MRR10     float64 `json:"mrr@10"`
-	Ingest    float64 `json:"ingest_s"`
-	Search    float64 `json:"search_s"`
+	Queries   int              `json:"queries"`
+	NDCG10    float64          `json:"ndcg@10"`
+	NDCG10SE  float64          `json:"ndcg@10_se"`
+	Recall100 float64          `json:"recall@100"`
+	MRR10     float64          `json:"mrr@10"`
+	Ingest    float64          `json:"ingest_s"`
+	Search    float64          `json:"search_s"`
+	Compare   *beirCompareJSON `json:"compare,omitempty"`
+}
+
+// beirCompareJSON is the paired comparison with the run given to --compare.
+type beirCompareJSON struct {
+	Queries      int     `json:"queries"`
+	NDCG10Diff   float64 `json:"ndcg@10_diff"`
+	NDCG10DiffSE float64 `json:"ndcg@10_diff_se"`
+	Better       int     `json:"better"`
+	Worse        int     `json:"worse"`
+}
+
+// beirQueryJSON is one query of `ragd eval --beir --json`: its metrics and
+// its ten best documents.
+type beirQueryJSON struct {
+	ID        string   `json:"id"`
+	NDCG10    float64  `json:"ndcg@10"`
+	Recall100 float64  `json:"recall@100"`
+	MRR10     float64  `json:"mrr@10"`
+	Docs      []string `json:"docs"`
 }
 
 // readBEIR reads the queries and the judgements of one split of a BEIR folder.

@@ -228,6 +228,11 @@ func TestEvalBEIR(t *testing.T) {
 	}
 	var got struct {
 		Summary map[string]float64 `json:"summary"`
+		Queries []struct {
+			ID     string   `json:"id"`
+			NDCG10 float64  `json:"ndcg@10"`
+			Docs   []string `json:"docs"`
+		} `json:"queries"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("decode %q: %v", stdout, err)
@@ -237,6 +242,14 @@ func TestEvalBEIR(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got.Summary[k], v)
 		}
 	}
+	// Two values a and b have a standard error of the mean of |a-b|/2.
+	if se, want := got.Summary["ndcg@10_se"], math.Round((1-ndcg1)/2*1e4)/1e4; se != want {
+		t.Errorf("ndcg@10_se = %v, want %v", se, want)
+	}
+	if len(got.Queries) != 2 || got.Queries[0].ID != "q1" || math.Abs(got.Queries[0].NDCG10-ndcg1) > 1e-9 ||
+		got.Queries[1].ID != "q2" || got.Queries[1].NDCG10 != 1 || len(got.Queries[0].Docs) != 1 || got.Queries[0].Docs[0] != "d2" {
+		t.Errorf("per-query results %+v, want q1 (%v, [d2]) and q2 (1)", got.Queries, ndcg1)
+	}
 	for _, k := range []string{"ingest_s", "search_s"} {
 		if _, ok := got.Summary[k]; !ok {
 			t.Errorf("summary has no %q: %v", k, got.Summary)
@@ -245,6 +258,41 @@ func TestEvalBEIR(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "ragd.json")); err != nil {
 		t.Errorf("--data given: the corpus should be ingested there: %v", err)
 	}
+
+	t.Run("compared with an earlier run", func(t *testing.T) {
+		run := filepath.Join(t.TempDir(), "lexical.json")
+		if err := os.WriteFile(run, []byte(stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The same settings again: no query moves.
+		code, out, stderr := runRagd(t, "eval", "--beir", dir, "--mode", "lexical", "--json", "--model-path", modelPath, "--compare", run)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var again struct {
+			Summary struct {
+				Compare map[string]float64 `json:"compare"`
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(out), &again); err != nil {
+			t.Fatalf("decode %q: %v", out, err)
+		}
+		if c := again.Summary.Compare; c["queries"] != 2 || c["ndcg@10_diff"] != 0 || c["ndcg@10_diff_se"] != 0 || c["better"] != 0 || c["worse"] != 0 {
+			t.Errorf("compare = %v, want 2 queries, no difference", c)
+		}
+		code, out, stderr = runRagd(t, "eval", "--beir", dir, "--model-path", modelPath, "--compare", run)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(out, "against "+run) || !strings.Contains(out, "paired SE") || !strings.Contains(out, "over 2 queries") {
+			t.Errorf("output %q lacks the comparison", out)
+		}
+		empty := filepath.Join(t.TempDir(), "summary-only.json")
+		os.WriteFile(empty, []byte(`{"summary": {"ndcg@10": 0.5}}`), 0o644)
+		if code, _, stderr := runRagd(t, "eval", "--beir", dir, "--model-path", modelPath, "--compare", empty); code == 0 || !strings.Contains(stderr, "no per-query results") {
+			t.Errorf("a report without queries: exit %d, %q", code, stderr)
+		}
+	})
 
 	t.Run("hybrid in a temporary index", func(t *testing.T) {
 		wd, _ := os.Getwd()
@@ -272,6 +320,8 @@ func TestEvalUsageErrors(t *testing.T) {
 		{"both", []string{"eval", "--questions", "q", "--beir", "d"}, "cannot be combined"},
 		{"mode with questions", []string{"eval", "--questions", "q", "--mode", "dense"}, "--mode applies only with --beir"},
 		{"gate with beir", []string{"eval", "--beir", "d", "--min-hit3", "0.5"}, "--min-hit3 applies only with --questions"},
+		{"compare with questions", []string{"eval", "--questions", "q", "--compare", "run.json"}, "--compare applies only with --beir"},
+		{"missing compare", []string{"eval", "--beir", "d", "--compare", "/nonexistent/run.json"}, "--compare: open /nonexistent/run.json"},
 		{"bad server", []string{"eval", "--questions", "q", "--server", "localhost:8080"}, "not an http or https URL"},
 		{"bad k", []string{"eval", "--questions", "q", "-k", "0"}, "-k 0 is outside"},
 		{"zero dense weight", []string{"eval", "--beir", "d", "--dense-weight", "0"}, "use --mode lexical"},
