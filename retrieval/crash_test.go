@@ -232,3 +232,36 @@ func TestOpenAcceptsVectorFilesWithContent(t *testing.T) {
 		t.Errorf("opening a store with content and no fingerprints logged:\n%s", log)
 	}
 }
+
+func TestOpenRecomputesAVectorOfTheWrongLength(t *testing.T) {
+	// A chunk file that decodes but holds a vector of another length (cut
+	// short by hand or by a tool) is treated as lost: its vector is
+	// computed again from the record's text, and rankings are whole.
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	mustIngest(t, st, seedDocs(t)...)
+	want := denseRanking(t, st)
+	st.Close()
+	files := chunkFiles(t, dir)
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d chromem.Document
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	d.Embedding = d.Embedding[:len(d.Embedding)/2]
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	re, log := openLogged(t, dir)
+	sameHits(t, denseRanking(t, re), want)
+	if !strings.Contains(log.String(), "computed lost vectors again") {
+		t.Errorf("the repair was not reported:\n%s", log)
+	}
+}

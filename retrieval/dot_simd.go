@@ -16,29 +16,27 @@ func init() {
 	}
 }
 
-// dotAVX2 is dotGeneric with two 8-lane accumulators.
+// dotAVX2 is dotGeneric with one 8-lane accumulator, reduced as
+// dotRowsAVX2 reduces each of its four: so a vector scores the same, to the
+// bit, whichever path scores it, and equal vectors tie (ties are broken by
+// chunk ID).
 func dotAVX2(a, b []float32) float32 {
 	if len(a)%vectorLanes != 0 {
 		return dotGeneric(a, b)
 	}
 	b = b[:len(a)]
-	acc0 := archsimd.BroadcastFloat32x8(0)
-	acc1 := acc0
-	i := 0
-	for ; i+16 <= len(a); i += 16 {
-		acc0 = archsimd.LoadFloat32x8Slice(a[i:]).MulAdd(archsimd.LoadFloat32x8Slice(b[i:]), acc0)
-		acc1 = archsimd.LoadFloat32x8Slice(a[i+8:]).MulAdd(archsimd.LoadFloat32x8Slice(b[i+8:]), acc1)
+	acc := archsimd.BroadcastFloat32x8(0)
+	zero := acc
+	for i := 0; i < len(a); i += 8 {
+		acc = archsimd.LoadFloat32x8Slice(b[i:]).MulAdd(archsimd.LoadFloat32x8Slice(a[i:]), acc)
 	}
-	if i < len(a) {
-		acc0 = archsimd.LoadFloat32x8Slice(a[i:]).MulAdd(archsimd.LoadFloat32x8Slice(b[i:]), acc0)
-	}
-	acc := acc0.Add(acc1)
+	h := acc.AddPairsGrouped(zero).AddPairsGrouped(zero)
 	var lanes [4]float32
-	acc.GetLo().Add(acc.GetHi()).Store(&lanes)
+	h.GetLo().Add(h.GetHi()).Store(&lanes)
 	// Clear the upper halves of the vector registers before scalar (SSE)
 	// code runs again, which would otherwise pay for the mix.
 	archsimd.ClearAVXUpperBits()
-	return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+	return lanes[0]
 }
 
 // dotRowsAVX2 is dotRowsGeneric, four rows at a time: one load of each

@@ -73,3 +73,28 @@ func BenchmarkDotRows(b *testing.B) {
 		})
 	}
 }
+
+func TestEqualVectorsScoreEqually(t *testing.T) {
+	// A vector scores the same wherever it sits in the slab (in a group of
+	// four or among the last rows) and through dot, so that equal chunks
+	// tie and are ordered by ID.
+	requireAVX2(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, dim := range []int{8, 104, 768} {
+		q, v := randomVector(rng, dim), randomVector(rng, dim)
+		for _, n := range []int{1, 3, 4, 5, 7, 9} {
+			rows := make([]float32, 0, n*dim)
+			for range n {
+				rows = append(rows, v...)
+			}
+			out := make([]float32, n)
+			dotRowsAVX2(q, rows, out)
+			want := dotAVX2(q, v)
+			for r, got := range out {
+				if got != want {
+					t.Errorf("dim %d, %d rows: row %d scores %v, dot %v", dim, n, r, got, want)
+				}
+			}
+		}
+	}
+}

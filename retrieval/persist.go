@@ -191,8 +191,9 @@ func (s *Store) loadRecords(ctx context.Context) error {
 		var missing []int
 		for i, c := range rec.chunks {
 			d, err := s.coll.GetByID(ctx, c.ID)
-			if err != nil || !vectorHolds(d, c) {
-				// Lost, or overwritten by an update that never committed.
+			if err != nil || !vectorHolds(d, c) || (s.meta.Dim != 0 && len(d.Embedding) != s.meta.Dim) {
+				// Lost, overwritten by an update that never committed, or
+				// cut short.
 				missing = append(missing, i)
 				continue
 			}
