@@ -149,7 +149,8 @@ type QuestionSummary struct {
 	// gold answers.
 	AnswerAccuracy float64
 	// AnswerHit1 and AnswerHit5 are the shares of questions with gold
-	// answers whose first passage, or one of the first five, contains one.
+	// answers whose first passage, or one of the first five, contains one;
+	// with fewer than five passages retrieved (-k), AnswerHit5 counts those.
 	AnswerHit1, AnswerHit5 float64
 	// AbstentionPrecision is the share of abstentions that were on
 	// unanswerable questions; AbstentionRecall the share of unanswerable

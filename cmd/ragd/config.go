@@ -53,6 +53,10 @@ func (o *optionalWeight) String() string {
 }
 
 func (o *optionalWeight) Set(s string) error {
+	if s == "auto" {
+		*o = optionalWeight{}
+		return nil
+	}
 	w, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return errors.New("parse error")

@@ -25,6 +25,7 @@ func TestSentenceWeightFlag(t *testing.T) {
 		{"glove, off", nil, []string{"--sentence-weight", "0"}, -1},
 		{"glove, from the environment", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, nil, 0.3},
 		{"the flag wins", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "0"}, -1},
+		{"auto, given", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "auto"}, retrieval.DefaultSentenceWeight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

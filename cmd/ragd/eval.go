@@ -359,11 +359,9 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 		for _, r := range rep.Results {
 			this[r.Query.ID] = r.NDCG10
 		}
-		d := eval.Paired(this, baseline)
-		if d.Queries == 0 {
-			return fmt.Errorf("--compare %s: no query in common with this run", c.Compare)
+		if d := eval.Paired(this, baseline); d.Queries > 0 {
+			diff = &d
 		}
-		diff = &d
 	}
 	if c.JSON {
 		out := beirReportJSON{
@@ -384,7 +382,10 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 			// Unrounded, so that a later --compare pairs exact scores.
 			out.Queries[i] = beirQueryJSON{ID: r.Query.ID, NDCG10: r.NDCG10, Recall100: r.Recall100, MRR10: r.MRR10, Docs: cutoff(r.Docs, 10)}
 		}
-		return writeJSON(e.stdout, out)
+		if err := writeJSON(e.stdout, out); err != nil {
+			return err
+		}
+		return noOverlap(c.Compare, baseline, diff)
 	}
 	fmt.Fprintf(e.stdout, "queries %d  nDCG@10 %.4f (SE %.4f)  recall@100 %.4f  MRR@10 %.4f\n", s.Queries, s.NDCG10, s.NDCG10SE, s.Recall100, s.MRR10)
 	fmt.Fprintf(e.stdout, "mode %s  fusion %s  documents per query %.1f  ingest %.1fs  search %.1fs (%.1f ms/query)\n",
@@ -392,6 +393,15 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 	if diff != nil {
 		fmt.Fprintf(e.stdout, "against %s: nDCG@10 %+.4f (paired SE %.4f) over %d queries in both; better on %d, worse on %d\n",
 			c.Compare, diff.Mean, diff.SE, diff.Queries, diff.Better, diff.Worse)
+	}
+	return noOverlap(c.Compare, baseline, diff)
+}
+
+// noOverlap is the error of a --compare run that shares no query with this
+// one, reported after this run's report, which stays usable.
+func noOverlap(path string, baseline map[string]float64, diff *eval.PairedDiff) error {
+	if baseline != nil && diff == nil {
+		return fmt.Errorf("--compare %s: no query in common with this run (another split or data set?); nothing compared", path)
 	}
 	return nil
 }

@@ -292,6 +292,12 @@ func TestEvalBEIR(t *testing.T) {
 		if code, _, stderr := runRagd(t, "eval", "--beir", dir, "--model-path", modelPath, "--compare", empty); code == 0 || !strings.Contains(stderr, "no per-query results") {
 			t.Errorf("a report without queries: exit %d, %q", code, stderr)
 		}
+		other := filepath.Join(t.TempDir(), "other-set.json")
+		os.WriteFile(other, []byte(`{"queries": [{"id": "zzz", "ndcg@10": 1}]}`), 0o644)
+		code, out, stderr = runRagd(t, "eval", "--beir", dir, "--model-path", modelPath, "--compare", other)
+		if code == 0 || !strings.Contains(stderr, "no query in common") || !strings.Contains(out, "nDCG@10") {
+			t.Errorf("a report of other queries: exit %d, stderr %q, stdout %q; want this run's report, then an error", code, stderr, out)
+		}
 	})
 
 	t.Run("hybrid in a temporary index", func(t *testing.T) {
