@@ -246,7 +246,7 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			for t := range next.terms {
 				covered[t] = true
 			}
-			hasCue = cue.score(next.text, question) == 1
+			hasCue = hasCue || cue.score(next.text, question) == 1
 		}
 	}
 	for _, c := range cands[1:] {
