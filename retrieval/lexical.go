@@ -90,8 +90,9 @@ func (l *lexicon) add(c *Chunk, doc *record, terms []termFreq) *chunkEntry {
 	return e
 }
 
-// remove drops a chunk's postings and frees its ordinal.
-func (l *lexicon) remove(e *chunkEntry) {
+// remove drops a chunk's postings and frees its ordinal. It appends to
+// emptied the term IDs left without postings, and returns it.
+func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
 	for _, tf := range e.terms {
 		ps := l.postings[tf.id]
 		i := slices.IndexFunc(ps, func(p posting) bool { return p.ord == e.ord })
@@ -101,6 +102,7 @@ func (l *lexicon) remove(e *chunkEntry) {
 		ps = slices.Delete(ps, i, i+1)
 		if len(ps) == 0 {
 			ps = nil // the array is freed; the term may come back
+			emptied = append(emptied, tf.id)
 		}
 		l.postings[tf.id] = ps
 	}
@@ -108,6 +110,7 @@ func (l *lexicon) remove(e *chunkEntry) {
 	l.free = append(l.free, e.ord)
 	l.n--
 	l.totalLen -= int64(e.length)
+	return emptied
 }
 
 // scoreBufs and touchedBufs keep a query's per-chunk score buffer and list

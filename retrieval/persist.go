@@ -83,8 +83,9 @@ func writeRecord(path string, rec *record, v *vocabulary) error {
 	return writeFileAtomic(path, data)
 }
 
-// readRecord reads the record in path, numbering its terms in v.
-func readRecord(path string, v *vocabulary) (*record, error) {
+// readRecord reads the record in path, numbering its terms in v; without
+// withTerms it leaves the term lists out, for a record analysed again.
+func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -112,11 +113,14 @@ func readRecord(path string, v *vocabulary) (*record, error) {
 			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
 		}
 		rec.chunks[i] = &Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
+		if !withTerms {
+			continue
+		}
 		if rec.terms[i], err = v.decode(cf.Terms); err != nil {
 			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
 	}
-	if f.Terms != "" {
+	if withTerms && f.Terms != "" {
 		if rec.docTerms, err = v.decode(f.Terms); err != nil {
 			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
@@ -161,7 +165,9 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	for range parallelism() {
 		wg.Go(func() {
 			for i := range next {
-				recs[i], errs[i] = readRecord(paths[i], s.vocab)
+				// Terms of an older analysis are not numbered: they would
+				// stay in the vocabulary, held by nothing.
+				recs[i], errs[i] = readRecord(paths[i], s.vocab, !stale)
 				if errs[i] != nil || (!stale && recs[i].docTerms != nil) {
 					continue
 				}

@@ -124,8 +124,11 @@ type Store struct {
 	docs   map[string]*record
 	lex    *lexicon
 	docLex *lexicon // whole documents, for the document-level BM25 signal
-	// vocab numbers the terms of both lexicons and of the records.
-	vocab *vocabulary
+	// vocab numbers the terms of both lexicons and of the records;
+	// emptied collects the term IDs removals left without postings, for
+	// forgetDeadTerms.
+	vocab   *vocabulary
+	emptied []uint32
 	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
 	// ranking: a scan of memory in order, which also applies filters that
 	// chromem-go cannot.
@@ -313,6 +316,8 @@ type IngestResult struct {
 type prepared struct {
 	rec     *record
 	vectors [][]float32
+	// gen is the vocabulary's generation before rec's terms were numbered.
+	gen uint64
 }
 
 // Ingest adds or replaces documents. A document whose content is unchanged
@@ -359,9 +364,10 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 	todo := make([]*prepared, len(changes))
 	var texts []string
 	for i, ch := range changes {
+		gen := s.vocab.generation() // before numbering the terms
 		rec, indexTexts := s.chunkDocument(ch.doc, ch.hash)
 		ch.res.Chunks = len(rec.chunks)
-		todo[i] = &prepared{rec: rec}
+		todo[i] = &prepared{rec: rec, gen: gen}
 		texts = append(texts, indexTexts...)
 	}
 
@@ -375,6 +381,7 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.forgetDeadTerms()
 	if err := s.checkDim(todo); err != nil {
 		return nil, err
 	}
@@ -446,6 +453,11 @@ func (s *Store) checkDim(todo []*prepared) error {
 // orphan vectors, which opening removes.
 func (s *Store) apply(ctx context.Context, p *prepared) error {
 	rec := p.rec
+	if p.gen != s.vocab.generation() {
+		// Terms were forgotten since rec's were numbered: one of its IDs
+		// may be free or another term's now.
+		s.analyse(rec)
+	}
 	old := s.docs[rec.doc.ID]
 	oldIDs := map[string]bool{}
 	if old != nil {
@@ -545,13 +557,30 @@ func (s *Store) remove(ctx context.Context, rec *record) error {
 // unindex removes a record from the in-memory indexes and maps.
 func (s *Store) unindex(rec *record) {
 	if rec.docEntry != nil {
-		s.docLex.remove(rec.docEntry)
+		s.emptied = s.docLex.remove(rec.docEntry, s.emptied)
 	}
 	for _, e := range rec.entries {
-		s.lex.remove(e)
+		s.emptied = s.lex.remove(e, s.emptied)
 		delete(s.byChunk, e.chunk.ID)
 	}
 	delete(s.docs, rec.doc.ID)
+}
+
+// forgetDeadTerms forgets the terms that unindex left without postings and
+// that nothing indexed since holds, so that the vocabulary does not keep
+// every term ever ingested. The caller holds s.mu for writing; it runs at
+// the end of a write, so that a batch's own prepared records keep their
+// numbering.
+func (s *Store) forgetDeadTerms() {
+	slices.Sort(s.emptied)
+	var dead []uint32
+	for _, id := range slices.Compact(s.emptied) {
+		if len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {
+			dead = append(dead, id)
+		}
+	}
+	s.emptied = s.emptied[:0]
+	s.vocab.forget(dead)
 }
 
 // Delete removes a document, its chunks, vectors and postings. It returns an
@@ -559,6 +588,7 @@ func (s *Store) unindex(rec *record) {
 func (s *Store) Delete(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.forgetDeadTerms()
 	rec, ok := s.docs[id]
 	if !ok {
 		return fmt.Errorf("delete %q: %w", id, ErrNotFound)

@@ -11,13 +11,17 @@ import (
 
 // vocabulary numbers the analysed terms of a store, so that the term lists
 // of chunks and documents and the lexicons' postings hold 4-byte IDs
-// instead of strings: each term string is kept once. A term keeps its ID
-// when the last document containing it is deleted (the vocabulary only
-// grows, like the language of the corpus). It is safe for concurrent use.
+// instead of strings: each term string is kept once. When the last document
+// containing a term goes, the store forgets the term and its ID is given to
+// a later new term; the generation counts those forgettings, so that a
+// term list numbered before one is numbered again (see Store.apply). It is
+// safe for concurrent use.
 type vocabulary struct {
 	mu    sync.RWMutex
 	ids   map[string]uint32
-	terms []string // by ID
+	terms []string // by ID; "" for a free ID
+	free  []uint32
+	gen   uint64
 }
 
 func newVocabulary() *vocabulary {
@@ -75,8 +79,14 @@ func (v *vocabulary) intern(terms []string) []uint32 {
 		if !ok {
 			// A copy: t may be a substring of a whole record's text.
 			t = strings.Clone(t)
-			id = uint32(len(v.terms))
-			v.terms = append(v.terms, t)
+			if n := len(v.free); n > 0 {
+				id = v.free[n-1]
+				v.free = v.free[:n-1]
+				v.terms[id] = t
+			} else {
+				id = uint32(len(v.terms))
+				v.terms = append(v.terms, t)
+			}
 			v.ids[t] = id
 		}
 		ids[i] = id
@@ -96,6 +106,39 @@ func (v *vocabulary) known(terms []string) []uint32 {
 		}
 	}
 	return out
+}
+
+// forget frees the IDs of terms no document contains any more, and starts
+// a new generation if there were any.
+func (v *vocabulary) forget(ids []uint32) {
+	if len(ids) == 0 {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, id := range ids {
+		if t := v.terms[id]; t != "" {
+			delete(v.ids, t)
+			v.terms[id] = ""
+			v.free = append(v.free, id)
+		}
+	}
+	v.gen++
+}
+
+// generation returns the number of forget calls that freed IDs: term lists
+// numbered in an earlier generation may hold freed or reused IDs.
+func (v *vocabulary) generation() uint64 {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.gen
+}
+
+// size returns the number of terms that have an ID.
+func (v *vocabulary) size() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.ids)
 }
 
 // lookup returns the ID of a term, if it has one.

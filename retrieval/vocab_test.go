@@ -1,9 +1,12 @@
 package retrieval
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/ragd/ragd/embed"
 )
 
 func TestVocabularyRoundTrip(t *testing.T) {
@@ -72,5 +75,122 @@ func TestVocabularyConcurrentNumbering(t *testing.T) {
 	}
 	if len(v.terms) != len(words) {
 		t.Errorf("%d terms numbered, want %d", len(v.terms), len(words))
+	}
+}
+
+func TestVocabularyForgetsAndReusesIDs(t *testing.T) {
+	v := newVocabulary()
+	ids := v.intern([]string{"alpha", "beta", "gamma"})
+	g := v.generation()
+	v.forget([]uint32{ids[1]})
+	if v.generation() == g {
+		t.Error("forgetting did not start a new generation")
+	}
+	if _, ok := v.lookup("beta"); ok || v.size() != 2 {
+		t.Errorf("beta still numbered, or %d terms; want 2", v.size())
+	}
+	if id := v.intern([]string{"delta"})[0]; id != ids[1] {
+		t.Errorf("delta got ID %d, want beta's freed %d", id, ids[1])
+	}
+	if enc := v.encode([]termFreq{{id: ids[1], count: 2}}); enc != "delta 2" {
+		t.Errorf("encode of the reused ID = %q, want delta", enc)
+	}
+	g = v.generation()
+	v.forget(nil)
+	if v.generation() != g {
+		t.Error("forgetting nothing started a new generation")
+	}
+}
+
+func storeSearch(t *testing.T, s *Store, query string) []string {
+	t.Helper()
+	hits, err := s.Search(context.Background(), SearchRequest{Query: query, K: 10, Mode: Lexical, SentenceWeight: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, h := range hits {
+		if !slices.Contains(ids, h.DocID) {
+			ids = append(ids, h.DocID)
+		}
+	}
+	return ids
+}
+
+func TestStoreForgetsTermsOfRemovedDocuments(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{Embedder: embed.NewHashing(64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := Document{ID: "base", Text: "The council met on Tuesday to discuss the budget."}
+	if _, err := s.Ingest(ctx, []Document{base}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.vocab.size()
+	doc := Document{ID: "news", Text: "The council approved 31415 new trams for Zanzibarville."}
+	if _, err := s.Ingest(ctx, []Document{doc}); err != nil {
+		t.Fatal(err)
+	}
+	// An update that drops a term forgets it; the new one is found.
+	doc.Text = "The council approved 27182 new trams for Zanzibarville."
+	if _, err := s.Ingest(ctx, []Document{doc}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.vocab.lookup("31415"); ok {
+		t.Error("the replaced version's number is still numbered")
+	}
+	if got := storeSearch(t, s, "27182"); !slices.Equal(got, []string{"news"}) {
+		t.Errorf("search 27182 = %v, want news", got)
+	}
+	if err := s.Delete(ctx, "news"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.vocab.size(); got != before {
+		t.Errorf("%d terms after deleting the document, want %d as before it", got, before)
+	}
+	if got := storeSearch(t, s, "council budget"); !slices.Equal(got, []string{"base"}) {
+		t.Errorf("search = %v, want base", got)
+	}
+}
+
+func TestApplyNumbersAgainAfterForgetting(t *testing.T) {
+	// A document is analysed outside the store's lock. If a delete
+	// forgets one of its terms meanwhile and a new term takes the freed ID,
+	// its term list must be numbered again before it is indexed.
+	ctx := context.Background()
+	s, err := Open(ctx, Config{Embedder: embed.NewHashing(64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Ingest(ctx, []Document{{ID: "old", Text: "Zebrafinch sightings rose."}}); err != nil {
+		t.Fatal(err)
+	}
+	gen := s.vocab.generation()
+	rec, texts := s.chunkDocument(Document{ID: "new", Text: "Zebrafinch flocks returned."}, "h")
+	vectors, err := s.embed(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "old"); err != nil { // forgets "zebrafinch"
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, []Document{{ID: "other", Text: "Yakherd prices fell."}}); err != nil { // reuses its ID
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	err = s.apply(ctx, &prepared{rec: rec, vectors: vectors, gen: gen})
+	s.forgetDeadTerms()
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storeSearch(t, s, "zebrafinch"); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("search zebrafinch = %v, want new", got)
+	}
+	if got := storeSearch(t, s, "yakherd"); !slices.Equal(got, []string{"other"}) {
+		t.Errorf("search yakherd = %v, want other only", got)
 	}
 }
