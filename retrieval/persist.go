@@ -73,9 +73,17 @@ func writeRecord(path string, rec *record, v *vocabulary) error {
 		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
 	}
 	for i, c := range rec.chunks {
-		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: v.encode(rec.terms[i])}
+		terms, err := v.encode(rec.terms[i])
+		if err != nil {
+			return fmt.Errorf("encode record %q: chunk %s: %w", rec.doc.ID, c.ID, err)
+		}
+		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: terms}
 	}
-	f.Terms = v.encode(rec.docTerms)
+	terms, err := v.encode(rec.docTerms)
+	if err != nil {
+		return fmt.Errorf("encode record %q: %w", rec.doc.ID, err)
+	}
+	f.Terms = terms
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,14 +151,20 @@ func (v *vocabulary) lookup(t string) (uint32, bool) {
 }
 
 // encode writes term frequencies as space-separated "term count" pairs, in
-// term order, the form records store.
-func (v *vocabulary) encode(tfs []termFreq) string {
+// term order, the form records store. An ID that is not numbered (a bug:
+// a list numbered in an older generation) is an error, never a record
+// that cannot be read back.
+func (v *vocabulary) encode(tfs []termFreq) (string, error) {
 	v.mu.RLock()
 	pairs := make([]struct {
 		term  string
 		count uint32
 	}, len(tfs))
 	for i, tf := range tfs {
+		if int(tf.id) >= len(v.terms) || v.terms[tf.id] == "" {
+			v.mu.RUnlock()
+			return "", fmt.Errorf("term ID %d is not numbered", tf.id)
+		}
 		pairs[i].term, pairs[i].count = v.terms[tf.id], tf.count
 	}
 	v.mu.RUnlock()
@@ -176,7 +183,7 @@ func (v *vocabulary) encode(tfs []termFreq) string {
 		b.WriteByte(' ')
 		b.WriteString(strconv.FormatUint(uint64(p.count), 10))
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // decode reads what encode wrote, numbering new terms.

@@ -16,8 +16,8 @@ func TestVocabularyRoundTrip(t *testing.T) {
 		t.Fatalf("count = %v, want three terms sorted by ID", tfs)
 	}
 	// Records spell terms out, in term order, as they always have.
-	enc := v.encode(tfs)
-	if enc != "peac 1 troop 3 ukrain 1" {
+	enc, err := v.encode(tfs)
+	if err != nil || enc != "peac 1 troop 3 ukrain 1" {
 		t.Errorf("encode = %q", enc)
 	}
 	// Another store (a fresh vocabulary) reads the same counts back.
@@ -27,7 +27,7 @@ func TestVocabularyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again := w.encode(got); again != enc {
+	if again, err := w.encode(got); err != nil || again != enc {
 		t.Errorf("decode then encode = %q, want %q", again, enc)
 	}
 	if id, ok := w.lookup("troop"); !ok {
@@ -92,8 +92,12 @@ func TestVocabularyForgetsAndReusesIDs(t *testing.T) {
 	if id := v.intern([]string{"delta"})[0]; id != ids[1] {
 		t.Errorf("delta got ID %d, want beta's freed %d", id, ids[1])
 	}
-	if enc := v.encode([]termFreq{{id: ids[1], count: 2}}); enc != "delta 2" {
-		t.Errorf("encode of the reused ID = %q, want delta", enc)
+	if enc, err := v.encode([]termFreq{{id: ids[1], count: 2}}); err != nil || enc != "delta 2" {
+		t.Errorf("encode of the reused ID = %q, %v; want delta", enc, err)
+	}
+	v.forget([]uint32{ids[2]})
+	if _, err := v.encode([]termFreq{{id: ids[2], count: 1}}); err == nil {
+		t.Error("a freed ID was encoded")
 	}
 	g = v.generation()
 	v.forget(nil)
