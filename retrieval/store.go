@@ -373,6 +373,9 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 
 	vectors, err := s.embed(ctx, texts)
 	if err != nil {
+		s.mu.Lock()
+		s.dropPrepared(todo)
+		s.mu.Unlock()
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
 	for _, p := range todo {
@@ -381,7 +384,8 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer s.forgetDeadTerms()
+	applied := 0
+	defer func() { s.dropPrepared(todo[applied:]) }()
 	if err := s.checkDim(todo); err != nil {
 		return nil, err
 	}
@@ -392,6 +396,7 @@ func (s *Store) Ingest(ctx context.Context, docs []Document) ([]IngestResult, er
 		if err := s.apply(ctx, p); err != nil {
 			return nil, fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
 		}
+		applied++
 	}
 	if s.dir != "" {
 		if err := syncDir(s.dir); err != nil {
@@ -564,6 +569,24 @@ func (s *Store) unindex(rec *record) {
 		delete(s.byChunk, e.chunk.ID)
 	}
 	delete(s.docs, rec.doc.ID)
+}
+
+// dropPrepared forgets the terms of prepared documents that were not
+// indexed (an error stopped the batch), unless something else holds them,
+// along with those removals left without postings. The caller holds s.mu
+// for writing.
+func (s *Store) dropPrepared(todo []*prepared) {
+	for _, p := range todo {
+		for _, tfs := range p.rec.terms {
+			for _, tf := range tfs {
+				s.emptied = append(s.emptied, tf.id)
+			}
+		}
+		for _, tf := range p.rec.docTerms {
+			s.emptied = append(s.emptied, tf.id)
+		}
+	}
+	s.forgetDeadTerms()
 }
 
 // forgetDeadTerms forgets the terms that unindex left without postings and

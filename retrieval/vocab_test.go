@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -196,5 +197,42 @@ func TestApplyNumbersAgainAfterForgetting(t *testing.T) {
 	}
 	if got := storeSearch(t, s, "yakherd"); !slices.Equal(got, []string{"other"}) {
 		t.Errorf("search yakherd = %v, want other only", got)
+	}
+}
+
+// flakyEmbedder embeds with a hashing embedder until failing is set.
+type flakyEmbedder struct {
+	Embedder
+	failing bool
+}
+
+func (f *flakyEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if f.failing {
+		return nil, errors.New("embedding service down")
+	}
+	return f.Embedder.Embed(ctx, texts)
+}
+
+func TestFailedIngestLeavesNoTerms(t *testing.T) {
+	ctx := context.Background()
+	emb := &flakyEmbedder{Embedder: embed.NewHashing(64)}
+	s, err := Open(ctx, Config{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Ingest(ctx, []Document{{ID: "base", Text: "The council met on Tuesday."}}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.vocab.size()
+	emb.failing = true
+	if _, err := s.Ingest(ctx, []Document{{ID: "new", Text: "Quokkaville council approved 31415 trams."}}); err == nil {
+		t.Fatal("ingest succeeded with the embedder down")
+	}
+	if got := s.vocab.size(); got != before {
+		t.Errorf("%d terms after a failed ingest, want %d", got, before)
+	}
+	if _, ok := s.vocab.lookup("council"); !ok {
+		t.Error("a term of a stored document was forgotten")
 	}
 }
