@@ -32,9 +32,10 @@ type recordFile struct {
 	Sections  []sectionFile `json:"sections,omitempty"`
 	Hash      string        `json:"hash"`
 	// Terms are the whole document's term counts, encoded as a chunk's
-	// are; records written before document scoring lack them, and opening
-	// the store then analyses the text instead.
-	Terms  string      `json:"terms,omitempty"`
+	// are, and present even when empty (a text of stop words); records
+	// written before document scoring lack them, and opening the store
+	// then analyses the text instead.
+	Terms  *string     `json:"terms,omitempty"`
 	Chunks []chunkFile `json:"chunks"`
 }
 
@@ -83,7 +84,7 @@ func writeRecord(path string, rec *record, v *vocabulary) error {
 	if err != nil {
 		return fmt.Errorf("encode record %q: %w", rec.doc.ID, err)
 	}
-	f.Terms = terms
+	f.Terms = &terms
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
@@ -128,8 +129,8 @@ func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
 	}
-	if withTerms && f.Terms != "" {
-		if rec.docTerms, err = v.decode(f.Terms); err != nil {
+	if withTerms && f.Terms != nil {
+		if rec.docTerms, err = v.decode(*f.Terms); err != nil {
 			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
 	}

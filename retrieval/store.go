@@ -458,9 +458,9 @@ func (s *Store) checkDim(todo []*prepared) error {
 // orphan vectors, which opening removes.
 func (s *Store) apply(ctx context.Context, p *prepared) error {
 	rec := p.rec
-	if p.gen != s.vocab.generation() {
-		// Terms were forgotten since rec's were numbered: one of its IDs
-		// may be free or another term's now.
+	if s.vocab.freedSince(p.gen, rec.docTerms) || s.vocab.freedSince(p.gen, rec.terms...) {
+		// Terms were forgotten since rec's were numbered, one of them
+		// with an ID of rec's: it is free now, or another term's.
 		s.analyse(rec)
 	}
 	old := s.docs[rec.doc.ID]

@@ -400,3 +400,30 @@ func TestListPages(t *testing.T) {
 		t.Errorf("page past the end has %d items", len(page))
 	}
 }
+
+func TestOpenLeavesRecordsWithoutTermsAlone(t *testing.T) {
+	// A document of stop words has no document-level terms; its record
+	// still says so, and opening the store does not analyse and rewrite
+	// it each time.
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	mustIngest(t, st, retrieval.Document{ID: "empty", Text: "It is what it is, and that was that."})
+	st.Close()
+	records, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
+	if err != nil || len(records) != 1 {
+		t.Fatalf("records %v, %v; want one", records, err)
+	}
+	before, err := os.Stat(records[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	openStore(t, dir).Close()
+	after, err := os.Stat(records[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("opening rewrote the record (modified %v, then %v)", before.ModTime(), after.ModTime())
+	}
+}

@@ -21,8 +21,11 @@ type vocabulary struct {
 	mu    sync.RWMutex
 	ids   map[string]uint32
 	terms []string // by ID; "" for a free ID
-	free  []uint32
-	gen   uint64
+	// freedAt is, by ID, the generation in which the ID was last freed
+	// (0: never).
+	freedAt []uint64
+	free    []uint32
+	gen     uint64
 }
 
 func newVocabulary() *vocabulary {
@@ -87,6 +90,7 @@ func (v *vocabulary) intern(terms []string) []uint32 {
 			} else {
 				id = uint32(len(v.terms))
 				v.terms = append(v.terms, t)
+				v.freedAt = append(v.freedAt, 0)
 			}
 			v.ids[t] = id
 		}
@@ -109,30 +113,49 @@ func (v *vocabulary) known(terms []string) []uint32 {
 	return out
 }
 
-// forget frees the IDs of terms no document contains any more, and starts
-// a new generation if there were any.
+// forget frees the IDs of terms no document contains any more, in a new
+// generation if it frees any.
 func (v *vocabulary) forget(ids []uint32) {
 	if len(ids) == 0 {
 		return
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	gen := v.gen + 1
 	for _, id := range ids {
 		if t := v.terms[id]; t != "" {
 			delete(v.ids, t)
 			v.terms[id] = ""
+			v.freedAt[id] = gen
 			v.free = append(v.free, id)
+			v.gen = gen
 		}
 	}
-	v.gen++
 }
 
-// generation returns the number of forget calls that freed IDs: term lists
-// numbered in an earlier generation may hold freed or reused IDs.
+// generation returns the number of forget calls that freed IDs.
 func (v *vocabulary) generation() uint64 {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	return v.gen
+}
+
+// freedSince reports whether an ID of the lists was freed after generation
+// gen: lists numbered then may hold it, free or another term's now.
+func (v *vocabulary) freedSince(gen uint64, lists ...[]termFreq) bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.gen == gen {
+		return false
+	}
+	for _, tfs := range lists {
+		for _, tf := range tfs {
+			if v.freedAt[tf.id] > gen {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // size returns the number of terms that have an ID.
