@@ -139,11 +139,24 @@ func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 
 // loadRecords reads every record, checks it against the vectors, drops what
 // a crash left half-written and builds the lexicon.
-func (s *Store) loadRecords(ctx context.Context) error {
+// storedRecords are the records read from the data directory, before they
+// are checked against the vectors.
+type storedRecords struct {
+	recs []*record
+	// stale reports that they were analysed again for a newer analysis;
+	// rewriteErr is the first failure to rewrite one.
+	stale      bool
+	rewriteErr error
+}
+
+// readRecords reads every record, analysing again and rewriting those of an
+// older analysis. It needs no vectors, so Open runs it while chromem-go
+// loads them.
+func (s *Store) readRecords() (storedRecords, error) {
 	dir := filepath.Join(s.dir, docsDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return storedRecords{}, fmt.Errorf("open store: %w", err)
 	}
 	var paths []string
 	for _, e := range entries {
@@ -193,9 +206,16 @@ func (s *Store) loadRecords(ctx context.Context) error {
 	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return storedRecords{}, fmt.Errorf("open store: %w", err)
 	}
+	return storedRecords{recs: recs, stale: stale, rewriteErr: rewriteErr}, nil
+}
 
+// loadRecords checks the records read against the vectors, drops what a
+// crash left half-written, computes lost vectors again and builds the
+// lexicon.
+func (s *Store) loadRecords(ctx context.Context, stored storedRecords) error {
+	recs, stale, rewriteErr := stored.recs, stored.stale, stored.rewriteErr
 	live := make(map[string]bool)
 	var restoredDocs, restoredChunks int
 	for _, rec := range recs {

@@ -197,6 +197,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysisVersion},
 	}
 	var db *chromem.DB
+	var stored storedRecords
 	if s.dir == "" {
 		db = chromem.NewDB()
 	} else {
@@ -207,21 +208,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := s.loadMeta(); err != nil {
 			return nil, err
 		}
-		var err error
-		vdir := filepath.Join(s.dir, vectorsDir)
-		db, err = chromem.NewPersistentDB(vdir, false)
-		if err != nil {
-			// A chunk file cut short by a crash; the records still hold
-			// the text its vector is computed from.
-			n, rerr := removeUnreadableVectors(vdir)
-			if rerr != nil || n == 0 {
-				return nil, fmt.Errorf("open vectors: %w", err)
-			}
-			cfg.Logger.Warn("removed unreadable vector files; their chunks are embedded again", "files", n)
-			if db, err = chromem.NewPersistentDB(vdir, false); err != nil {
-				return nil, fmt.Errorf("open vectors: %w", err)
-			}
+		// chromem-go reads its files one by one: read the records
+		// meanwhile, on the other cores.
+		type opened struct {
+			db  *chromem.DB
+			err error
 		}
+		vectors := make(chan opened, 1)
+		go func() {
+			db, err := openVectors(filepath.Join(s.dir, vectorsDir), cfg.Logger)
+			vectors <- opened{db, err}
+		}()
+		var err error
+		stored, err = s.readRecords()
+		v := <-vectors
+		if err != nil {
+			return nil, err
+		}
+		if v.err != nil {
+			return nil, v.err
+		}
+		db = v.db
 	}
 	coll, err := db.GetOrCreateCollection(collectionName, nil, refuseEmbedding)
 	if err != nil {
@@ -229,11 +236,31 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.coll = coll
 	if s.dir != "" {
-		if err := s.loadRecords(ctx); err != nil {
+		if err := s.loadRecords(ctx, stored); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// openVectors opens chromem-go's persistent database in vdir. A chunk file
+// cut short by a crash makes chromem-go refuse the whole database: such
+// files are removed (the records still hold the text their vectors are
+// computed from) and the database opened again.
+func openVectors(vdir string, logger *slog.Logger) (*chromem.DB, error) {
+	db, err := chromem.NewPersistentDB(vdir, false)
+	if err == nil {
+		return db, nil
+	}
+	n, rerr := removeUnreadableVectors(vdir)
+	if rerr != nil || n == 0 {
+		return nil, fmt.Errorf("open vectors: %w", err)
+	}
+	logger.Warn("removed unreadable vector files; their chunks are embedded again", "files", n)
+	if db, err = chromem.NewPersistentDB(vdir, false); err != nil {
+		return nil, fmt.Errorf("open vectors: %w", err)
+	}
+	return db, nil
 }
 
 // refuseEmbedding is the collection's embedding function: ragd always passes
