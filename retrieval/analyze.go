@@ -456,7 +456,8 @@ func isWordRune(r rune) bool {
 }
 
 // appendFolded appends the letter r lower-cased, without diacritics when it
-// is a Latin letter from Latin-1 or Latin Extended-A.
+// is a Latin letter from Latin-1 or Latin Extended-A, and spelled out when
+// it is a Greek letter (see greekNames).
 func appendFolded(buf []byte, r rune) []byte {
 	r = unicode.ToLower(r)
 	if r >= 0xc0 && r < 0x180 {
@@ -464,7 +465,22 @@ func appendFolded(buf []byte, r rune) []byte {
 			return append(buf, f...)
 		}
 	}
+	if r >= 'α' && r <= 'ω' {
+		if f := greekNames[r-'α']; f != "" {
+			return append(buf, f...)
+		}
+	}
 	return utf8.AppendRune(buf, r)
+}
+
+// greekNames spells out the lower-case Greek letters, as science writes
+// them either way: "TNF-α" and "TNF-alpha", "β-cells" and "beta cells",
+// "NF-κB" and "NF-kappaB" are the same terms. Mu is left alone: "μg" is a
+// unit, not "mug".
+var greekNames = ['ω' - 'α' + 1]string{
+	"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+	"lambda", "", "nu", "xi", "omicron", "pi", "rho", "sigma", "sigma", "tau", "upsilon",
+	"phi", "chi", "psi", "omega",
 }
 
 // latinFold maps the lower-case letters U+00C0 to U+017F to ASCII; "" keeps

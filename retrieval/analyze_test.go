@@ -266,6 +266,8 @@ func TestTermsNormaliseSpellingAndIrregularForms(t *testing.T) {
 		{"oestrogen", "estrogen"}, {"paediatric", "pediatric"}, {"foetal", "fetal"},
 		{"met", "meet"}, {"said", "says"}, {"brought", "bring"}, {"taken", "take"},
 		{"written", "write"}, {"fought", "fighting"}, {"women", "woman"}, {"children", "child"},
+		{"TNF-α", "TNF-alpha"}, {"NF-κB", "NF-kappaB"}, {"IFN-Γ", "ifn-gamma"}, {"β-cells", "beta-cells"},
+		{"amyloid-β", "amyloid-beta"},
 	}
 	for _, p := range same {
 		a, b := retrieval.Terms(p[0]), retrieval.Terms(p[1])
@@ -279,6 +281,7 @@ func TestTermsNormaliseSpellingAndIrregularForms(t *testing.T) {
 		{"promise", "promize"}, {"compromise", "compromize"}, {"exercise", "exercize"},
 		{"advise", "advize"}, {"surprise", "surprize"}, {"treatise", "treatize"}, {"expertise", "expert"},
 		{"left", "leave"}, {"saw", "see"}, {"fed", "feed"}, {"shot", "shoot"}, {"fell", "fall"},
+		{"5 μg", "5 mug"}, // mu is a unit prefix, not spelled out
 	}
 	for _, p := range apart {
 		a, b := retrieval.Terms(p[0]), retrieval.Terms(p[1])

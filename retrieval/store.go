@@ -161,7 +161,8 @@ const (
 	// its documents again and rewrites their records.
 	//	1: Snowball English with ragd's tokenizer
 	//	2: irregular forms and British spellings normalised before stemming
-	analysisVersion = 2
+	//	3: Greek letters spelled out ("TNF-α" as "TNF-alpha")
+	analysisVersion = 3
 )
 
 // Open opens the store in cfg.Dir, creating it if needed, and loads every

@@ -56,7 +56,7 @@ func TestEvalPublicBenchmarks(t *testing.T) {
 	t.Run("scifact", func(t *testing.T) {
 		sum := evalJSON(t, "--beir", filepath.Join(benchDir, "scifact"))
 		atLeast(t, sum, "queries", 300)
-		atLeast(t, sum, "ndcg@10", 0.69) // target 0.70; measured 0.6976
+		atLeast(t, sum, "ndcg@10", 0.695) // target 0.70; measured 0.69997 (printed 0.7)
 		atLeast(t, sum, "recall@100", 0.90)
 	})
 	t.Run("squad", func(t *testing.T) {
