@@ -180,14 +180,7 @@ func TestVectorFilesHoldNoText(t *testing.T) {
 	mustIngest(t, st, docs...)
 	st.Close()
 	for _, f := range chunkFiles(t, dir) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d chromem.Document
-		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		d := readChunkFile(t, f)
 		if d.Content != "" || len(d.Metadata["text_sha256"]) != 32 || len(d.Embedding) == 0 {
 			t.Errorf("%s: content %d bytes, fingerprint %q, %d dimensions; want no content, a fingerprint and a vector", f, len(d.Content), d.Metadata["text_sha256"], len(d.Embedding))
 		}
@@ -208,23 +201,10 @@ func TestOpenAcceptsVectorFilesWithContent(t *testing.T) {
 	}
 	st.Close()
 	for _, f := range chunkFiles(t, dir) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d chromem.Document
-		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
-			t.Fatal(err)
-		}
+		d := readChunkFile(t, f)
 		delete(d.Metadata, "text_sha256")
 		d.Content = texts[d.ID]
-		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(d); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeChunkFile(t, f, d)
 	}
 	re, log := openLogged(t, dir)
 	sameHits(t, denseRanking(t, re), want)
@@ -242,26 +222,40 @@ func TestOpenRecomputesAVectorOfTheWrongLength(t *testing.T) {
 	mustIngest(t, st, seedDocs(t)...)
 	want := denseRanking(t, st)
 	st.Close()
-	files := chunkFiles(t, dir)
-	data, err := os.ReadFile(files[0])
+	f := chunkFiles(t, dir)[0]
+	d := readChunkFile(t, f)
+	d.Embedding = d.Embedding[:len(d.Embedding)/2]
+	writeChunkFile(t, f, d)
+	re, log := openLogged(t, dir)
+	sameHits(t, denseRanking(t, re), want)
+	if !strings.Contains(log.String(), "computed lost vectors again") {
+		t.Errorf("the repair was not reported:\n%s", log)
+	}
+}
+
+// readChunkFile decodes one of chromem-go's chunk files.
+func readChunkFile(t *testing.T, f string) chromem.Document {
+	t.Helper()
+	data, err := os.ReadFile(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d chromem.Document
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", f, err)
 	}
-	d.Embedding = d.Embedding[:len(d.Embedding)/2]
+	return d
+}
+
+// writeChunkFile replaces one of chromem-go's chunk files, as chromem-go
+// writes them.
+func writeChunkFile(t *testing.T, f string, d chromem.Document) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(d); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(files[0], buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
-	}
-	re, log := openLogged(t, dir)
-	sameHits(t, denseRanking(t, re), want)
-	if !strings.Contains(log.String(), "computed lost vectors again") {
-		t.Errorf("the repair was not reported:\n%s", log)
 	}
 }

@@ -380,7 +380,7 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 		}
 		for i, r := range rep.Results {
 			// Unrounded, so that a later --compare pairs exact scores.
-			out.Queries[i] = beirQueryJSON{ID: r.Query.ID, NDCG10: r.NDCG10, Recall100: r.Recall100, MRR10: r.MRR10, Docs: cutoff(r.Docs, 10)}
+			out.Queries[i] = beirQueryJSON{ID: r.Query.ID, NDCG10: r.NDCG10, Recall100: r.Recall100, MRR10: r.MRR10, Docs: r.Docs[:min(eval.NDCGDepth, len(r.Docs))]}
 		}
 		if err := writeJSON(e.stdout, out); err != nil {
 			return err
@@ -433,11 +433,6 @@ func readBEIRRun(path string) (map[string]float64, error) {
 		out[*q.ID] = *q.NDCG10
 	}
 	return out, nil
-}
-
-// cutoff returns the first k items of list.
-func cutoff(list []string, k int) []string {
-	return list[:min(k, len(list))]
 }
 
 func fusionName(f retrieval.Fusion, m retrieval.Mode) string {
