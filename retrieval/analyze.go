@@ -32,7 +32,8 @@ type Query struct {
 // bare: "2.5%" gives "2.5%" then "2.5", "£10bn" gives "£10bn" then "10bn"
 // (ParseQuery keeps only the form as written, so a query "2.5%" finds only
 // percentages while a query "2.5" finds both). Dotted acronyms lose their
-// periods ("U.S." -> "us", like "US").
+// periods ("U.S." -> "us", like "US"), and acronym plurals their "s"
+// ("DCs" -> "dc", like "DC"; see acronymPlural).
 //
 // A hyphenated word gives its parts then the parts joined: "peace-keeping"
 // gives "peac", "keep", then "peacekeep", which is also the term of
@@ -176,6 +177,25 @@ type tokenPart struct {
 	digit   bool
 }
 
+// acronymPlural reports whether raw, a token part as written, is the plural
+// of an acronym: two or more capitals and a final lower-case "s" after a
+// capital ("RNAs", "miRNAs", "MSCs", "MPs", "PhDs"). Snowball cannot take
+// that "s" off when no vowel precedes the last letter ("dcs", "rnas"), so
+// "DCs" would never meet "DC".
+func acronymPlural(raw string) bool {
+	n := len(raw)
+	if n < 3 || raw[n-1] != 's' || raw[n-2] < 'A' || raw[n-2] > 'Z' {
+		return false
+	}
+	capitals := 0
+	for i := 0; i < n-1; i++ {
+		if 'A' <= raw[i] && raw[i] <= 'Z' {
+			capitals++
+		}
+	}
+	return capitals >= 2
+}
+
 // analyzer holds the scratch space of one analysis.
 type analyzer struct {
 	buf   []byte
@@ -238,6 +258,7 @@ func (a *analyzer) token(text string, i int) int {
 // part reads one hyphen-free part of a token into the buffer.
 func (a *analyzer) part(text string, i int) int {
 	p := tokenPart{start: len(a.buf)}
+	raw := i
 	if r, size := utf8.DecodeRuneInString(text[i:]); unicode.Is(unicode.Sc, r) {
 		a.buf = append(a.buf, text[i:i+size]...)
 		p.prefix = size
@@ -262,14 +283,14 @@ func (a *analyzer) part(text string, i int) int {
 				if c == '.' {
 					a.buf = append(a.buf, '.')
 				} else if !thousands(text, i+1) {
-					return a.endPart(p, text, i)
+					return a.endPart(p, text, raw, i)
 				}
 			case c == '.' && run == 1 && acronymNext(text, i+1):
 				run = 0
 			case c == '\'' && a.lastIsLetter(p) && letterAt(text, i+1):
 				a.buf = append(a.buf, '\'')
 			default:
-				return a.endPart(p, text, i)
+				return a.endPart(p, text, raw, i)
 			}
 			i++
 			continue
@@ -278,7 +299,7 @@ func (a *analyzer) part(text string, i int) int {
 		switch {
 		case r == '’' || r == 'ʼ' || r == '‘':
 			if !a.lastIsLetter(p) || !letterAt(text, i+size) {
-				return a.endPart(p, text, i)
+				return a.endPart(p, text, raw, i)
 			}
 			a.buf = append(a.buf, '\'')
 		case unicode.IsLetter(r):
@@ -293,16 +314,20 @@ func (a *analyzer) part(text string, i int) int {
 				a.buf = utf8.AppendRune(a.buf, r)
 			}
 		default:
-			return a.endPart(p, text, i)
+			return a.endPart(p, text, raw, i)
 		}
 		i += size
 	}
-	return a.endPart(p, text, i)
+	return a.endPart(p, text, raw, i)
 }
 
-// endPart records the part p ending at text[i], taking a "%" that follows a
-// number, and returns the offset after it.
-func (a *analyzer) endPart(p tokenPart, text string, i int) int {
+// endPart records the part p, read from text[raw:i], taking a "%" that
+// follows a number, and returns the offset after it. An acronym's plural
+// "s" is dropped.
+func (a *analyzer) endPart(p tokenPart, text string, raw, i int) int {
+	if acronymPlural(text[raw:i]) {
+		a.buf = a.buf[:len(a.buf)-1]
+	}
 	if i < len(text) && text[i] == '%' && a.lastIsDigit(p) {
 		a.buf = append(a.buf, '%')
 		p.percent = true

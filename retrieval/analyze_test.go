@@ -43,6 +43,9 @@ func TestTerms(t *testing.T) {
 		{"combining marks", "Cafe\u0301", []string{"cafe"}},
 		{"sharp s", "Straße", []string{"strass"}},
 		{"other scripts", "Москва 東京", []string{"москва", "東京"}},
+		{"acronym plurals", "RNAs, miRNAs and DCs; MPs with PhDs", []string{"rna", "mirna", "dc", "mp", "phd"}},
+		{"acronym plural in a compound", "IL-17-producing CD4+ T-cells and HSC-derived DCs", []string{"il", "17", "produc", "il17producing", "cd4", "t", "cell", "tcell", "hsc", "deriv", "hscderiv", "dc"}},
+		{"not acronym plurals", "Ms Jones, DOGS, McDonalds, RNA's, Cs", []string{"ms", "jone", "dog", "mcdonald", "rna", "cs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +79,8 @@ func TestQueryFindsText(t *testing.T) {
 		{"possessive", "Starmer", "Sir Keir Starmer’s visit", true},
 		{"accent-free query", "Elysee", "the Élysée Palace", true},
 		{"stem", "deployments", "deploying troops", true},
+		{"acronym plural", "DC migration", "migrating DCs", true},
+		{"acronym plural in query", "RNAs", "an RNA virus", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

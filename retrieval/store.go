@@ -162,7 +162,8 @@ const (
 	//	1: Snowball English with ragd's tokenizer
 	//	2: irregular forms and British spellings normalised before stemming
 	//	3: Greek letters spelled out ("TNF-α" as "TNF-alpha")
-	analysisVersion = 3
+	//	4: acronym plurals lose their "s" ("DCs" as "DC")
+	analysisVersion = 4
 )
 
 // Open opens the store in cfg.Dir, creating it if needed, and loads every
