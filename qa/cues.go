@@ -3,7 +3,6 @@ package qa
 import (
 	"regexp"
 
-	"github.com/ragd/ragd/retrieval"
 	"strings"
 	"unicode/utf8"
 )
@@ -60,7 +59,7 @@ func detectCue(q string) answerCue {
 	case numberQuestion.MatchString(q):
 		c := answerCue{kind: cueNumber}
 		if m := howManyFocus.FindStringSubmatch(q); m != nil {
-			if ts := retrieval.Terms(m[1]); len(ts) > 0 {
+			if ts := analyzer.Terms(m[1]); len(ts) > 0 {
 				c.focus = ts[0]
 			}
 		}
@@ -173,7 +172,7 @@ func (c answerCue) labelSpan(text string, spans [][]int) []int {
 func (c answerCue) focusSpan(text string, spans [][]int) []int {
 	for _, m := range spans {
 		rest := text[m[0]:min(len(text), m[1]+24)]
-		for _, t := range retrieval.Terms(rest) {
+		for _, t := range analyzer.Terms(rest) {
 			if t == c.focus {
 				return m
 			}
