@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,9 +90,14 @@ func TestClientErrors(t *testing.T) {
 		{"missing title", "POST", "/api/documents", `{"text":"some text"}`, 400, "title is required"},
 		{"missing text", "POST", "/api/documents", `{"title":"T"}`, 400, "text is required"},
 		{"blank text", "POST", "/api/documents", `{"title":"T","text":"   "}`, 400, "text is required"},
+		{"text without words", "POST", "/api/documents", `{"title":"T","text":"... !!! -- \u0000"}`, 400, "no words"},
 		{"bad date", "POST", "/api/documents", `{"title":"T","text":"x","published":"yesterday"}`, 400, "published"},
 		{"unknown field", "POST", "/api/documents", `{"title":"T","text":"x","colour":"red"}`, 400, "colour"},
-		{"wrong type", "POST", "/api/documents", `{"title":7,"text":"x"}`, 400, "title"},
+		{"wrong type", "POST", "/api/documents", `{"title":7,"text":"x"}`, 400, `field "title" must be a string, not number`},
+		{"body not an object", "POST", "/api/search", `[]`, 400, "request body must be an object, not array"},
+		{"filters not an object", "POST", "/api/search", `{"query":"x","filters":"abc"}`, 400, `field "filters" must be an object, not string`},
+		{"doc_id filter not strings", "POST", "/api/search", `{"query":"x","filters":{"doc_id":5}}`, 400, "doc_id must be a string or an array of strings"},
+		{"trailing brace", "POST", "/api/documents", `{"title":"T","text":"x"} }`, 400, "trailing"},
 		{"trailing data", "POST", "/api/documents", `{"title":"T","text":"x"} {}`, 400, "trailing"},
 		{"too large", "POST", "/api/documents", big, 413, "too large"},
 		{"search malformed", "POST", "/api/search", `{"query":`, 400, "malformed JSON"},
@@ -100,6 +106,7 @@ func TestClientErrors(t *testing.T) {
 		{"search k too big", "POST", "/api/search", `{"query":"troops","k":101}`, 400, "k must be"},
 		{"search k negative", "POST", "/api/search", `{"query":"troops","k":-5}`, 400, "k must be"},
 		{"search bad filter date", "POST", "/api/search", `{"query":"troops","filters":{"published_from":"May"}}`, 400, "published_from"},
+		{"search dates out of order", "POST", "/api/search", `{"query":"troops","filters":{"published_from":"2025-03-02","published_to":"2025-03-01"}}`, 400, ""},
 		{"search bad mode", "POST", "/api/search", `{"query":"troops","mode":"fuzzy"}`, 400, "mode"},
 		{"search sentence weight of 1", "POST", "/api/search", `{"query":"troops","sentence_weight":1}`, 400, "sentence_weight"},
 		{"search negative sentence weight", "POST", "/api/search", `{"query":"troops","sentence_weight":-0.5}`, 400, "sentence_weight"},
@@ -122,6 +129,13 @@ func TestClientErrors(t *testing.T) {
 			}
 			if !strings.Contains(got.Error, tt.wantMsg) {
 				t.Errorf("error %q does not mention %q", got.Error, tt.wantMsg)
+			}
+			// Messages speak of the request, not of Go types or of the
+			// calls that found the mistake.
+			for _, internal := range []string{"web.", "[]", "search:", "retrieve:", "invalid input:"} {
+				if strings.Contains(got.Error, internal) {
+					t.Errorf("error %q shows %q", got.Error, internal)
+				}
 			}
 			// A rejected request leaves the store unchanged.
 			if docs, chunks := st.Len(); docs != docs0 || chunks != chunks0 {
@@ -214,6 +228,14 @@ func TestHealthz(t *testing.T) {
 	if code := call(t, srv, "GET", "/healthz", "", &got); code != 200 || got["status"] != "ok" {
 		t.Errorf("healthz: %d %v", code, got)
 	}
+	resp, err := srv.Client().Head(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("HEAD /healthz: status %d, want 200", resp.StatusCode)
+	}
 }
 
 func TestSearchSentenceWeight(t *testing.T) {
@@ -242,6 +264,101 @@ func TestSearchSentenceWeight(t *testing.T) {
 			if got.Hits[i].ChunkID != want[i].ID {
 				t.Errorf("sentence_weight %g: hit %d is %s, want %s", w, i, got.Hits[i].ChunkID, want[i].ID)
 			}
+		}
+	}
+}
+
+// TestChunkedBodyOverLimit sends bodies without a length, which the limit
+// can only refuse while reading; the read that crosses it may also be the
+// one that completes the JSON object.
+func TestChunkedBodyOverLimit(t *testing.T) {
+	srv, st := newServer(t, 100)
+	docs0, _ := st.Len()
+	for _, body := range []string{
+		`{"query":"What backstop does Starmer want? What backstop does Starmer want? What backstop does he want?"}`,
+		`{"title":"T","text":"` + strings.Repeat("word ", 40) + `"}`,
+	} {
+		for _, path := range []string{"/api/search", "/api/documents"} {
+			req, err := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = -1 // unknown: the client sends the body chunked
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("POST %s, %d bytes chunked over a 100-byte limit: status %d, want 413", path, len(body), resp.StatusCode)
+			}
+		}
+	}
+	if docs, _ := st.Len(); docs != docs0 {
+		t.Errorf("documents %d, want %d", docs, docs0)
+	}
+}
+
+func TestContentType(t *testing.T) {
+	srv, _ := newServer(t, 0)
+	for _, tt := range []struct {
+		ct   string
+		want int
+	}{
+		{"application/json", 200},
+		{"Application/JSON", 200},
+		{"application/json; charset=utf-8", 200},
+		{"application/jsonx", 415},
+		{"application/json-seq", 415},
+		{"text/plain", 415},
+		{"application/json; charset", 415},
+	} {
+		req, err := http.NewRequest("POST", srv.URL+"/api/search", strings.NewReader(`{"query":"troops"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", tt.ct)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("Content-Type %q: status %d, want %d", tt.ct, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+// TestDocumentIDsNeedingEscapes gets and deletes documents whose IDs the
+// chat page escapes with encodeURIComponent.
+func TestDocumentIDsNeedingEscapes(t *testing.T) {
+	srv, _ := newServer(t, 0)
+	for _, id := range []string{"Q&A report", "news:2025+uk", "a/b", "100%", "..", "café €5", "x=1;y,z$@"} {
+		body, err := json.Marshal(map[string]string{"id": id, "title": "T", "text": "Some text about " + id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := call(t, srv, "POST", "/api/documents", string(body), nil); code != http.StatusCreated {
+			t.Fatalf("create %q: status %d", id, code)
+		}
+		path := "/api/documents/" + url.PathEscape(id)
+		if id != "a/b" && id != ".." {
+			// JavaScript's encodeURIComponent also escapes these.
+			path = "/api/documents/" + strings.NewReplacer("&", "%26", "+", "%2B", ":", "%3A", "=", "%3D", ";", "%3B", ",", "%2C", "$", "%24", "@", "%40").Replace(url.PathEscape(id))
+		} else {
+			path = "/api/documents/" + strings.NewReplacer("/", "%2F", ".", "%2E").Replace(id)
+		}
+		var doc struct{ ID string }
+		if code := call(t, srv, "GET", path, "", &doc); code != 200 || doc.ID != id {
+			t.Errorf("GET %s: status %d, id %q; want 200, %q", path, code, doc.ID, id)
+		}
+		var del struct{ ID string }
+		if code := call(t, srv, "DELETE", path, "", &del); code != 200 || del.ID != id {
+			t.Errorf("DELETE %s: status %d, id %q; want 200, %q", path, code, del.ID, id)
+		}
+		if code := call(t, srv, "GET", path, "", nil); code != 404 {
+			t.Errorf("GET %s after delete: status %d, want 404", path, code)
 		}
 	}
 }

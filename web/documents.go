@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,6 +49,10 @@ func (r documentRequest) document() (retrieval.Document, error) {
 		return retrieval.Document{}, badRequest("title is required")
 	case strings.TrimSpace(r.Text) == "":
 		return retrieval.Document{}, badRequest("text is required")
+	case !strings.ContainsFunc(r.Text, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
+		// Nothing to search; every such text would embed alike and come
+		// first for any query of unknown words.
+		return retrieval.Document{}, badRequest("text has no words (no letters or digits)")
 	}
 	d := retrieval.Document{ID: strings.TrimSpace(r.ID), Title: r.Title, Text: r.Text, Source: r.Source, Author: r.Author}
 	if d.ID == "" {
@@ -94,7 +100,11 @@ func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
 }
 
 func (s *Server) getDocument(c echo.Context) error {
-	d, err := s.cfg.Reader.Get(c.Request().Context(), c.Param("id"))
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.cfg.Reader.Get(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -102,9 +112,29 @@ func (s *Server) getDocument(c echo.Context) error {
 }
 
 func (s *Server) deleteDocument(c echo.Context) error {
-	id := c.Param("id")
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
 	if err := s.cfg.Writer.Delete(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "deleted": true})
+}
+
+// idParam returns the document ID in the path, decoded. Echo routes on the
+// escaped path when the request's escaping differs from Go's own (an ID
+// with "&", "+", ":" or "/", as encodeURIComponent writes them) and then
+// hands the parameter over still escaped; otherwise the path is decoded
+// already, and decoding again would corrupt an ID holding "%".
+func idParam(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if c.Request().URL.RawPath == "" {
+		return id, nil
+	}
+	dec, err := url.PathUnescape(id)
+	if err != nil {
+		return "", badRequest("document ID in the path is not valid percent-encoding")
+	}
+	return dec, nil
 }

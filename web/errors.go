@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,8 +41,10 @@ func statusOf(err error) (int, string) {
 		return he.Code, msg
 	case errors.Is(err, retrieval.ErrNotFound):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, retrieval.ErrInvalid), errors.Is(err, qa.ErrInvalid):
-		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, retrieval.ErrInvalid):
+		return http.StatusBadRequest, reason(err, retrieval.ErrInvalid)
+	case errors.Is(err, qa.ErrInvalid):
+		return http.StatusBadRequest, reason(err, qa.ErrInvalid)
 	case errors.Is(err, retrieval.ErrEmbedderMismatch):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, qa.ErrModelTimeout):
@@ -52,6 +57,19 @@ func statusOf(err error) (int, string) {
 		return 499, "the request was cancelled"
 	}
 	return http.StatusInternalServerError, "internal error"
+}
+
+// reason returns what err says after the sentinel it wraps ("retrieve:
+// search: invalid input: published_to is before published_from" gives
+// "published_to is before published_from"): the client's mistake, without
+// the call path that found it.
+func reason(err, sentinel error) string {
+	msg := err.Error()
+	prefix := sentinel.Error() + ": "
+	if i := strings.Index(msg, prefix); i >= 0 {
+		return msg[i+len(prefix):]
+	}
+	return msg
 }
 
 // handleError is Echo's error handler: every error becomes {"error": "..."},
@@ -84,37 +102,80 @@ func decodeJSON(c echo.Context, v any) error {
 // decodeBody reads a JSON request body into v as decodeJSON does; unless
 // strict, it accepts unknown fields, as OpenAI's clients send many.
 func decodeBody(c echo.Context, v any, strict bool) error {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be application/json")
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != echo.MIMEApplicationJSON {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be application/json")
+		}
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	// The whole body is read first: a body over the limit is refused
+	// whatever it holds (the limit can refuse a chunked body, which has no
+	// length to check, only on the read that crosses it, and a decoder
+	// could stop before that or drop the error).
+	data, err := io.ReadAll(c.Request().Body)
+	switch {
+	case isTooLarge(err):
+		return echo.ErrStatusRequestEntityTooLarge
+	case err != nil:
+		return badRequest("reading the request body: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if strict {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		var he *echo.HTTPError
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		var maxErr *http.MaxBytesError
 		switch {
-		case errors.As(err, &he):
-			return he
-		case errors.As(err, &maxErr):
-			return echo.ErrStatusRequestEntityTooLarge
 		case errors.Is(err, io.EOF):
 			return badRequest("request body is empty")
 		case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 			return badRequest("malformed JSON: %v", err)
 		case errors.As(err, &typ):
-			return badRequest("field %q must be %s", typ.Field, typ.Type)
+			if typ.Field == "" {
+				return badRequest("request body must be %s, not %s", jsonKind(typ.Type), typ.Value)
+			}
+			return badRequest("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			return badRequest("%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return badRequest("malformed JSON: %v", err)
+		// A field's own UnmarshalJSON refused its value.
+		return badRequest("%v", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return badRequest("malformed JSON: trailing data after the object")
 	}
 	return nil
+}
+
+// isTooLarge reports whether err is a body limit's refusal: Echo's
+// BodyLimit middleware or an http.MaxBytesReader.
+func isTooLarge(err error) bool {
+	var he *echo.HTTPError
+	var maxErr *http.MaxBytesError
+	return errors.As(err, &maxErr) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
+}
+
+// jsonKind names the JSON value that decodes into a value of type t.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another JSON type"
 }

@@ -49,7 +49,7 @@ func (c *chatContent) UnmarshalJSON(b []byte) error {
 		Text string `json:"text"`
 	}
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return errors.New("must be a string or an array of content parts")
+		return errors.New("a message's content must be a string or an array of content parts")
 	}
 	var texts []string
 	for _, p := range parts {
@@ -93,12 +93,13 @@ type chatUsage struct {
 // chatChunk is one event of a streamed chat completion. The last one has a
 // finish reason and carries the citations.
 type chatChunk struct {
-	ID        string            `json:"id"`
-	Object    string            `json:"object"`
-	Created   int64             `json:"created"`
-	Model     string            `json:"model"`
-	Choices   []chatChunkChoice `json:"choices"`
-	Citations []CitationJSON    `json:"citations,omitempty"`
+	ID      string            `json:"id"`
+	Object  string            `json:"object"`
+	Created int64             `json:"created"`
+	Model   string            `json:"model"`
+	Choices []chatChunkChoice `json:"choices"`
+	// Citations is set on the last chunk only, where it is never null.
+	Citations *[]CitationJSON `json:"citations,omitempty"`
 }
 
 type chatChunkChoice struct {
@@ -217,7 +218,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id string, created int64) error {
 	stream := &eventStream{res: c.Response()}
 	defer heartbeat(stream, s.cfg.Heartbeat)()
-	chunk := func(d chatDelta, finish *string, citations []CitationJSON) chatChunk {
+	chunk := func(d chatDelta, finish *string, citations *[]CitationJSON) chatChunk {
 		return chatChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: ModelName,
 			Choices: []chatChunkChoice{{Delta: d, FinishReason: finish}}, Citations: citations}
 	}
@@ -238,7 +239,8 @@ func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id 
 		return nil
 	}
 	stop := "stop"
-	stream.send("", chunk(chatDelta{}, &stop, CitationsJSON(ans.Citations)))
+	citations := CitationsJSON(ans.Citations)
+	stream.send("", chunk(chatDelta{}, &stop, &citations))
 	stream.raw("[DONE]")
 	return nil
 }

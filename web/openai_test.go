@@ -145,6 +145,32 @@ func TestChatCompletionsCarryCitations(t *testing.T) {
 	if len(last) != 1 || last[0].Quote != res.Citations[0].Quote {
 		t.Errorf("last chunk's citations %+v, want %+v", last, res.Citations)
 	}
+
+	// An abstention's last chunk carries an empty list, as the reply
+	// without streaming does, not no list.
+	abstained, err := client.CreateChatCompletionStream(context.Background(), chatRequest("user", unanswerable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer abstained.Close()
+	var lastRaw []byte
+	for {
+		raw, err := abstained.RecvRaw()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastRaw = raw
+	}
+	var final map[string]json.RawMessage
+	if err := json.Unmarshal(lastRaw, &final); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(final["citations"]); got != "[]" {
+		t.Errorf("abstention's last chunk: citations %q, want []; chunk %s", got, lastRaw)
+	}
 }
 
 func TestListModels(t *testing.T) {

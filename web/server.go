@@ -79,6 +79,7 @@ func New(cfg Config) *Server {
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
 	api := e.Group("/api")
 	api.POST("/documents", s.createDocument)
 	api.GET("/documents", s.listDocuments)

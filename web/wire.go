@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -78,7 +79,8 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD or RFC 3339", s)
 }
 
-// stringList accepts a JSON string or an array of strings.
+// stringList accepts a JSON string or an array of strings; it is the type
+// of the doc_id filter, which its error message names.
 type stringList []string
 
 func (l *stringList) UnmarshalJSON(b []byte) error {
@@ -91,7 +93,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("must be a string or an array of strings")
+		return errors.New("doc_id must be a string or an array of strings")
 	}
 	*l = many
 	return nil
