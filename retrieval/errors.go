@@ -10,4 +10,7 @@ var (
 	ErrInvalid = errors.New("invalid input")
 	// ErrEmbedderMismatch reports that the store was indexed with another embedding model.
 	ErrEmbedderMismatch = errors.New("embedder does not match the index")
+	// ErrLocked reports that another process has the store's data
+	// directory open: two writers would each miss the other's changes.
+	ErrLocked = errors.New("data directory in use")
 )

@@ -119,6 +119,9 @@ type Store struct {
 	cfg  Config
 	dir  string
 	coll *chromem.Collection
+	// lock holds the data directory's lock file open until Close (nil in
+	// memory and off Unix).
+	lock *os.File
 
 	mu     sync.RWMutex
 	docs   map[string]*record
@@ -155,6 +158,7 @@ const (
 	docsDir        = "docs"
 	vectorsDir     = "vectors"
 	collectionName = "chunks"
+	lockFile       = "LOCK"
 	formatVersion  = 1
 	// analysisVersion changes whenever Terms would analyse a text
 	// differently; opening a store analysed by an older version analyses
@@ -169,8 +173,10 @@ const (
 // Open opens the store in cfg.Dir, creating it if needed, and loads every
 // document. A store indexed with another embedder is refused with an error
 // wrapping ErrEmbedderMismatch. Partially written documents, left by a crash,
-// are dropped and reported through the logger.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+// are dropped and reported through the logger. On Unix the store holds a
+// lock on its directory until Close: a directory another Store, in this
+// process or another, has open is refused with an error wrapping ErrLocked.
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	if cfg.Embedder == nil {
 		return nil, fmt.Errorf("open store: %w: no embedder", ErrInvalid)
 	}
@@ -206,6 +212,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := os.MkdirAll(filepath.Join(s.dir, docsDir), 0o755); err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
+		if s.lock, err = lockDir(s.dir); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil && s.lock != nil {
+				s.lock.Close()
+			}
+		}()
 		s.metaPath = filepath.Join(s.dir, metaFile)
 		if err := s.loadMeta(); err != nil {
 			return nil, err
@@ -221,7 +235,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			db, err := openVectors(filepath.Join(s.dir, vectorsDir), cfg.Logger)
 			vectors <- opened{db, err}
 		}()
-		var err error
 		stored, err = s.readRecords()
 		v := <-vectors
 		if err != nil {
@@ -321,7 +334,13 @@ func (s *Store) Close() error {
 	if s.dir == "" {
 		return nil
 	}
-	return syncDir(s.dir)
+	err := syncDir(s.dir)
+	if s.lock != nil {
+		// Closing the file releases the lock.
+		err = errors.Join(err, s.lock.Close())
+		s.lock = nil
+	}
+	return err
 }
 
 // IngestStatus says what Ingest did with one document.

@@ -136,7 +136,6 @@ func TestEvalServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: glove})
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +148,29 @@ func TestEvalServer(t *testing.T) {
 		t.Fatalf("--server: exit %d: %s", code, stderr)
 	}
 	remote := decodeReport(t, stdout)
+
+	t.Run("server errors name the question", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "q.jsonl")
+		long := strings.Repeat("why ", qa.MaxQuestionLen)
+		os.WriteFile(bad, []byte(`{"id": "too-long", "question": "`+long+`"}`+"\n"), 0o644)
+		code, _, stderr := runRagd(t, "eval", "--questions", bad, "--server", srv.URL)
+		if code == 0 || !strings.Contains(stderr, "too-long") || !strings.Contains(stderr, "400") {
+			t.Errorf("exit %d, stderr %q; want a failure naming the question and the status", code, stderr)
+		}
+	})
+
+	// The server's store is open: the data directory is not to be opened
+	// by a second process meanwhile, which would miss the server's writes
+	// and the server its.
+	code, _, stderr = runRagd(t, "eval", "--questions", seedQuestions, "--data", data, "--model-path", modelPath, "--json")
+	if code == 0 || !strings.Contains(stderr, "in use") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Errorf("eval on the server's open data directory: exit %d, stderr %q; want a one-line refusal", code, stderr)
+	}
+
+	srv.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr = runRagd(t, "eval", "--questions", seedQuestions, "--data", data, "--model-path", modelPath, "--json")
 	if code != 0 {
 		t.Fatalf("in process: exit %d: %s", code, stderr)
@@ -165,16 +187,6 @@ func TestEvalServer(t *testing.T) {
 			t.Errorf("%s: over HTTP %+v, in process %+v", q.ID, r, q)
 		}
 	}
-
-	t.Run("server errors name the question", func(t *testing.T) {
-		bad := filepath.Join(t.TempDir(), "q.jsonl")
-		long := strings.Repeat("why ", qa.MaxQuestionLen)
-		os.WriteFile(bad, []byte(`{"id": "too-long", "question": "`+long+`"}`+"\n"), 0o644)
-		code, _, stderr := runRagd(t, "eval", "--questions", bad, "--server", srv.URL)
-		if code == 0 || !strings.Contains(stderr, "too-long") || !strings.Contains(stderr, "400") {
-			t.Errorf("exit %d, stderr %q; want a failure naming the question and the status", code, stderr)
-		}
-	})
 }
 
 // writeBEIR writes a tiny BEIR folder: three documents, queries q1 and q2

@@ -1,0 +1,43 @@
+//go:build unix
+
+package retrieval
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// lockDir takes the lock of the store in dir: an exclusive flock on its LOCK
+// file, which holds the owner's process ID. The operating system releases
+// it when the process ends, however it ends, so a crash leaves no stale
+// lock.
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			owner := ""
+			if b, err := os.ReadFile(path); err == nil {
+				if pid, err := strconv.Atoi(string(bytes.TrimSpace(b))); err == nil {
+					owner = fmt.Sprintf(" (process %d)", pid)
+				}
+			}
+			return nil, fmt.Errorf("open store: %w: %s is open in another ragd%s; stop it first, or send requests to its HTTP API", ErrLocked, dir, owner)
+		}
+		return nil, fmt.Errorf("open store: lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
