@@ -110,6 +110,18 @@ function shot(page, name, options = {}) {
   return page.screenshot({ path: path.join(artifacts, name), animations: 'disabled', ...options });
 }
 
+/**
+ * pageShift reports how far the top bar has moved up and how much taller
+ * than the window the page has become: both 0 while only the conversation
+ * and the panel scroll, as they should.
+ */
+function pageShift(page) {
+  return page.evaluate(() => ({
+    top: Math.round(-document.querySelector('.topbar').getBoundingClientRect().top) || 0, // not -0
+    extra: document.documentElement.scrollHeight - window.innerHeight,
+  }));
+}
+
 /** visibleIn reports whether el's box lies within container's box. */
 function visibleIn(page, el, container) {
   return page.evaluate(([a, b]) => {
@@ -166,6 +178,7 @@ describe('chat', () => {
       'the quote is scrolled into view');
     assert.equal(await chip.getAttribute('aria-expanded'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'panel-title', 'focus moves into the panel');
+    assert.deepEqual(await pageShift(page), { top: 0, extra: 0 }, 'scrolling the quote into view moved the whole page');
     await shot(page, 'citation-panel.png');
 
     await page.keyboard.press('Escape');
@@ -206,6 +219,12 @@ describe('chat', () => {
     assert.equal(await card.locator('button.cite').count(), 0);
     assert.equal(await answer.locator('.copy').count(), 0);
     await shot(page, 'abstained.png');
+
+    // The unanswered question is no context for the next one.
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/ask') && r.method() === 'POST');
+    const next = await ask(page, macron);
+    assert.deepEqual((await sent).postDataJSON().history, []);
+    assert.equal(await next.getAttribute('data-state'), 'done');
     s.check();
   });
 });
@@ -391,6 +410,19 @@ describe('streaming', () => {
       await page.keyboard.press('Escape');
       const failed = await ask(page, 'Another question');
       assert.match(await failed.locator('.error-box').innerText(), /The language model timed out/);
+
+      // An error right after some text: the text's pending render must
+      // not cover the error.
+      await page.unroute('**/api/ask');
+      await page.route('**/api/ask', (route) => route.fulfill({
+        status: 200, contentType: 'text/event-stream',
+        body: ev('passages', real.passages) + ev('delta', { text: 'Half an ans' }) + ev('error', { error: 'the language model failed' }),
+      }));
+      const cut = await ask(page, 'A third question');
+      assert.equal(await cut.getAttribute('data-state'), 'error');
+      await page.waitForTimeout(100); // past any animation frame
+      assert.match(await cut.locator('.error-box').innerText(), /The language model failed/);
+      assert.equal(await cut.locator('[role="alert"]').count(), 1);
     } finally {
       await s.close();
     }
@@ -408,6 +440,15 @@ describe('streaming', () => {
       assert.deepEqual(chips, [...real.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
       assert.equal(await answer.locator('.answer-sources .source-card').count(), real.citations.length);
       assert.match(await answer.locator('.timing').innerText(), /^Answered in /);
+
+      // A bracketed number no citation has, as a quotation may hold, is
+      // text, not a chip.
+      await page.unroute('**/api/ask');
+      const quoted = { ...real, answer: `Records from [1844] show it [1]`, citations: real.citations.filter((c) => c.n === 1) };
+      await page.route('**/api/ask', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(quoted) }));
+      const second = await ask(page, 'When do the records start?');
+      assert.deepEqual(await second.locator('.answer-text button.cite').evaluateAll((bs) => bs.map((b) => b.dataset.n)), ['1']);
+      assert.match(await second.locator('.answer-text').innerText(), /Records from \[1844\] show it/);
       s.check();
     } finally {
       await s.close();
@@ -457,8 +498,15 @@ describe('phone', () => {
       const box = await page.locator('#source-panel').boundingBox();
       assert.equal(Math.round(box.width), 360, 'the panel takes the whole width');
       assert.equal(await overflow(), 0, 'the open panel overflows');
+      assert.deepEqual(await pageShift(page), { top: 0, extra: 0 }, 'opening the panel moved the whole page');
+      // The panel covers the page: focus cannot leave it for the page behind.
+      assert.equal(await page.evaluate(() => document.getElementById('main').inert), true);
+      await page.keyboard.press('Shift+Tab');
+      assert.ok(await page.evaluate(() => document.getElementById('source-panel').contains(document.activeElement) || document.activeElement === document.body),
+        'Shift+Tab from the panel reached the page behind it');
       await shot(page, 'mobile-panel.png');
       await page.keyboard.press('Escape');
+      assert.equal(await page.evaluate(() => document.getElementById('main').inert), false);
 
       await page.locator('a.tab[data-view="documents"]').click();
       await page.locator('#doc-list li.doc').first().waitFor();

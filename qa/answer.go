@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
@@ -177,9 +178,7 @@ type Answer struct {
 	Warning string
 }
 
-// Validate checks a question and options and returns the retrieval query:
-// the question, preceded in a conversation by the last user turn, so that a
-// follow-up such as "and the French?" keeps its subject.
+// Validate checks a question and options and returns the question trimmed.
 func Validate(question string, opt Options) (string, error) {
 	q := strings.TrimSpace(question)
 	switch {
@@ -190,12 +189,49 @@ func Validate(question string, opt Options) (string, error) {
 	case opt.K < 0 || opt.K > MaxK:
 		return "", fmt.Errorf("%w: k must be between 1 and %d", ErrInvalid, MaxK)
 	}
-	for i := len(opt.History) - 1; i >= 0; i-- {
-		if t := opt.History[i]; t.Role == "user" && strings.TrimSpace(t.Content) != "" {
-			return strings.TrimSpace(t.Content) + " " + q, nil
+	return q, nil
+}
+
+// withContext returns q preceded by the last user turn of history, so that
+// a follow-up such as "and the French?" keeps its subject, or "" when
+// history has no user turn.
+func withContext(q string, history []Turn) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		if t := history[i]; t.Role == "user" && strings.TrimSpace(t.Content) != "" {
+			return strings.TrimSpace(t.Content) + " " + q
 		}
 	}
-	return q, nil
+	return ""
+}
+
+// leansOnContext reports whether a question reads as a follow-up that needs
+// the conversation to be understood: it opens like one ("and", "what
+// about", "why"), refers back with a pronoun or "this"/"that"/"there", or
+// names almost nothing itself.
+func leansOnContext(q string) bool {
+	lower := strings.ToLower(q)
+	for _, open := range followUpOpenings {
+		if strings.HasPrefix(lower, open) {
+			return true
+		}
+	}
+	for _, w := range strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }) {
+		if backReferences[w] {
+			return true
+		}
+	}
+	return len(analyzer.Terms(q)) < 2
+}
+
+// followUpOpenings open questions that continue the previous one.
+var followUpOpenings = []string{"and ", "and,", "but ", "so ", "what about", "how about", "what else", "why", "how so", "then "}
+
+// backReferences are words that point back to something said before.
+var backReferences = map[string]bool{
+	"he": true, "him": true, "his": true, "she": true, "her": true, "hers": true,
+	"they": true, "them": true, "their": true, "theirs": true, "it": true, "its": true,
+	"this": true, "that": true, "these": true, "those": true, "there": true,
+	"he's": true, "she's": true, "they're": true, "it's": true, "he’s": true, "she’s": true, "they’re": true, "it’s": true,
 }
 
 // Answer retrieves passages for question and answers it, or abstains when
@@ -215,11 +251,12 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 	}
 	var timings Timings
 	var failed error // a failure of the model that the answer falls back from
+	rewritten := false
 	if a.cfg.LLM != nil && len(opt.History) > 0 {
 		q, err := a.standalone(ctx, question, opt.History)
 		switch {
 		case err == nil:
-			query = q
+			query, rewritten = q, true
 		case ctx.Err() != nil || a.cfg.Fallback == FallbackError:
 			return Answer{}, err
 		default:
@@ -227,17 +264,41 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 		}
 		timings.Rewrite = time.Since(start)
 	}
-	hits, err := a.cfg.Retriever.Search(ctx, retrieval.SearchRequest{Query: query, K: cmp.Or(opt.K, DefaultK), Filter: opt.Filter})
-	if err != nil {
-		return Answer{}, fmt.Errorf("retrieve: %w", err)
+	// Without the model's rewrite, a follow-up is asked with the previous
+	// question in front. A question that stands on its own is asked alone,
+	// and with the previous question only if alone it finds no answer.
+	var attempts []string
+	switch contextual := withContext(query, opt.History); {
+	case rewritten || contextual == "":
+		attempts = []string{query}
+	case leansOnContext(query):
+		attempts = []string{contextual}
+	default:
+		attempts = []string{query, contextual}
+	}
+	var hits []retrieval.Hit
+	var ans Answer
+	for i, q := range attempts {
+		searched := time.Now()
+		h, err := a.cfg.Retriever.Search(ctx, retrieval.SearchRequest{Query: q, K: cmp.Or(opt.K, DefaultK), Filter: opt.Filter})
+		timings.Retrieve += time.Since(searched)
+		if err != nil {
+			return Answer{}, fmt.Errorf("retrieve: %w", err)
+		}
+		ext, err := a.extract(ctx, q, h)
+		if err != nil {
+			return Answer{}, err
+		}
+		if i == 0 || !ext.Abstained {
+			// A later attempt replaces the first only with an answer.
+			query, hits, ans = q, h, ext
+		}
+		if !ext.Abstained {
+			break
+		}
 	}
 	if opt.OnPassages != nil {
 		opt.OnPassages(hits)
-	}
-	retrieved := time.Now()
-	ans, err := a.extract(ctx, query, hits)
-	if err != nil {
-		return Answer{}, err
 	}
 	ans.Passages = hits
 	switch {
@@ -253,8 +314,8 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 			opt.OnDelta(ans.Text)
 		}
 	}
-	end := time.Now()
-	timings.Retrieve, timings.Answer, timings.Total = retrieved.Sub(start)-timings.Rewrite, end.Sub(retrieved), end.Sub(start)
+	timings.Total = time.Since(start)
+	timings.Answer = timings.Total - timings.Rewrite - timings.Retrieve
 	ans.Timings = timings
 	return ans, nil
 }

@@ -186,3 +186,58 @@ func TestWhoAnswerHighlightsTheNamedPerson(t *testing.T) {
 		t.Errorf("highlighted %q, want only \"Donald Trump\" (answer %q)", marked, ans.Text)
 	}
 }
+
+// TestExtractiveFollowUps checks how a conversation shapes an extractive
+// answer: a question that stands on its own is answered as if asked alone,
+// whatever came before, while one that leans on the previous question is
+// asked together with it.
+func TestExtractiveFollowUps(t *testing.T) {
+	st := openStore(t)
+	a := newAnswerer(t, st, nil, nil)
+	ctx := context.Background()
+	ask := func(q string, history ...string) qa.Answer {
+		t.Helper()
+		var turns []qa.Turn
+		for i, c := range history {
+			role := "user"
+			if i%2 == 1 {
+				role = "assistant"
+			}
+			turns = append(turns, qa.Turn{Role: role, Content: c})
+		}
+		ans, err := a.Answer(ctx, q, qa.Options{History: turns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ans
+	}
+	const (
+		macron   = "What did Macron say European troops would not do?"
+		starmer  = "What backstop does Starmer want from the US?"
+		followUp = "And what did he say about Russia?"
+	)
+	unrelated := []string{"What is the boiling point of liquid nitrogen in kelvin?", qa.AbstainText}
+	if alone := ask(unrelated[0]); !alone.Abstained {
+		t.Fatalf("%q answered %q; the test needs a question the articles cannot answer", unrelated[0], alone.Text)
+	}
+	for _, tt := range []struct {
+		name    string
+		q       string
+		history []string
+		want    qa.Answer
+	}{
+		{"standalone after an answered question", starmer, []string{macron, "He said they would not be on the front line [1]."}, ask(starmer)},
+		{"standalone after an abstention", macron, unrelated, ask(macron)},
+		{"follow-up with a pronoun", followUp, []string{macron, "They would not be on the front line [1]."}, ask(macron + " " + followUp)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ask(tt.q, tt.history...)
+			if got.Text != tt.want.Text || got.Abstained != tt.want.Abstained {
+				t.Errorf("answered %q (abstained %v), want %q (abstained %v)", got.Text, got.Abstained, tt.want.Text, tt.want.Abstained)
+			}
+			if tt.want.Abstained {
+				t.Errorf("the expected answer abstains (%q): the case tests nothing", tt.want.Text)
+			}
+		})
+	}
+}

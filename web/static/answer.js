@@ -35,10 +35,11 @@ export function unsupportedRanges(text, sentences) {
 /**
  * renderAnswerText fills node with text, turning markers into chip buttons.
  * citations maps n to a citation; a chip whose citation is not known yet
- * (while streaming) is rendered but inert. onChip(n, button) is called
- * when a chip is clicked.
+ * (while streaming) is rendered but inert. Once the answer is final, a
+ * number no citation has stays text: "[1844]" in a quotation is not a
+ * source. onChip(n, button) is called when a chip is clicked.
  */
-export function renderAnswerText(node, text, { citations, sentences, onChip }) {
+export function renderAnswerText(node, text, { citations, sentences, onChip, final = false }) {
   const ranges = unsupportedRanges(text, sentences);
   // Cut the text where unsupported ranges start and end.
   const cuts = [];
@@ -52,7 +53,7 @@ export function renderAnswerText(node, text, { citations, sentences, onChip }) {
 
   const out = [];
   for (const cut of cuts) {
-    const parts = withChips(cut.text, citations, onChip);
+    const parts = withChips(cut.text, citations, onChip, final);
     if (!cut.unsupported) {
       out.push(...parts);
       continue;
@@ -65,12 +66,13 @@ export function renderAnswerText(node, text, { citations, sentences, onChip }) {
   return ranges.length;
 }
 
-function withChips(text, citations, onChip) {
+function withChips(text, citations, onChip, final) {
   const parts = [];
   let last = 0;
   for (const m of text.matchAll(marker)) {
-    if (m.index > last) parts.push(text.slice(last, m.index));
     const ns = m[1].split(',').map((x) => Number.parseInt(x.trim(), 10));
+    if (final && !ns.every((n) => citations.has(n))) continue; // left as text
+    if (m.index > last) parts.push(text.slice(last, m.index));
     const group = h('span', { className: 'cite-group' });
     for (const n of ns) group.append(chip(n, citations.get(n), onChip));
     parts.push(group);

@@ -182,7 +182,7 @@ export async function listDocuments(offset, limit) {
 
 /** getDocument reads one whole document. */
 export async function getDocument(id) {
-  const res = await request(`/api/documents/${encodeURIComponent(id)}`, { headers: { Accept: 'application/json' } });
+  const res = await request(`/api/documents/${encodeId(id)}`, { headers: { Accept: 'application/json' } });
   return json(res);
 }
 
@@ -198,9 +198,17 @@ export async function addDocument(doc) {
 
 /** deleteDocument removes a document by id. */
 export async function deleteDocument(id) {
-  const res = await request(`/api/documents/${encodeURIComponent(id)}`, {
+  const res = await request(`/api/documents/${encodeId(id)}`, {
     method: 'DELETE',
     headers: { Accept: 'application/json' },
   });
   return json(res);
+}
+
+/**
+ * encodeId escapes a document id for a URL path. Dots are escaped too: the
+ * browser would resolve an id "." or ".." as a path segment.
+ */
+function encodeId(id) {
+  return encodeURIComponent(id).replace(/\./g, '%2E');
 }

@@ -102,12 +102,17 @@ export class Chat {
         onDone: (d) => view.done(d),
       });
       if (!view.finished) throw new ApiError('The answer ended unexpectedly.');
-      this.history.push({ role: 'user', content: question }, { role: 'assistant', content: view.answer });
+      // A question the articles could not answer is no context for the
+      // next one.
+      if (!view.abstained) this.history.push({ role: 'user', content: question }, { role: 'assistant', content: view.answer });
+      view.reveal(userTurn, this.scroller);
     } catch (err) {
       if (err.name === 'AbortError') {
         view.stopped();
       } else {
-        view.failed(err, () => this.askQuestion(question, { user: userTurn, answer: view.root }), (q) => {
+        view.failed(err, () => {
+          if (!this.busy) this.askQuestion(question, { user: userTurn, answer: view.root });
+        }, (q) => {
           this.input.value = q;
           this.autosize();
           this.input.focus();
@@ -124,6 +129,8 @@ export class Chat {
   setBusy(busy) {
     this.send.hidden = busy;
     this.stop.hidden = !busy;
+    // One question at a time: an earlier answer's retry waits too.
+    for (const b of this.list.querySelectorAll('button.retry')) b.disabled = busy;
     this.form.classList.toggle('busy', busy);
     if (!busy && document.activeElement === document.body) this.input.focus();
   }
@@ -139,6 +146,7 @@ class AnswerView {
     this.sentenceList = null;
     this.hits = [];
     this.finished = false;
+    this.abstained = false;
     this.frame = 0;
 
     this.status = h('div', { className: 'answer-status' },
@@ -193,6 +201,7 @@ class AnswerView {
   renderText() {
     const unsupported = renderAnswerText(this.text, this.answer, {
       citations: this.cites,
+      final: this.finished,
       sentences: this.sentenceList,
       onChip: (n, button) => this.openCitation(n, button),
     });
@@ -210,9 +219,9 @@ class AnswerView {
 
   done({ answer, abstained, timings_ms: timings, warning }) {
     this.finished = true;
+    this.abstained = Boolean(abstained);
     if (typeof answer === 'string' && answer !== '') this.answer = answer;
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.cancelRender();
     this.status.remove();
     this.text.setAttribute('aria-busy', 'false');
     this.root.dataset.state = abstained ? 'abstained' : 'done';
@@ -326,8 +335,21 @@ class AnswerView {
     }, 2000);
   }
 
+  /**
+   * reveal scrolls a finished answer's question to the top of the
+   * conversation when the answer runs past its bottom edge, so that the
+   * reader starts at the question rather than at a cut-off answer.
+   */
+  reveal(userTurn, scroller) {
+    const box = scroller.getBoundingClientRect();
+    if (this.root.getBoundingClientRect().bottom > box.bottom && userTurn.getBoundingClientRect().top > box.top + 1) {
+      userTurn.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    }
+  }
+
   stopped() {
     this.finished = true;
+    this.cancelRender();
     this.status.remove();
     this.text.setAttribute('aria-busy', 'false');
     this.root.dataset.state = 'stopped';
@@ -335,7 +357,15 @@ class AnswerView {
     this.notes.append(h('p', { className: 'note' }, 'Stopped.'));
   }
 
+  /** cancelRender drops a render scheduled for the next frame. */
+  cancelRender() {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
   failed(err, retry, edit) {
+    // A render still scheduled for streamed text would replace the error.
+    this.cancelRender();
     this.status.remove();
     this.text.setAttribute('aria-busy', 'false');
     this.root.dataset.state = 'error';
@@ -350,7 +380,7 @@ class AnswerView {
     const rejected = err instanceof ApiError && err.status >= 400 && err.status < 500;
     const action = rejected
       ? h('button', { type: 'button', className: 'btn btn-secondary btn-sm', onclick: () => edit(this.question) }, icon(...icons.edit), h('span', {}, 'Edit the question'))
-      : h('button', { type: 'button', className: 'btn btn-secondary btn-sm', onclick: retry }, icon(...icons.retry), h('span', {}, 'Try again'));
+      : h('button', { type: 'button', className: 'btn btn-secondary btn-sm retry', onclick: retry }, icon(...icons.retry), h('span', {}, 'Try again'));
     this.text.replaceChildren(h('div', { className: 'error-box', role: 'alert' },
       h('div', { className: 'error-head' }, icon(...icons.alert), h('strong', {}, title)),
       h('p', { className: 'error-message' }, err.message || String(err)),

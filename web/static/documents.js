@@ -156,8 +156,13 @@ export class Documents {
     if (pages) {
       const last = Math.min(page.offset + page.documents.length, page.total);
       this.pageInfo.textContent = `${page.offset + 1}–${last} of ${page.total}`;
+      const focused = document.activeElement;
       this.prev.disabled = page.offset === 0;
       this.next.disabled = last >= page.total;
+      // The button that brought the first or last page is disabled now:
+      // focus moves to the other one rather than to the page.
+      if (focused === this.next && this.next.disabled && !this.prev.disabled) this.prev.focus();
+      if (focused === this.prev && this.prev.disabled && !this.next.disabled) this.next.focus();
     }
   }
 

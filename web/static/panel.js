@@ -16,6 +16,11 @@ export class SourcePanel {
     this.meta = root.querySelector('#panel-meta');
     this.body = root.querySelector('#panel-body');
     this.backdrop = document.getElementById('backdrop');
+    // Where the panel covers the page (narrow windows), the page behind
+    // is made inert while it is open, so that focus stays in the panel.
+    this.behind = [document.querySelector('.skip-link'), document.querySelector('.topbar'), document.getElementById('main')].filter(Boolean);
+    this.overlay = window.matchMedia('(max-width: 1080px)');
+    this.overlay.addEventListener('change', () => this.setInert());
     this.cache = new Map();
     this.trigger = null;
     this.token = 0;
@@ -49,8 +54,9 @@ export class SourcePanel {
     this.root.hidden = false;
     this.backdrop.hidden = false;
     document.body.classList.add('panel-open');
+    this.setInert();
     this.kicker.textContent = kicker;
-    this.title.textContent = title || 'Loading…';
+    this.setTitle(title || 'Loading…');
     this.meta.replaceChildren();
     this.body.replaceChildren(skeleton());
     this.root.setAttribute('aria-busy', 'true');
@@ -69,7 +75,7 @@ export class SourcePanel {
     }
     if (token !== this.token) return;
     this.root.setAttribute('aria-busy', 'false');
-    this.title.textContent = doc.title || title || doc.id;
+    this.setTitle(doc.title || title || doc.id);
     const meta = [sourceNode(doc.source), doc.published ? h('time', { datetime: doc.published }, formatDate(doc.published)) : null,
       doc.author ? h('span', {}, doc.author) : null].filter(Boolean);
     this.meta.replaceChildren(...meta);
@@ -92,6 +98,18 @@ export class SourcePanel {
     return this.cache.get(id);
   }
 
+  /** setTitle shows a title, clamped to three lines, whole in its tooltip. */
+  setTitle(text) {
+    this.title.textContent = text;
+    this.title.title = text;
+  }
+
+  /** setInert makes the page behind inert while the panel covers it. */
+  setInert() {
+    const cover = this.isOpen && this.overlay.matches;
+    for (const el of this.behind) el.inert = cover;
+  }
+
   setTrigger(trigger) {
     if (this.trigger && this.trigger !== trigger) this.trigger.setAttribute('aria-expanded', 'false');
     this.trigger = trigger || null;
@@ -105,6 +123,7 @@ export class SourcePanel {
     this.root.hidden = true;
     this.backdrop.hidden = true;
     document.body.classList.remove('panel-open');
+    this.setInert();
     const trigger = this.trigger;
     this.setTrigger(null);
     if (trigger && trigger.isConnected) trigger.focus();
