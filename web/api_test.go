@@ -92,6 +92,7 @@ func TestClientErrors(t *testing.T) {
 		{"blank text", "POST", "/api/documents", `{"title":"T","text":"   "}`, 400, "text is required"},
 		{"text without words", "POST", "/api/documents", `{"title":"T","text":"... !!! -- \u0000"}`, 400, "no words"},
 		{"bad date", "POST", "/api/documents", `{"title":"T","text":"x","published":"yesterday"}`, 400, "published"},
+		{"zero date", "POST", "/api/documents", `{"title":"T","text":"x","published":"0001-01-01"}`, 400, "not a real date"},
 		{"unknown field", "POST", "/api/documents", `{"title":"T","text":"x","colour":"red"}`, 400, "colour"},
 		{"wrong type", "POST", "/api/documents", `{"title":7,"text":"x"}`, 400, `field "title" must be a string, not number`},
 		{"body not an object", "POST", "/api/search", `[]`, 400, "request body must be an object, not array"},

@@ -73,6 +73,10 @@ func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, time.DateOnly, "2006/01/02", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if t.IsZero() {
+				// The zero time means "no date" throughout ragd.
+				return time.Time{}, fmt.Errorf("date %q is not a real date: leave it out instead", s)
+			}
 			return t, nil
 		}
 	}
