@@ -225,7 +225,13 @@ func analyze(text string, query bool, shared *Analyzer) []string {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
 		if isWordRune(r) || (unicode.Is(unicode.Sc, r) && i+size < len(text) && isDigit(text[i+size])) {
-			i = a.token(text, i)
+			next := a.token(text, i)
+			if next <= i {
+				// A word rune no token takes, such as an apostrophe
+				// letter ("ʼ") outside a word: skip it.
+				next = i + size
+			}
+			i = next
 			continue
 		}
 		i += size
