@@ -298,14 +298,36 @@ func normalizeText(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// titleLine returns the first non-empty line of s, trimmed.
+// titleLine returns the first non-empty line of s, trimmed, as a title: a
+// line longer than MaxDerivedTitle characters (a paragraph, not a title) is
+// cut at a word boundary and ends with "…". The title is indexed with every
+// chunk, so an uncut line of a megabyte would cost a megabyte a chunk.
 func titleLine(s string) string {
 	for line := range strings.Lines(s) {
 		if line = strings.TrimSpace(line); line != "" {
-			return line
+			return clipTitle(line)
 		}
 	}
 	return ""
+}
+
+// clipTitle cuts a title longer than MaxDerivedTitle characters.
+func clipTitle(t string) string {
+	if utf8.RuneCountInString(t) <= MaxDerivedTitle {
+		return t
+	}
+	cut, n := len(t), 0
+	for i := range t {
+		if n == MaxDerivedTitle {
+			cut = i
+			break
+		}
+		n++
+	}
+	if sp := strings.LastIndexFunc(t[:cut], unicode.IsSpace); sp > MaxDerivedTitle/2 {
+		cut = sp
+	}
+	return strings.TrimRightFunc(t[:cut], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
 }
 
 // frontMatter reads a front matter block at the start of src into doc and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
 )
@@ -392,5 +393,28 @@ func checkSections(tb testing.TB, d retrieval.Document) {
 		if got := d.SectionAt(s.Start); got != s.Heading {
 			tb.Errorf("%s: SectionAt(%d) = %q, want %q", d.ID, s.Start, got, s.Heading)
 		}
+	}
+}
+
+// TestLongFirstLineIsCutAsATitle: a text whose first line is a paragraph
+// gets that paragraph's start as its title, not the whole line, which is
+// indexed again with every chunk.
+func TestLongFirstLineIsCutAsATitle(t *testing.T) {
+	line := strings.Repeat("hello world ", 20000)
+	for _, d := range []retrieval.Document{
+		retrieval.ParseText("long", line+"\nsecond line"),
+		retrieval.ParseMarkdown("long", line+"\n\nsecond paragraph"),
+	} {
+		n := utf8.RuneCountInString(d.Title)
+		if n > retrieval.MaxDerivedTitle+1 || n < retrieval.MaxDerivedTitle/2 || !strings.HasSuffix(d.Title, "world…") {
+			t.Errorf("title of %d characters %q…, want the line cut at a word near %d characters, with …", n, d.Title[:min(len(d.Title), 40)], retrieval.MaxDerivedTitle)
+		}
+		if !strings.HasPrefix(d.Text, strings.TrimSpace(line)) {
+			t.Errorf("the text lost its first line")
+		}
+	}
+	short := retrieval.ParseText("short", "A headline\nbody")
+	if short.Title != "A headline" {
+		t.Errorf("title %q, want the first line whole", short.Title)
 	}
 }

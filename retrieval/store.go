@@ -728,6 +728,16 @@ func (s *Store) List(_ context.Context, offset, limit int) ([]DocumentInfo, int)
 	return out, total
 }
 
+// Title limits, in characters. A document's title is indexed with each of
+// its chunks, so its length multiplies.
+const (
+	// MaxTitle is the longest title a document may be given.
+	MaxTitle = 1000
+	// MaxDerivedTitle is the longest title taken from a document's first
+	// line; a longer line is cut (see ParseText).
+	MaxDerivedTitle = 300
+)
+
 // normalizeDocument validates a document and fills derived fields.
 func normalizeDocument(d *Document) error {
 	d.ID = strings.TrimSpace(d.ID)
@@ -745,19 +755,13 @@ func normalizeDocument(d *Document) error {
 	case !utf8.ValidString(d.Text):
 		return fmt.Errorf("%w: document %q text is not valid UTF-8", ErrInvalid, d.ID)
 	}
+	if utf8.RuneCountInString(d.Title) > MaxTitle {
+		return fmt.Errorf("%w: document %q has a title longer than %d characters", ErrInvalid, d.ID, MaxTitle)
+	}
 	if d.Title == "" {
-		d.Title = firstLine(d.Text)
+		d.Title = titleLine(d.Text)
 	}
 	return nil
-}
-
-func firstLine(text string) string {
-	for line := range strings.Lines(text) {
-		if t := strings.TrimSpace(line); t != "" {
-			return t
-		}
-	}
-	return ""
 }
 
 // hashOf fingerprints everything that determines a document's stored form.

@@ -427,3 +427,15 @@ func TestOpenLeavesRecordsWithoutTermsAlone(t *testing.T) {
 		t.Errorf("opening rewrote the record (modified %v, then %v)", before.ModTime(), after.ModTime())
 	}
 }
+
+func TestIngestRefusesOverlongTitles(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	long := retrieval.Document{ID: "long", Title: strings.Repeat("é", retrieval.MaxTitle+1), Text: "Some text."}
+	if _, err := st.Ingest(context.Background(), []retrieval.Document{long}); !errors.Is(err, retrieval.ErrInvalid) || !strings.Contains(err.Error(), "title") {
+		t.Errorf("Ingest with a %d-character title: %v, want ErrInvalid naming the title", retrieval.MaxTitle+1, err)
+	}
+	long.Title = long.Title[:len(long.Title)-len("é")]
+	if _, err := st.Ingest(context.Background(), []retrieval.Document{long}); err != nil {
+		t.Errorf("Ingest with a %d-character title: %v", retrieval.MaxTitle, err)
+	}
+}
