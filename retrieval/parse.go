@@ -29,6 +29,17 @@ import (
 // ErrUnsupported reports a file whose type ReadFile cannot read.
 var ErrUnsupported = errors.New("unsupported file type")
 
+// ErrBinary is returned (wrapped) by ReadFile for a file that is not text:
+// one with a NUL byte in its first 8 KiB, as Git decides.
+var ErrBinary = errors.New("not a text file: it holds NUL bytes (binary, or UTF-16)")
+
+// isBinary reports whether b looks like a binary file: a NUL byte in its
+// first 8 KiB. Text in UTF-8 never holds one; images, archives and
+// executables almost always do.
+func isBinary(b []byte) bool {
+	return bytes.IndexByte(b[:min(len(b), 8<<10)], 0) >= 0
+}
+
 // ReadFile reads the documents of the file at path, by its extension (in any
 // case): .txt (ParseText), .md and .markdown (ParseMarkdown), .html and .htm
 // (ParseHTML) hold one document whose ID is the file's base name without
@@ -44,17 +55,22 @@ func ReadFile(path string) ([]Document, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read file: %w", err)
 		}
+		if isBinary(b) {
+			return nil, fmt.Errorf("read file %s: %w", path, ErrBinary)
+		}
 		if strings.EqualFold(ext, ".txt") {
 			return []Document{ParseText(id, string(b))}, nil
 		}
 		return []Document{ParseMarkdown(id, string(b))}, nil
 	case ".html", ".htm":
-		f, err := os.Open(path)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("read file: %w", err)
 		}
-		defer f.Close()
-		doc, err := ParseHTML(id, f)
+		if isBinary(b) {
+			return nil, fmt.Errorf("read file %s: %w", path, ErrBinary)
+		}
+		doc, err := ParseHTML(id, bytes.NewReader(b))
 		if err != nil {
 			return nil, fmt.Errorf("read file %s: %w", path, err)
 		}
@@ -173,6 +189,12 @@ func ParseHTML(id string, r io.Reader) (Document, error) {
 // Blank lines are skipped; a line that does not parse, lacks an ID or has a
 // bad date gives an error naming its line number. Lines may be of any length.
 func ReadJSONL(r io.Reader, fn func(Document) error) error {
+	return ReadJSONLLines(r, func(_ int, d Document) error { return fn(d) })
+}
+
+// ReadJSONLLines reads documents as ReadJSONL does, passing fn each one's
+// line number (from 1) too.
+func ReadJSONLLines(r io.Reader, fn func(line int, d Document) error) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
@@ -187,7 +209,7 @@ func ReadJSONL(r io.Reader, fn func(Document) error) error {
 			if perr != nil {
 				return fmt.Errorf("read jsonl: line %d: %w", line, perr)
 			}
-			if ferr := fn(doc); ferr != nil {
+			if ferr := fn(line, doc); ferr != nil {
 				return fmt.Errorf("read jsonl: line %d: %w", line, ferr)
 			}
 		}

@@ -738,6 +738,12 @@ const (
 	MaxDerivedTitle = 300
 )
 
+// ValidateDocument reports, with an error wrapping ErrInvalid, why Ingest
+// would refuse d, or nil.
+func ValidateDocument(d Document) error {
+	return normalizeDocument(&d)
+}
+
 // normalizeDocument validates a document and fills derived fields.
 func normalizeDocument(d *Document) error {
 	d.ID = strings.TrimSpace(d.ID)

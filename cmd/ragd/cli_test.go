@@ -191,3 +191,59 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 		t.Errorf("RAGD_K=2 with -k 3: %d hits, want 3", len(got.Hits))
 	}
 }
+
+// TestIngestRefusesBadFiles checks that ingest names the file (and line)
+// at fault, and that two files giving one document ID are refused before
+// anything is stored: the second would silently replace the first.
+func TestIngestRefusesBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("twice/a.txt", "First\n\nThe first article.")
+	write("twice/b.txt", "Second\n\nThe second article.")
+	write("twice/sub/a.txt", "Third\n\nA third article named like the first.")
+	tests := []struct {
+		name    string
+		path    string
+		wantMsg []string
+	}{
+		{"one id from two folders", filepath.Join(dir, "twice"), []string{`"a" comes twice`, filepath.Join("twice", "a.txt"), filepath.Join("twice", "sub", "a.txt")}},
+		{"binary", write("bin.txt", "GIF89a\x00\x01\x02 not text"), []string{"bin.txt", "not a text file"}},
+		{"binary html", write("prog.html", "\x7fELF\x02\x01\x01\x00\x00"), []string{"prog.html", "not a text file"}},
+		{"empty text file", write("empty.txt", "  \n"), []string{"empty.txt", "has no text"}},
+		{"one id on two lines", write("dup.jsonl", "{\"id\":\"x\",\"text\":\"one\"}\n\n{\"id\":\"x\",\"text\":\"two\"}\n"), []string{"dup.jsonl", "line 3", `"x" comes twice`, "dup.jsonl line 1"}},
+		{"empty text in jsonl", write("e.jsonl", "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"y\",\"text\":\" \"}\n"), []string{"e.jsonl", "line 2", `"y" has no text`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			code, _, stderr := ragd(t, map[string]string{"RAGD_MODEL_PATH": modelPath}, "", "ingest", "--data", data, tt.path)
+			if code == 0 {
+				t.Fatalf("exit 0, want non-zero")
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines != 0 {
+				t.Errorf("stderr has %d lines, want one: %q", lines+1, stderr)
+			}
+			for _, want := range tt.wantMsg {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not mention %q", stderr, want)
+				}
+			}
+		})
+	}
+	// The refused folder stored nothing, not even the files before the
+	// clash.
+	data := filepath.Join(t.TempDir(), "data")
+	ragd(t, map[string]string{"RAGD_MODEL_PATH": modelPath}, "", "ingest", "--data", data, filepath.Join(dir, "twice"))
+	if records, _ := filepath.Glob(filepath.Join(data, "docs", "*")); len(records) != 0 {
+		t.Errorf("a refused ingest stored %d records", len(records))
+	}
+}

@@ -42,6 +42,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	sum, err := ingestFiles(ctx, e, st, files)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return fmt.Errorf("interrupted after storing %d documents; the same command again stores the rest (stored documents are skipped)", sum.docs)
+	}
 	if err != nil {
 		return err
 	}
@@ -66,6 +69,20 @@ type ingester interface {
 // progress as a bar on a terminal and as log lines otherwise.
 func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (ingestSummary, error) {
 	start := time.Now()
+	// Files other than JSONL give their document the file's base name as
+	// its ID: refuse two such files before anything is stored.
+	byID := make(map[string]string)
+	for _, f := range files {
+		ext := filepath.Ext(f)
+		if strings.EqualFold(ext, ".jsonl") {
+			continue
+		}
+		id := strings.TrimSpace(strings.TrimSuffix(filepath.Base(f), ext))
+		if first, ok := byID[id]; ok {
+			return ingestSummary{}, fmt.Errorf("document id %q comes twice, from %s and from %s: rename one", id, first, f)
+		}
+		byID[id] = f
+	}
 	total := 0
 	for _, f := range files {
 		n, err := countDocuments(f)
@@ -102,7 +119,20 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 		batch = batch[:0]
 		return nil
 	}
-	add := func(d retrieval.Document) error {
+	// origins maps each document ID read so far to where it was read, so
+	// that a second document with the same ID is refused rather than
+	// silently replacing the first (two folders' "a.txt", or two lines of
+	// a corpus).
+	origins := make(map[string]string)
+	add := func(d retrieval.Document, origin string) error {
+		if err := retrieval.ValidateDocument(d); err != nil {
+			return err
+		}
+		id := strings.TrimSpace(d.ID)
+		if first, ok := origins[id]; ok {
+			return fmt.Errorf("document id %q comes twice, from %s and from %s: rename one", id, first, origin)
+		}
+		origins[id] = origin
 		batch = append(batch, d)
 		if len(batch) == ingestBatch {
 			return flush()
@@ -121,20 +151,26 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 	return sum, err
 }
 
-// readDocuments reads the documents of one file, calling fn for each.
-func readDocuments(path string, fn func(retrieval.Document) error) error {
+// readDocuments reads the documents of one file, calling fn for each with
+// where it was read ("corpus.jsonl line 3", or the file's path). Errors
+// name the file, and in a JSONL file the line.
+func readDocuments(path string, fn func(d retrieval.Document, origin string) error) error {
 	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
 		f, err := os.Open(path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		return retrieval.ReadJSONL(bufio.NewReaderSize(f, 1<<20), func(d retrieval.Document) error {
+		err = retrieval.ReadJSONLLines(bufio.NewReaderSize(f, 1<<20), func(line int, d retrieval.Document) error {
 			if d.Source == "" {
 				d.Source = path
 			}
-			return fn(d)
+			return fn(d, fmt.Sprintf("%s line %d", path, line))
 		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return err
 	}
 	docs, err := retrieval.ReadFile(path)
 	if err != nil {
@@ -144,8 +180,11 @@ func readDocuments(path string, fn func(retrieval.Document) error) error {
 		if d.Source == "" {
 			d.Source = path
 		}
-		if err := fn(d); err != nil {
-			return err
+		if err := fn(d, path); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	return nil
