@@ -170,6 +170,13 @@ const (
 	analysisVersion = 4
 )
 
+// Exists reports whether dir holds a store that documents were written
+// to, as opposed to a missing or empty directory that Open would create.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, metaFile))
+	return err == nil
+}
+
 // Open opens the store in cfg.Dir, creating it if needed, and loads every
 // document. A store indexed with another embedder is refused with an error
 // wrapping ErrEmbedderMismatch. Partially written documents, left by a crash,

@@ -38,6 +38,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sc.existing = true
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
 		return err

@@ -114,6 +114,15 @@ func TestDeleteCommand(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "not found") {
 		t.Errorf("deleting twice: exit %d, stderr %q; want an error saying not found", code, stderr)
 	}
+	// An unknown id does not keep the others from being deleted, and "--"
+	// ends the flags.
+	code, stdout, stderr = ragd(t, env, "", "delete", "--", "-no-such", "001_4e0e17ab994ec6fb", "no-such-either")
+	if code == 0 || !strings.Contains(stderr, `"-no-such", "no-such-either"`) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q; want one line naming both unknown ids", code, stderr)
+	}
+	if !strings.Contains(stdout, "deleted 001_4e0e17ab994ec6fb") {
+		t.Errorf("stdout %q: the known id between two unknown ones was not deleted", stdout)
+	}
 }
 
 func TestEmbedCommand(t *testing.T) {
@@ -157,6 +166,13 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"zero half-life", nil, []string{"ask", "--recency-half-life", "0s", "why?"}, "--recency-half-life 0s must be positive"},
 		{"sentence weight of 1", nil, []string{"search", "--sentence-weight", "1", "troops"}, "--sentence-weight 1 must be at least 0 and below 1"},
 		{"bad date filter", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--from", "May", "troops"}, "--from"},
+		{"unknown flag", nil, []string{"search", "--nope", "troops"}, "flag provided but not defined: -nope"},
+		{"flag without value", nil, []string{"search", "-k", "many", "troops"}, `invalid value "many"`},
+		{"NaN", nil, []string{"search", "--bm25-k1", "NaN", "troops"}, "--bm25-k1 NaN must be a finite number"},
+		{"NaN sentence weight", nil, []string{"search", "--sentence-weight", "NaN", "troops"}, "flag -sentence-weight"},
+		{"infinite env value", map[string]string{"RAGD_ABSTAIN_THRESHOLD": "-Inf"}, []string{"ask", "why?"}, "--abstain-threshold -Inf must be a finite number"},
+		{"mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--data", filepath.Join(dir, "typo"), "troops"}, "no index in"},
+		{"ask on mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"ask", "--data", filepath.Join(dir, "typo"), "why?"}, "no index in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

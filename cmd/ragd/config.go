@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,6 +38,10 @@ type storeConfig struct {
 	Recency      float64
 	HalfLife     time.Duration
 	Sentence     optionalWeight
+	// existing, set by commands that only read or remove (search, ask,
+	// delete), refuses a --data that holds no index instead of creating
+	// an empty one: a mistyped path would otherwise answer "no hits".
+	existing bool
 }
 
 // optionalWeight is a weight flag whose default depends on other flags.
@@ -58,7 +63,7 @@ func (o *optionalWeight) Set(s string) error {
 		return nil
 	}
 	w, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(w) || math.IsInf(w, 0) {
 		return errors.New("parse error")
 	}
 	o.w, o.set = w, true
@@ -164,6 +169,9 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, 
 	emb, err := c.newEmbedder()
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.existing && c.Data != "" && !retrieval.Exists(c.Data) {
+		return nil, nil, fmt.Errorf("no index in %s: ingest documents first (ragd ingest --data %s PATH...), or give the right --data", c.Data, c.Data)
 	}
 	st, err := retrieval.Open(ctx, c.retrievalConfig(c.Data, emb, e))
 	if err != nil {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ragd/ragd/retrieval"
 )
 
 func runDelete(ctx context.Context, e *env, args []string) error {
@@ -16,16 +20,30 @@ func runDelete(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("no ids given: ragd delete ID...")
 	}
+	sc.existing = true
 	st, _, err := sc.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// Every id is tried: one that is not there does not keep the others.
+	var missing []string
 	for _, id := range fs.Args() {
-		if err := st.Delete(ctx, id); err != nil {
+		err := st.Delete(ctx, id)
+		switch {
+		case errors.Is(err, retrieval.ErrNotFound):
+			missing = append(missing, strconv.Quote(id))
+			continue
+		case err != nil:
 			return err
 		}
 		fmt.Fprintf(e.stdout, "deleted %s\n", id)
+	}
+	switch {
+	case len(missing) == fs.NArg():
+		return fmt.Errorf("not found: no document with id %s", strings.Join(missing, ", "))
+	case len(missing) > 0:
+		return fmt.Errorf("not found: no document with id %s; the other ids were deleted", strings.Join(missing, ", "))
 	}
 	return nil
 }

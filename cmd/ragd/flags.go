@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -12,14 +13,19 @@ import (
 type flagSet struct {
 	*flag.FlagSet
 	e *env
+	// usage prints the command's usage, for -h only: a mistyped flag
+	// gets a one-line error, not the whole list.
+	usage func()
 }
 
 func newFlagSet(e *env, name, argsUsage string) *flagSet {
 	fs := flag.NewFlagSet("ragd "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	// The flag package calls Usage on every parse error; parse prints the
+	// usage itself when it is asked for.
 	fs.Usage = func() {}
 	f := &flagSet{FlagSet: fs, e: e}
-	fs.Usage = func() {
+	f.usage = func() {
 		w := e.stderr
 		fmt.Fprintf(w, "usage: %s\n\nflags (each also read from RAGD_<NAME>):\n", strings.TrimSpace("ragd "+name+" [flags] "+argsUsage))
 		fs.SetOutput(w)
@@ -55,20 +61,43 @@ func (f *flagSet) parse(args []string) error {
 	for {
 		if perr := f.FlagSet.Parse(args); perr != nil {
 			if perr == flag.ErrHelp {
-				return perr // the flag package has printed the usage
+				f.usage()
+				return perr
 			}
 			return fmt.Errorf("%v (run with -h for help)", perr)
 		}
-		args = f.Args()
-		if len(args) == 0 {
+		rest := f.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			// Parse stopped at "--", which it consumed: all that
+			// follows is positional, even "-json".
+			positional = append(positional, rest...)
 			break
 		}
-		if args[0] == "--" {
-			positional = append(positional, args[1:]...)
+		if len(rest) == 0 {
 			break
 		}
-		positional = append(positional, args[0])
-		args = args[1:]
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return f.FlagSet.Parse(append([]string{"--"}, positional...))
+	if err := f.FlagSet.Parse(append([]string{"--"}, positional...)); err != nil {
+		return err
+	}
+	return f.finite()
+}
+
+// finite refuses a float flag set to NaN or an infinity, which
+// strconv.ParseFloat accepts and every range check (a < lo, a > hi) lets
+// through.
+func (f *flagSet) finite() error {
+	var err error
+	f.VisitAll(func(fl *flag.Flag) {
+		g, ok := fl.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		if x, ok := g.Get().(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+			err = fmt.Errorf("--%s %v must be a finite number", fl.Name, x)
+		}
+	})
+	return err
 }

@@ -65,6 +65,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sc.existing = true
 	st, _, err := sc.openStore(ctx, e)
 	if err != nil {
 		return err
