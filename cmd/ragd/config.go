@@ -72,12 +72,23 @@ func (o *optionalWeight) Set(s string) error {
 
 func (c *storeConfig) register(fs *flagSet) {
 	fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
+	c.registerEmbedder(fs)
+	c.registerIndex(fs)
+}
+
+// registerEmbedder registers the flags that choose the embedding model, the
+// only ones ragd embed takes.
+func (c *storeConfig) registerEmbedder(fs *flagSet) {
 	fs.StringVar(&c.Embedder, "embedder", defaultEmbedder, "embedding model: glove (offline), ollama or openai")
 	fs.StringVar(&c.ModelPath, "model-path", embed.DefaultModelPath, "GloVe model file written by 'make setup'")
 	fs.StringVar(&c.EmbedURL, "embed-url", "", "base URL of the embedding service (ollama: http://localhost:11434; openai: https://host/v1)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name for ollama or openai (e.g. nomic-embed-text)")
 	fs.StringVar(&c.EmbedAPIKey, "embed-api-key", "", "API key of the embedding service")
 	fs.DurationVar(&c.EmbedTimeout, "embed-timeout", 60*time.Second, "timeout of one embedding request")
+}
+
+// registerIndex registers the flags of chunking and ranking.
+func (c *storeConfig) registerIndex(fs *flagSet) {
 	fs.IntVar(&c.ChunkTokens, "chunk-tokens", retrieval.DefaultChunkTokens, "target chunk size in words")
 	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", retrieval.DefaultChunkOverlap, "overlap between consecutive chunks in words")
 	fs.Float64Var(&c.BM25K1, "bm25-k1", retrieval.DefaultBM25K1, "BM25 term frequency saturation")
@@ -91,6 +102,14 @@ func (c *storeConfig) register(fs *flagSet) {
 
 // validate checks the flags, naming the bad one.
 func (c *storeConfig) validate() error {
+	if err := c.validateEmbedder(); err != nil {
+		return err
+	}
+	return c.validateIndex()
+}
+
+// validateEmbedder checks the flags of registerEmbedder.
+func (c *storeConfig) validateEmbedder() error {
 	switch c.Embedder {
 	case "glove":
 	case "ollama", "openai":
@@ -106,6 +125,11 @@ func (c *storeConfig) validate() error {
 	default:
 		return fmt.Errorf("--embedder %q is not glove, ollama or openai", c.Embedder)
 	}
+	return nil
+}
+
+// validateIndex checks the flags of register other than the embedder's.
+func (c *storeConfig) validateIndex() error {
 	if c.Data == "" {
 		return errors.New("--data must not be empty")
 	}

@@ -12,7 +12,7 @@ import (
 func runEmbed(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "embed", "< LINES")
 	var sc storeConfig
-	sc.register(fs)
+	sc.registerEmbedder(fs)
 	batchSize := fs.Int("batch", 64, "lines embedded per call")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -23,7 +23,7 @@ func runEmbed(ctx context.Context, e *env, args []string) error {
 	if *batchSize < 1 {
 		return fmt.Errorf("--batch %d must be at least 1", *batchSize)
 	}
-	if err := sc.validate(); err != nil {
+	if err := sc.validateEmbedder(); err != nil {
 		return err
 	}
 	emb, err := sc.newEmbedder()
