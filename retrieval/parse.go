@@ -147,6 +147,9 @@ func ParseMarkdown(id, src string) Document {
 // og:url. The page's character set is honoured.
 func ParseHTML(id string, r io.Reader) (Document, error) {
 	cr, err := charset.NewReader(r, "")
+	if errors.Is(err, io.EOF) {
+		return Document{ID: id}, nil // an empty file: a page without text
+	}
 	if err != nil {
 		return Document{}, fmt.Errorf("parse html: %w", err)
 	}
