@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -48,7 +49,10 @@ type questionLine struct {
 // ReadQuestions reads a question set in JSONL, one object a line:
 // {"id": "...", "question": "...", "answers": ["..."], "sources": ["doc_id"]}.
 // Other fields are ignored and blank lines skipped. IDs must be present and
-// unique, questions non-empty; errors wrap ErrInvalid and name the line.
+// unique, questions non-empty, every answer something once normalised (an
+// answer such as "", "the" or "!!" could never match, and a set of only
+// such answers would make the question unanswerable) and every source a
+// non-blank ID; errors wrap ErrInvalid and name the line.
 func ReadQuestions(r io.Reader) ([]Question, error) {
 	var out []Question
 	seen := map[string]int{}
@@ -57,7 +61,7 @@ func ReadQuestions(r io.Reader) ([]Question, error) {
 		if err := json.Unmarshal(b, &ql); err != nil {
 			return fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
-		q := Question{ID: strings.TrimSpace(ql.ID), Text: strings.TrimSpace(ql.Question), Answers: nonEmpty(ql.Answers), Sources: nonEmpty(ql.Sources)}
+		q := Question{ID: strings.TrimSpace(ql.ID), Text: strings.TrimSpace(ql.Question)}
 		if d := strings.TrimSpace(ql.Date); d != "" {
 			t, err := time.Parse(time.DateOnly, strings.ReplaceAll(d, "/", "-"))
 			if err != nil {
@@ -73,6 +77,19 @@ func ReadQuestions(r io.Reader) ([]Question, error) {
 		case q.Text == "":
 			return fmt.Errorf("%w: question %q is empty", ErrInvalid, q.ID)
 		}
+		for _, a := range ql.Answers {
+			if Normalize(a) == "" {
+				return fmt.Errorf("%w: question %q: answer %q is empty once normalised (lower case, no punctuation, no a, an or the)", ErrInvalid, q.ID, a)
+			}
+			q.Answers = append(q.Answers, strings.TrimSpace(a))
+		}
+		for _, src := range ql.Sources {
+			id := strings.TrimSpace(src)
+			if id == "" {
+				return fmt.Errorf("%w: question %q: source %q is empty", ErrInvalid, q.ID, src)
+			}
+			q.Sources = append(q.Sources, id)
+		}
 		seen[q.ID] = line
 		out = append(out, q)
 		return nil
@@ -81,16 +98,6 @@ func ReadQuestions(r io.Reader) ([]Question, error) {
 		return nil, fmt.Errorf("read questions: %w", err)
 	}
 	return out, nil
-}
-
-func nonEmpty(list []string) []string {
-	var out []string
-	for _, s := range list {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // readLines calls fn with the 1-based number and bytes of each non-blank
@@ -136,7 +143,12 @@ type QuestionResult struct {
 	Latency time.Duration
 }
 
-// QuestionSummary aggregates the results of a question set.
+// QuestionSummary aggregates the results of a question set. A figure with
+// nothing to count is NaN, undefined: the hit rates and MRR without a
+// question with sources, the answer figures without a question with
+// answers, abstention precision without an abstention and abstention
+// recall without an unanswerable question. A 0 or a 1 there would read as
+// a measurement, and a quality gate would fail or pass on nothing.
 type QuestionSummary struct {
 	// Questions counts every question; Answerable those that are not
 	// Unanswerable.
@@ -154,8 +166,7 @@ type QuestionSummary struct {
 	AnswerHit1, AnswerHit5 float64
 	// AbstentionPrecision is the share of abstentions that were on
 	// unanswerable questions; AbstentionRecall the share of unanswerable
-	// questions on which ragd abstained. Each is 1 when its denominator is
-	// zero: there was no error of that kind to make.
+	// questions on which ragd abstained.
 	AbstentionPrecision, AbstentionRecall float64
 	// P50 and P95 are nearest-rank percentiles of the ask latency.
 	P50, P95 time.Duration
@@ -210,7 +221,8 @@ func sourceRelevance(sources []string) Relevance {
 	return rel
 }
 
-// Summarize aggregates question results.
+// Summarize aggregates question results; figures with nothing to count
+// are NaN (see QuestionSummary).
 func Summarize(results []QuestionResult) QuestionSummary {
 	var s QuestionSummary
 	var withSources, withAnswers, correct, abstained, unanswerable, trueAbstained int
@@ -249,15 +261,15 @@ func Summarize(results []QuestionResult) QuestionSummary {
 			}
 		}
 	}
-	s.Hit1 = ratio(hit1, withSources, 0)
-	s.Hit3 = ratio(hit3, withSources, 0)
-	s.Hit5 = ratio(hit5, withSources, 0)
-	s.MRR = rr / float64(max(withSources, 1))
-	s.AnswerAccuracy = ratio(correct, withAnswers, 0)
-	s.AnswerHit1 = ratio(ansHit1, withAnswers, 0)
-	s.AnswerHit5 = ratio(ansHit5, withAnswers, 0)
-	s.AbstentionPrecision = ratio(trueAbstained, abstained, 1)
-	s.AbstentionRecall = ratio(trueAbstained, unanswerable, 1)
+	s.Hit1 = ratio(float64(hit1), withSources)
+	s.Hit3 = ratio(float64(hit3), withSources)
+	s.Hit5 = ratio(float64(hit5), withSources)
+	s.MRR = ratio(rr, withSources)
+	s.AnswerAccuracy = ratio(float64(correct), withAnswers)
+	s.AnswerHit1 = ratio(float64(ansHit1), withAnswers)
+	s.AnswerHit5 = ratio(float64(ansHit5), withAnswers)
+	s.AbstentionPrecision = ratio(float64(trueAbstained), abstained)
+	s.AbstentionRecall = ratio(float64(trueAbstained), unanswerable)
 	s.P50 = Percentile(latencies, 50)
 	s.P95 = Percentile(latencies, 95)
 	return s
@@ -270,10 +282,10 @@ func b2i(b bool) int {
 	return 0
 }
 
-// ratio returns n/d, or ifZero when d is zero.
-func ratio(n, d int, ifZero float64) float64 {
+// ratio returns n/d, or NaN when d is zero: nothing was counted.
+func ratio(n float64, d int) float64 {
 	if d == 0 {
-		return ifZero
+		return math.NaN()
 	}
-	return float64(n) / float64(d)
+	return n / float64(d)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +19,7 @@ import (
 
 func TestEvalReadQuestions(t *testing.T) {
 	t.Run("valid", func(t *testing.T) {
-		in := "\uFEFF" + `{"id": "a", "question": " Who? ", "answers": ["X", " "], "sources": ["d1"], "date": "2022/06/16"}` + "\n\n" +
+		in := "\uFEFF" + `{"id": "a", "question": " Who? ", "answers": [" X "], "sources": ["d1"], "date": "2022/06/16"}` + "\n\n" +
 			`{"id": "b", "question": "Capital of Mars?", "answers": [], "sources": []}` + "\n" +
 			`{"id": "c", "question": "No lists at all?"}`
 		qs, err := eval.ReadQuestions(strings.NewReader(in))
@@ -42,6 +43,13 @@ func TestEvalReadQuestions(t *testing.T) {
 		{"no id", `{"question": "Q?"}`, "no id"},
 		{"empty question", `{"id": "a", "question": " "}`, "is empty"},
 		{"duplicate id", `{"id": "a", "question": "Q?"}` + "\n" + `{"id": "a", "question": "R?"}`, "line 2: invalid evaluation data: id \"a\" is also on line 1"},
+		// An answer that normalises to nothing would make the question
+		// unanswerable (when blank) or never correct: a mistake in the set.
+		{"empty answer", `{"id": "e", "question": "Q?", "answers": [""], "sources": ["d1"]}`, `line 1: invalid evaluation data: question "e": answer "" is empty once normalised`},
+		{"blank answer beside a good one", `{"id": "a", "question": "Q?"}` + "\n" + `{"id": "b", "question": "Q?", "answers": ["X", " "]}`, `line 2: invalid evaluation data: question "b": answer " " is empty`},
+		{"article only", `{"id": "t", "question": "Q?", "answers": ["the"]}`, `question "t": answer "the" is empty once normalised`},
+		{"punctuation only", `{"id": "p", "question": "Q?", "answers": ["!!"]}`, `question "p": answer "!!" is empty once normalised`},
+		{"blank source", `{"id": "s", "question": "Q?", "sources": [" "]}`, `question "s": source " " is empty`},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,10 +108,29 @@ func TestEvalSummarize(t *testing.T) {
 		t.Errorf("Summarize =\n%+v, want\n%+v", got, want)
 	}
 
-	t.Run("vacuous abstention figures are 1", func(t *testing.T) {
+	// A figure with nothing to count is undefined, NaN, rather than a 0 or
+	// a 1 that a quality gate would take for a measurement.
+	t.Run("no unanswerable question and no abstention", func(t *testing.T) {
 		s := eval.Summarize(results[:2])
-		if s.AbstentionPrecision != 1 || s.AbstentionRecall != 1 {
-			t.Errorf("got precision %g recall %g, want 1 and 1", s.AbstentionPrecision, s.AbstentionRecall)
+		if !math.IsNaN(s.AbstentionPrecision) || !math.IsNaN(s.AbstentionRecall) {
+			t.Errorf("got precision %g recall %g, want NaN and NaN", s.AbstentionPrecision, s.AbstentionRecall)
+		}
+		if s.Hit3 != 1 || s.AnswerAccuracy != 0.5 {
+			t.Errorf("got hit@3 %g accuracy %g, want 1 and 0.5", s.Hit3, s.AnswerAccuracy)
+		}
+	})
+	t.Run("no answerable question", func(t *testing.T) {
+		s := eval.Summarize(results[4:])
+		for name, got := range map[string]float64{
+			"hit@1": s.Hit1, "hit@3": s.Hit3, "hit@5": s.Hit5, "MRR": s.MRR,
+			"answer accuracy": s.AnswerAccuracy, "answer hit@1": s.AnswerHit1, "answer hit@5": s.AnswerHit5,
+		} {
+			if !math.IsNaN(got) {
+				t.Errorf("%s = %g, want NaN", name, got)
+			}
+		}
+		if s.Questions != 2 || s.Answerable != 0 || s.AbstentionPrecision != 1 || s.AbstentionRecall != 0.5 {
+			t.Errorf("got %+v, want 2 questions, none answerable, abstention precision 1 and recall 0.5", s)
 		}
 	})
 }

@@ -59,7 +59,7 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.BoolVar(&c.AsOf, "as-of", true, "with --questions: a question with a \"date\" is asked as of that day: it searches only documents published by then, and recency counts from then (--as-of=false ignores dates)")
 	fs.StringVar(&c.Split, "split", "test", "with --beir: the judgements to score, qrels/SPLIT.tsv (test, train, dev)")
 	fs.IntVar(&c.MaxQueries, "max-queries", 0, "with --beir: evaluate only the first N judged queries (0: all)")
-	fs.StringVar(&c.Compare, "compare", "", "with --beir: an earlier run's `--json` report to compare with, query by query (paired difference of nDCG@10 and its standard error)")
+	fs.StringVar(&c.Compare, "compare", "", "with --beir: an earlier run's --json report `FILE` to compare with, query by query (paired difference of nDCG@10 and its standard error)")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "with --questions: limit on one question")
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
 	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
@@ -79,9 +79,9 @@ func (c *evalConfig) validate() error {
 		return errors.New("--questions and --beir cannot be combined: run them one at a time")
 	}
 	only := map[string]string{
-		"server": "questions", "k": "questions", "timeout": "questions",
+		"server": "questions", "k": "questions", "timeout": "questions", "as-of": "questions",
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
-		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir",
+		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir", "split": "beir",
 	}
 	for name, mode := range only {
 		if c.set[name] && ((mode == "questions") != (c.Questions != "")) {
@@ -102,7 +102,9 @@ func (c *evalConfig) validate() error {
 	if _, err := retrieval.ParseMode(c.Mode); err != nil {
 		return fmt.Errorf("--mode: %v", err)
 	}
-	if c.Weight <= 0 || c.Weight > 1 {
+	// The ranges are written so that NaN, which every comparison
+	// fails, is outside them too.
+	if !(c.Weight > 0 && c.Weight <= 1) {
 		return fmt.Errorf("--dense-weight %g is outside (0, 1]: use --mode lexical for no dense score", c.Weight)
 	}
 	if c.Split == "" || strings.ContainsAny(c.Split, `/\.`) {
@@ -115,7 +117,7 @@ func (c *evalConfig) validate() error {
 		return fmt.Errorf("--timeout %s must be positive", c.Timeout)
 	}
 	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall} {
-		if v < 0 || v > 1 {
+		if !(v >= 0 && v <= 1) {
 			return fmt.Errorf("--%s %g is outside 0..1", name, v)
 		}
 	}
@@ -162,6 +164,7 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 	if c.Server != "" {
 		ask = eval.Remote(&http.Client{}, c.Server, c.K)
 	} else {
+		c.store.existing = true
 		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, nil)
 		if err != nil {
 			return err
@@ -169,6 +172,14 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		defer st.Close()
 		if docs, _ := st.Len(); docs == 0 {
 			return fmt.Errorf("the index in %s is empty: ingest the corpus first", c.store.Data)
+		}
+		unknown, err := eval.UnknownSources(ctx, st, questions)
+		if err != nil {
+			return err
+		}
+		if len(unknown) > 0 {
+			fmt.Fprintf(e.stderr, "warning: %d source documents of %s are not in the index in %s; they count as misses: %s\n",
+				len(unknown), c.Questions, c.store.Data, listIDs(unknown, 10))
 		}
 		ask = eval.Local(answerer, c.K)
 	}
@@ -196,38 +207,56 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 	return checkGates(rep.Summary, c)
 }
 
-// checkGates returns an error naming every missed gate and its figure.
+// checkGates returns an error naming every missed gate and its figure, and
+// every gate on a figure that the set gives nothing to measure (NaN): such
+// a gate fails, as it cannot tell that the quality holds.
 func checkGates(s eval.QuestionSummary, c *evalConfig) error {
-	var missed []string
-	gate := func(metric, flagName string, got, min float64) {
-		if min > 0 && got < min {
+	var unmeasured, missed []string
+	gate := func(metric, flagName, what string, got, min float64) {
+		switch {
+		case min <= 0:
+		case math.IsNaN(got):
+			unmeasured = append(unmeasured, fmt.Sprintf("--%s: no %s to measure %s", flagName, what, metric))
+		case got < min:
 			missed = append(missed, fmt.Sprintf("%s %.4f is below --%s %g", metric, got, flagName, min))
 		}
 	}
-	gate("hit@3", "min-hit3", s.Hit3, c.MinHit3)
-	gate("answer accuracy", "min-answer-accuracy", s.AnswerAccuracy, c.MinAcc)
-	gate("abstention recall", "min-abstention-recall", s.AbstentionRecall, c.MinRecall)
+	gate("hit@3", "min-hit3", "question with sources", s.Hit3, c.MinHit3)
+	gate("answer accuracy", "min-answer-accuracy", "question with answers", s.AnswerAccuracy, c.MinAcc)
+	gate("abstention recall", "min-abstention-recall", "unanswerable question", s.AbstentionRecall, c.MinRecall)
 	if len(missed) > 0 {
-		return fmt.Errorf("quality gate missed: %s", strings.Join(missed, "; "))
+		unmeasured = append(unmeasured, "quality gate missed: "+strings.Join(missed, "; "))
+	}
+	if len(unmeasured) > 0 {
+		return errors.New(strings.Join(unmeasured, "; "))
 	}
 	return nil
 }
 
-// questionSummaryJSON is the summary of `ragd eval --questions --json`.
+// listIDs joins the first n of ids, saying how many more there are.
+func listIDs(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
+}
+
+// questionSummaryJSON is the summary of `ragd eval --questions --json`. A
+// figure with nothing to measure is null (see eval.QuestionSummary).
 type questionSummaryJSON struct {
-	Questions           int     `json:"questions"`
-	Answerable          int     `json:"answerable"`
-	Hit1                float64 `json:"hit@1"`
-	Hit3                float64 `json:"hit@3"`
-	Hit5                float64 `json:"hit@5"`
-	MRR                 float64 `json:"mrr"`
-	AnswerAccuracy      float64 `json:"answer_accuracy"`
-	AnswerHit1          float64 `json:"answer_hit@1"`
-	AnswerHit5          float64 `json:"answer_hit@5"`
-	AbstentionPrecision float64 `json:"abstention_precision"`
-	AbstentionRecall    float64 `json:"abstention_recall"`
-	P50                 float64 `json:"p50_ms"`
-	P95                 float64 `json:"p95_ms"`
+	Questions           int      `json:"questions"`
+	Answerable          int      `json:"answerable"`
+	Hit1                *float64 `json:"hit@1"`
+	Hit3                *float64 `json:"hit@3"`
+	Hit5                *float64 `json:"hit@5"`
+	MRR                 *float64 `json:"mrr"`
+	AnswerAccuracy      *float64 `json:"answer_accuracy"`
+	AnswerHit1          *float64 `json:"answer_hit@1"`
+	AnswerHit5          *float64 `json:"answer_hit@5"`
+	AbstentionPrecision *float64 `json:"abstention_precision"`
+	AbstentionRecall    *float64 `json:"abstention_recall"`
+	P50                 float64  `json:"p50_ms"`
+	P95                 float64  `json:"p95_ms"`
 }
 
 // questionResultJSON is one question of `ragd eval --questions --json`.
@@ -254,10 +283,10 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 	out := questionReportJSONBody{
 		Summary: questionSummaryJSON{
 			Questions: s.Questions, Answerable: s.Answerable,
-			Hit1: round4(s.Hit1), Hit3: round4(s.Hit3), Hit5: round4(s.Hit5), MRR: round4(s.MRR),
-			AnswerAccuracy: round4(s.AnswerAccuracy),
-			AnswerHit1:     round4(s.AnswerHit1), AnswerHit5: round4(s.AnswerHit5),
-			AbstentionPrecision: round4(s.AbstentionPrecision), AbstentionRecall: round4(s.AbstentionRecall),
+			Hit1: figureJSON(s.Hit1), Hit3: figureJSON(s.Hit3), Hit5: figureJSON(s.Hit5), MRR: figureJSON(s.MRR),
+			AnswerAccuracy: figureJSON(s.AnswerAccuracy),
+			AnswerHit1:     figureJSON(s.AnswerHit1), AnswerHit5: figureJSON(s.AnswerHit5),
+			AbstentionPrecision: figureJSON(s.AbstentionPrecision), AbstentionRecall: figureJSON(s.AbstentionRecall),
 			P50: millis(s.P50), P95: millis(s.P95),
 		},
 		Questions: make([]questionResultJSON, len(rep.Results)),
@@ -270,6 +299,25 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 		}
 	}
 	return out
+}
+
+// figureJSON rounds a summary figure to four decimals, or is nil (null)
+// when the figure is NaN: nothing to measure.
+func figureJSON(f float64) *float64 {
+	if math.IsNaN(f) {
+		return nil
+	}
+	r := round4(f)
+	return &r
+}
+
+// figure formats a summary figure with three decimals, or as n/a when it is
+// NaN: nothing to measure.
+func figure(f float64) string {
+	if math.IsNaN(f) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", f)
 }
 
 func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
@@ -300,9 +348,9 @@ func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 	tw.Flush()
 	s := rep.Summary
 	fmt.Fprintf(w, "\nquestions %d (answerable %d)\n", s.Questions, s.Answerable)
-	fmt.Fprintf(w, "sources:    hit@1 %.3f  hit@3 %.3f  hit@5 %.3f  MRR %.3f\n", s.Hit1, s.Hit3, s.Hit5, s.MRR)
-	fmt.Fprintf(w, "answers:    accuracy %.3f  in passage 1 %.3f  in passages 1-5 %.3f\n", s.AnswerAccuracy, s.AnswerHit1, s.AnswerHit5)
-	fmt.Fprintf(w, "abstention: precision %.3f  recall %.3f\n", s.AbstentionPrecision, s.AbstentionRecall)
+	fmt.Fprintf(w, "sources:    hit@1 %s  hit@3 %s  hit@5 %s  MRR %s\n", figure(s.Hit1), figure(s.Hit3), figure(s.Hit5), figure(s.MRR))
+	fmt.Fprintf(w, "answers:    accuracy %s  in passage 1 %s  in passages 1-5 %s\n", figure(s.AnswerAccuracy), figure(s.AnswerHit1), figure(s.AnswerHit5))
+	fmt.Fprintf(w, "abstention: precision %s  recall %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall))
 	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
 }
 
@@ -350,7 +398,14 @@ func evalBEIR(ctx context.Context, e *env, c *evalConfig) error {
 		return err
 	}
 	if rep.Summary.Queries == 0 {
-		return fmt.Errorf("%s: no query of queries.jsonl has a relevant document in qrels/test.tsv", c.BEIR)
+		return fmt.Errorf("%s: no query of queries.jsonl has a relevant document in qrels/%s.tsv", c.BEIR, c.Split)
+	}
+	absent, err := eval.MissingJudged(ctx, st, qrels, rep)
+	if err != nil {
+		return err
+	}
+	if len(absent) > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d judged documents are not in the corpus; they count as misses\n", len(absent))
 	}
 	s := rep.Summary
 	var diff *eval.PairedDiff

@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
@@ -85,6 +89,9 @@ func TestEvalSeedQuestions(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, want 0: %s", code, stderr)
 	}
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("the seed set names only seed articles, yet stderr warns: %q", stderr)
+	}
 	rep := decodeReport(t, stdout)
 	for _, key := range []string{"questions", "answerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "answer_hit@1", "answer_hit@5", "abstention_precision", "abstention_recall", "p50_ms", "p95_ms"} {
 		if _, ok := rep.Summary[key]; !ok {
@@ -121,6 +128,201 @@ func TestEvalSeedQuestions(t *testing.T) {
 			t.Errorf("stderr %q does not name the gate and the figure", stderr)
 		}
 	})
+}
+
+// TestEvalUnknownSources checks that a source missing from the index is
+// reported once, with the unknown IDs, rather than silently scored as a miss.
+func TestEvalUnknownSources(t *testing.T) {
+	data := seedStore(t)
+	questions := writeQuestions(t,
+		`{"id": "q1", "question": "What did Macron say European troops would not do?", "answers": ["front line"], "sources": ["nope-1", "000_b23e37521d96755f"]}`,
+		`{"id": "q2", "question": "Who said the British can take care of themselves?", "answers": ["Trump"], "sources": ["nope-2", "nope-1"]}`,
+	)
+	code, stdout, stderr := runRagd(t, "eval", "--questions", questions, "--data", data, "--model-path", modelPath)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: %s", code, stderr)
+	}
+	if n := strings.Count(stderr, "warning"); n != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("stderr %q: want one warning line", stderr)
+	}
+	for _, want := range []string{"2 source documents", "nope-1", "nope-2", "not in the index"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "000_b23e37521d96755f") || !strings.Contains(stdout, "q1") {
+		t.Errorf("stderr %q names a known source, or stdout %q lacks the report", stderr, stdout)
+	}
+
+	t.Run("not checked with --server", func(t *testing.T) {
+		url := fakeAskServer(t, web.AskResponse{Answer: "Trump", Citations: []web.CitationJSON{{N: 1, DocID: "d1"}}})
+		code, _, stderr := runRagd(t, "eval", "--questions", questions, "--server", url)
+		if code != 0 || stderr != "" {
+			t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr)
+		}
+	})
+}
+
+// fakeAskServer serves POST /api/ask, giving reply to every question.
+func fakeAskServer(tb testing.TB, reply web.AskResponse) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(reply)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// writeQuestions writes a question set, one line each, in tb.TempDir.
+func writeQuestions(tb testing.TB, lines ...string) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "questions.jsonl")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// TestEvalNothingToMeasure checks that a metric without a single question
+// to count is reported as undefined, not as 0 or 1, and that a gate on it
+// fails saying so.
+func TestEvalNothingToMeasure(t *testing.T) {
+	abstaining := fakeAskServer(t, web.AskResponse{Answer: "I could not find this in the indexed articles.", Abstained: true})
+	answering := fakeAskServer(t, web.AskResponse{Answer: "Paris", Citations: []web.CitationJSON{{N: 1, DocID: "d1"}}})
+	unanswerable := writeQuestions(t, `{"id": "u1", "question": "Capital of Mars?"}`, `{"id": "u2", "question": "Who won in 2090?"}`)
+	answerable := writeQuestions(t, `{"id": "a1", "question": "Capital of France?", "answers": ["Paris"], "sources": ["d1"]}`)
+	tests := []struct {
+		name, server, questions string
+		null                    []string
+		want                    map[string]float64
+		table                   []string
+		gate                    []string
+		gateMsg                 string
+	}{
+		{
+			name: "no answerable question", server: abstaining, questions: unanswerable,
+			null:    []string{"hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "answer_hit@1", "answer_hit@5"},
+			want:    map[string]float64{"questions": 2, "answerable": 0, "abstention_precision": 1, "abstention_recall": 1},
+			table:   []string{"hit@1 n/a  hit@3 n/a  hit@5 n/a  MRR n/a", "accuracy n/a  in passage 1 n/a  in passages 1-5 n/a", "precision 1.000  recall 1.000"},
+			gate:    []string{"--min-hit3", "0.5", "--min-answer-accuracy", "0.5"},
+			gateMsg: "--min-hit3: no question with sources to measure hit@3; --min-answer-accuracy: no question with answers to measure answer accuracy",
+		},
+		{
+			name: "no unanswerable question, no abstention", server: answering, questions: answerable,
+			null:    []string{"abstention_precision", "abstention_recall"},
+			want:    map[string]float64{"questions": 1, "answerable": 1, "hit@1": 1, "hit@3": 1, "mrr": 1, "answer_accuracy": 1},
+			table:   []string{"hit@3 1.000", "accuracy 1.000", "precision n/a  recall n/a"},
+			gate:    []string{"--min-abstention-recall", "1", "--min-hit3", "0.9"},
+			gateMsg: "--min-abstention-recall: no unanswerable question to measure abstention recall",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runRagd(t, "eval", "--questions", tt.questions, "--server", tt.server, "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var rep struct {
+				Summary map[string]json.RawMessage `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("decode %q: %v", stdout, err)
+			}
+			for _, key := range tt.null {
+				if got, ok := rep.Summary[key]; !ok || string(got) != "null" {
+					t.Errorf("%s = %s (present %v), want null", key, got, ok)
+				}
+			}
+			for key, want := range tt.want {
+				if got := string(rep.Summary[key]); got != strconv.FormatFloat(want, 'g', -1, 64) {
+					t.Errorf("%s = %s, want %v", key, got, want)
+				}
+			}
+
+			code, stdout, stderr = runRagd(t, "eval", "--questions", tt.questions, "--server", tt.server)
+			if code != 0 {
+				t.Fatalf("table: exit %d: %s", code, stderr)
+			}
+			for _, want := range tt.table {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("table lacks %q:\n%s", want, stdout)
+				}
+			}
+
+			code, _, stderr = runRagd(t, append([]string{"eval", "--questions", tt.questions, "--server", tt.server}, tt.gate...)...)
+			if code != 1 {
+				t.Errorf("gate on nothing measured: exit %d, want 1", code)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines != 0 || !strings.Contains(stderr, tt.gateMsg) || strings.Contains(stderr, "quality gate missed") {
+				t.Errorf("stderr %q, want one line with %q and no missed gate", stderr, tt.gateMsg)
+			}
+		})
+	}
+}
+
+// TestEvalRefusesEmptyAnswers checks that a gold answer that normalises to
+// nothing stops the evaluation before any question is asked.
+func TestEvalRefusesEmptyAnswers(t *testing.T) {
+	var asked atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { asked.Store(true) }))
+	defer srv.Close()
+	for _, answers := range []string{`[""]`, `["the"]`, `["!!"]`} {
+		t.Run(answers, func(t *testing.T) {
+			questions := writeQuestions(t, `{"id": "ok", "question": "Q?", "answers": ["x"]}`, `{"id": "bad", "question": "R?", "answers": `+answers+`, "sources": ["d1"]}`)
+			code, _, stderr := runRagd(t, "eval", "--questions", questions, "--server", srv.URL)
+			if code != 1 || !strings.Contains(stderr, `line 2`) || !strings.Contains(stderr, `question "bad"`) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q; want 1 and one line naming line 2 and question \"bad\"", code, stderr)
+			}
+		})
+	}
+	if asked.Load() {
+		t.Error("a question was asked of a set that does not read")
+	}
+}
+
+// TestEvalValidateRefusesNaN checks the range checks of evalConfig
+// themselves, whatever parsing lets through: NaN fails every comparison.
+func TestEvalValidateRefusesNaN(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name    string
+		set     func(*evalConfig)
+		wantMsg string
+	}{
+		{"min-hit3", func(c *evalConfig) { c.MinHit3 = nan }, "--min-hit3 NaN is outside 0..1"},
+		{"min-answer-accuracy", func(c *evalConfig) { c.MinAcc = nan }, "--min-answer-accuracy NaN is outside 0..1"},
+		{"min-abstention-recall", func(c *evalConfig) { c.MinRecall = math.Inf(-1) }, "--min-abstention-recall -Inf is outside 0..1"},
+		{"dense-weight", func(c *evalConfig) { c.BEIR, c.Questions, c.Weight = "d", "", nan }, "--dense-weight NaN is outside (0, 1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := evalConfig{Questions: "q", K: qa.DefaultK, Mode: string(retrieval.Hybrid), Weight: retrieval.DefaultDenseWeight, Split: "test", Timeout: time.Minute}
+			if err := c.validate(); err != nil {
+				t.Fatalf("valid config: %v", err)
+			}
+			tt.set(&c)
+			if err := c.validate(); err == nil || !strings.HasPrefix(err.Error(), tt.wantMsg) {
+				t.Errorf("got %v, want %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// TestEvalHelp checks the value names that ragd eval -h shows.
+func TestEvalHelp(t *testing.T) {
+	code, _, stderr := runRagd(t, "eval", "-h")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0", code)
+	}
+	for _, want := range []string{"-compare FILE", "-questions string", "-beir string"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("usage lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "-compare --json") {
+		t.Errorf("usage names the value of --compare --json:\n%s", stderr)
+	}
 }
 
 // TestEvalServer answers the seed set over HTTP from a real server and
@@ -238,6 +440,9 @@ func TestEvalBEIR(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("every judged document is in the corpus, yet stderr warns: %q", stderr)
+	}
 	var got struct {
 		Summary map[string]float64 `json:"summary"`
 		Queries []struct {
@@ -312,6 +517,30 @@ func TestEvalBEIR(t *testing.T) {
 		}
 	})
 
+	t.Run("judged documents missing from the corpus", func(t *testing.T) {
+		dir := writeBEIR(t)
+		qrels := filepath.Join(dir, "qrels", "test.tsv")
+		f, err := os.OpenFile(qrels, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two relevant documents missing, one of them judged twice; a
+		// missing document judged not relevant is no miss.
+		f.WriteString("q1\td404\t1\nq2\td404\t1\nq2\td405\t2\nq1\td406\t0\nq3\td407\t0\n")
+		f.Close()
+		code, stdout, stderr := runRagd(t, "eval", "--beir", dir, "--mode", "lexical", "--model-path", modelPath)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		want := "warning: 2 judged documents are not in the corpus; they count as misses"
+		if strings.TrimSpace(stderr) != want {
+			t.Errorf("stderr %q, want %q", stderr, want)
+		}
+		if !strings.Contains(stdout, "queries 2") {
+			t.Errorf("stdout %q lacks the report", stdout)
+		}
+	})
+
 	t.Run("hybrid in a temporary index", func(t *testing.T) {
 		wd, _ := os.Getwd()
 		_, before := os.Stat(filepath.Join(wd, defaultDataDir))
@@ -346,6 +575,15 @@ func TestEvalUsageErrors(t *testing.T) {
 		{"bad gate", []string{"eval", "--questions", "q", "--min-hit3", "95"}, "--min-hit3 95 is outside 0..1"},
 		{"missing file", []string{"eval", "--questions", "/nonexistent/q.jsonl", "--server", "http://localhost:1"}, "no such file"},
 		{"missing BEIR", []string{"eval", "--beir", "/nonexistent"}, "queries.jsonl"},
+		{"split with questions", []string{"eval", "--questions", "q", "--split", "train"}, "--split applies only with --beir"},
+		{"as-of with beir", []string{"eval", "--beir", "d", "--as-of=false"}, "--as-of applies only with --questions"},
+		// NaN passes every comparison, so a range check must be written to
+		// refuse it; infinities are out of range.
+		{"NaN hit gate", []string{"eval", "--questions", "q", "--min-hit3", "NaN"}, "--min-hit3 NaN"},
+		{"NaN accuracy gate", []string{"eval", "--questions", "q", "--min-answer-accuracy", "NaN"}, "--min-answer-accuracy NaN"},
+		{"NaN recall gate", []string{"eval", "--questions", "q", "--min-abstention-recall", "nan"}, "--min-abstention-recall NaN"},
+		{"infinite gate", []string{"eval", "--questions", "q", "--min-hit3", "+Inf"}, "--min-hit3 +Inf"},
+		{"NaN dense weight", []string{"eval", "--beir", "d", "--dense-weight", "NaN"}, "--dense-weight NaN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
