@@ -285,6 +285,10 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 		if err != nil {
 			return Answer{}, fmt.Errorf("retrieve: %w", err)
 		}
+		if len(attempts) == 1 && opt.OnPassages != nil {
+			// Streamed at once: extraction may embed sentences remotely.
+			opt.OnPassages(h)
+		}
 		ext, err := a.extract(ctx, q, h)
 		if err != nil {
 			return Answer{}, err
@@ -297,8 +301,8 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 			break
 		}
 	}
-	if opt.OnPassages != nil {
-		opt.OnPassages(hits)
+	if len(attempts) > 1 && opt.OnPassages != nil {
+		opt.OnPassages(hits) // the passages of the attempt kept
 	}
 	ans.Passages = hits
 	switch {

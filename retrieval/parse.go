@@ -349,7 +349,7 @@ func clipTitle(t string) string {
 		}
 		n++
 	}
-	if sp := strings.LastIndexFunc(t[:cut], unicode.IsSpace); sp > MaxDerivedTitle/2 {
+	if sp := strings.LastIndexFunc(t[:cut], unicode.IsSpace); sp > 0 && utf8.RuneCountInString(t[:sp]) > MaxDerivedTitle/2 {
 		cut = sp
 	}
 	return strings.TrimRightFunc(t[:cut], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"

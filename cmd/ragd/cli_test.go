@@ -170,7 +170,7 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"flag without value", nil, []string{"search", "-k", "many", "troops"}, `invalid value "many"`},
 		{"NaN", nil, []string{"search", "--bm25-k1", "NaN", "troops"}, "--bm25-k1 NaN must be a finite number"},
 		{"NaN sentence weight", nil, []string{"search", "--sentence-weight", "NaN", "troops"}, "flag -sentence-weight"},
-		{"infinite env value", map[string]string{"RAGD_ABSTAIN_THRESHOLD": "-Inf"}, []string{"ask", "why?"}, "--abstain-threshold -Inf must be a finite number"},
+		{"infinite env value", map[string]string{"RAGD_ABSTAIN_THRESHOLD": "-Inf"}, []string{"ask", "why?"}, `RAGD_ABSTAIN_THRESHOLD="-Inf" must be a finite number`},
 		{"mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--data", filepath.Join(dir, "typo"), "troops"}, "no index in"},
 		{"ask on mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"ask", "--data", filepath.Join(dir, "typo"), "why?"}, "no index in"},
 	}
@@ -255,6 +255,12 @@ func TestIngestRefusesBadFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A file named twice, directly and through its folder, is one file.
+	twice := filepath.Join(dir, "twice")
+	if code, _, stderr := ragd(t, map[string]string{"RAGD_MODEL_PATH": modelPath}, "", "ingest", "--data", filepath.Join(t.TempDir(), "data"),
+		filepath.Join(twice, "b.txt"), twice+"/", filepath.Join(twice, "sub", "..", "b.txt")); code == 0 || strings.Contains(stderr, `"b" comes twice`) {
+		t.Errorf("exit %d, stderr %q: want only the clash of a.txt, not b.txt named three ways", code, stderr)
 	}
 	// The refused folder stored nothing, not even the files before the
 	// clash.

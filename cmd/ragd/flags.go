@@ -51,6 +51,8 @@ func (f *flagSet) parse(args []string) error {
 		if v := f.e.getenv(envName(fl.Name)); v != "" {
 			if serr := fl.Value.Set(v); serr != nil {
 				err = fmt.Errorf("%s=%q: %v", envName(fl.Name), v, serr)
+			} else if !isFinite(fl) {
+				err = fmt.Errorf("%s=%q must be a finite number", envName(fl.Name), v)
 			}
 		}
 	})
@@ -91,13 +93,19 @@ func (f *flagSet) parse(args []string) error {
 func (f *flagSet) finite() error {
 	var err error
 	f.VisitAll(func(fl *flag.Flag) {
-		g, ok := fl.Value.(flag.Getter)
-		if !ok || err != nil {
-			return
-		}
-		if x, ok := g.Get().(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
-			err = fmt.Errorf("--%s %v must be a finite number", fl.Name, x)
+		if err == nil && !isFinite(fl) {
+			err = fmt.Errorf("--%s %s must be a finite number", fl.Name, fl.Value)
 		}
 	})
 	return err
+}
+
+// isFinite reports whether fl, if it holds a float, holds a finite one.
+func isFinite(fl *flag.Flag) bool {
+	g, ok := fl.Value.(flag.Getter)
+	if !ok {
+		return true
+	}
+	x, ok := g.Get().(float64)
+	return !ok || !math.IsNaN(x) && !math.IsInf(x, 0)
 }

@@ -43,7 +43,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	sum, err := ingestFiles(ctx, e, st, files)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return fmt.Errorf("interrupted after storing %d documents; the same command again stores the rest (stored documents are skipped)", sum.docs)
+		return fmt.Errorf("interrupted after storing at least %d documents; the same command again stores the rest (stored documents are skipped)", sum.docs)
 	}
 	if err != nil {
 		return err
@@ -123,23 +123,33 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 	// that a second document with the same ID is refused rather than
 	// silently replacing the first (two folders' "a.txt", or two lines of
 	// a corpus).
-	origins := make(map[string]string)
-	add := func(d retrieval.Document, origin string) error {
+	type origin struct{ file, line int } // line 0: the whole file
+	where := func(o origin) string {
+		if o.line > 0 {
+			return fmt.Sprintf("%s line %d", files[o.file], o.line)
+		}
+		return files[o.file]
+	}
+	origins := make(map[string]origin)
+	file := 0
+	add := func(d retrieval.Document, line int) error {
 		if err := retrieval.ValidateDocument(d); err != nil {
 			return err
 		}
 		id := strings.TrimSpace(d.ID)
+		here := origin{file, line}
 		if first, ok := origins[id]; ok {
-			return fmt.Errorf("document id %q comes twice, from %s and from %s: rename one", id, first, origin)
+			return fmt.Errorf("document id %q comes twice, from %s and from %s: rename one", id, where(first), where(here))
 		}
-		origins[id] = origin
+		origins[id] = here
 		batch = append(batch, d)
 		if len(batch) == ingestBatch {
 			return flush()
 		}
 		return nil
 	}
-	for _, path := range files {
+	for i, path := range files {
+		file = i
 		if err := readDocuments(path, add); err != nil {
 			prog.finish()
 			return sum, err
@@ -152,9 +162,9 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 }
 
 // readDocuments reads the documents of one file, calling fn for each with
-// where it was read ("corpus.jsonl line 3", or the file's path). Errors
+// its line in a JSONL file (0 for other files, one document each). Errors
 // name the file, and in a JSONL file the line.
-func readDocuments(path string, fn func(d retrieval.Document, origin string) error) error {
+func readDocuments(path string, fn func(d retrieval.Document, line int) error) error {
 	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
 		f, err := os.Open(path)
 		if err != nil {
@@ -165,7 +175,7 @@ func readDocuments(path string, fn func(d retrieval.Document, origin string) err
 			if d.Source == "" {
 				d.Source = path
 			}
-			return fn(d, fmt.Sprintf("%s line %d", path, line))
+			return fn(d, line)
 		})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("%s: %w", path, err)
@@ -180,7 +190,7 @@ func readDocuments(path string, fn func(d retrieval.Document, origin string) err
 		if d.Source == "" {
 			d.Source = path
 		}
-		if err := fn(d, path); err != nil {
+		if err := fn(d, 0); err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err
 			}
@@ -194,9 +204,17 @@ func readDocuments(path string, fn func(d retrieval.Document, origin string) err
 var ingestible = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true, ".jsonl": true}
 
 // collectFiles expands folders into the ingestible files they contain, in
-// lexical order. Files named explicitly must have an ingestible extension.
+// lexical order, each file once however often it is named. Files named
+// explicitly must have an ingestible extension.
 func collectFiles(paths []string) ([]string, error) {
 	var out []string
+	seen := make(map[string]bool)
+	keep := func(path string) {
+		if path = filepath.Clean(path); !seen[path] {
+			seen[path] = true
+			out = append(out, path)
+		}
+	}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
@@ -206,7 +224,7 @@ func collectFiles(paths []string) ([]string, error) {
 			if !ingestible[strings.ToLower(filepath.Ext(p))] {
 				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html or .jsonl)", p, retrieval.ErrUnsupported)
 			}
-			out = append(out, filepath.Clean(p))
+			keep(p)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -217,7 +235,7 @@ func collectFiles(paths []string) ([]string, error) {
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && ingestible[strings.ToLower(filepath.Ext(path))] {
-				out = append(out, path)
+				keep(path)
 			}
 			return nil
 		})
