@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,14 @@ import (
 func lockDir(dir string) (*os.File, error) {
 	path := filepath.Join(dir, lockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS) {
+		// A read-only directory, which no process can write either: lock
+		// the file if it is there (flock needs no write access), else
+		// take no lock.
+		if f, err = os.Open(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,5 +37,44 @@ func TestOpenLocksTheDirectory(t *testing.T) {
 	again := openStore(t, dir)
 	if d, c := again.Len(); d != docs+1 || c <= chunks {
 		t.Errorf("after reopening: %d documents, %d chunks; want %d and more than %d", d, c, docs+1, chunks)
+	}
+}
+
+// TestOpenReadOnlyDirectory opens a store no one can write: the lock is
+// taken on the existing LOCK file read-only. Root writes anywhere, so the
+// test needs another user.
+func TestOpenReadOnlyDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write a read-only directory")
+	}
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	mustIngest(t, st, seedDocs(t)[:1]...)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Every file and folder read-only, as on a read-only mount.
+	var paths []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	for i := len(paths) - 1; i >= 0; i-- {
+		os.Chmod(paths[i], 0o555)
+	}
+	t.Cleanup(func() {
+		for _, p := range paths {
+			os.Chmod(p, 0o755)
+		}
+	})
+	ro, err := retrieval.Open(context.Background(), retrieval.Config{Dir: dir, Embedder: testEmbedder})
+	if err != nil {
+		t.Fatalf("Open on a read-only directory: %v", err)
+	}
+	defer ro.Close()
+	if docs, _ := ro.Len(); docs != 1 {
+		t.Errorf("%d documents, want 1", docs)
 	}
 }
