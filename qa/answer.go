@@ -255,6 +255,8 @@ func (a *Answerer) Answer(ctx context.Context, question string, opt Options) (An
 	if a.cfg.LLM != nil && len(opt.History) > 0 {
 		q, err := a.standalone(ctx, question, opt.History)
 		switch {
+		case err == nil && q == "":
+			// Nothing usable came back: ask as the user did.
 		case err == nil:
 			query, rewritten = q, true
 		case ctx.Err() != nil || a.cfg.Fallback == FallbackError:

@@ -59,6 +59,10 @@ var (
 	ErrModelTimeout = errors.New("language model timed out")
 )
 
+// FallbackNotice separates, in a streamed answer, the text the language
+// model wrote before it failed from the extractive answer that replaces it.
+const FallbackNotice = "(The language model stopped before finishing; the answer below quotes the articles instead.)"
+
 // generate answers from the passages with the language model, streaming
 // the text to onDelta when it is not nil. ext is the extractive answer,
 // returned with a warning when the model fails and the fallback allows it.
@@ -84,7 +88,9 @@ func (a *Answerer) generate(ctx context.Context, query string, hits []retrieval.
 		ans, ferr := a.fallback(ctx, fmt.Errorf("generate: %w", err), ext)
 		if ferr == nil && onDelta != nil {
 			if streamed {
-				onDelta("\n\n" + ans.Text)
+				// The model's text so far stays on the reader's screen:
+				// say where it ends and the quotation begins.
+				onDelta("\n\n" + FallbackNotice + "\n\n" + ans.Text)
 			} else {
 				onDelta(ans.Text)
 			}
@@ -109,7 +115,7 @@ func (a *Answerer) generate(ctx context.Context, query string, hits []retrieval.
 }
 
 // standalone asks the model to rewrite a follow-up question as a
-// standalone question for retrieval.
+// standalone question for retrieval; "" when the model gave nothing usable.
 func (a *Answerer) standalone(ctx context.Context, question string, history []Turn) (string, error) {
 	prompt, err := RewritePrompt(question, history)
 	if err != nil {
@@ -119,14 +125,33 @@ func (a *Answerer) standalone(ctx context.Context, question string, history []Tu
 	if err != nil {
 		return "", fmt.Errorf("rewrite question: %w", err)
 	}
-	q := strings.TrimSpace(out)
-	q, _, _ = strings.Cut(q, "\n")
-	q = strings.TrimSpace(strings.TrimPrefix(q, "Standalone question:"))
-	q = strings.Trim(q, "\"'“”‘’ ")
-	if q == "" {
-		return "", fmt.Errorf("rewrite question: %w: empty answer", ErrModelFailed)
+	return rewrittenQuestion(out), nil
+}
+
+// rewrittenQuestion picks the question out of a model's rewrite: the first
+// line that ends with "?", else the first line that does not introduce
+// another ("Sure! Here is the standalone question:"), without a
+// "Standalone question:" label or quotes. It is "" when the model gave
+// nothing usable; the question is then asked as the user put it.
+func rewrittenQuestion(out string) string {
+	var lines []string
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(strings.TrimPrefix(line, "Standalone question:"))
+		line = strings.Trim(line, "\"'“”‘’ ")
+		if line != "" && !strings.HasSuffix(line, ":") {
+			lines = append(lines, line)
+		}
 	}
-	return q, nil
+	for _, line := range lines {
+		if strings.HasSuffix(line, "?") {
+			return line
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return lines[0]
 }
 
 // fallback handles a failure of the model: the extractive answer with a
@@ -185,13 +210,23 @@ func (a *Answerer) chatStream(ctx context.Context, req openai.ChatCompletionRequ
 	}
 	defer stream.Close()
 	var b strings.Builder
+	finished := false
 	for {
 		res, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
+			// go-openai reports the end of the body as EOF whether or
+			// not the model said it was done: an answer without a finish
+			// reason was cut off.
+			if !finished {
+				return "", fmt.Errorf("%w: the stream ended before the answer did", ErrModelFailed)
+			}
 			return b.String(), nil
 		}
 		if err != nil {
 			return "", err
+		}
+		if len(res.Choices) > 0 && res.Choices[0].FinishReason != "" {
+			finished = true
 		}
 		if len(res.Choices) == 0 || res.Choices[0].Delta.Content == "" {
 			continue

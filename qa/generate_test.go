@@ -255,6 +255,8 @@ func TestModelFailures(t *testing.T) {
 		{"timeout falls back", qatest.Stall, "", true, nil, "timed out"},
 		{"timeout is an error", qatest.Stall, qa.FallbackError, false, qa.ErrModelTimeout, ""},
 		{"streamed timeout is an error", qatest.Stall, qa.FallbackError, true, qa.ErrModelTimeout, ""},
+		{"stream cut short falls back", qatest.CutShort, qa.FallbackExtractive, true, nil, "the stream ended before the answer did"},
+		{"stream cut short is an error", qatest.CutShort, qa.FallbackError, true, qa.ErrModelFailed, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,6 +286,11 @@ func TestModelFailures(t *testing.T) {
 			checkQuotes(t, st, ans)
 			if tt.stream && !strings.Contains(streamed.String(), ans.Text) {
 				t.Errorf("streamed %q, which lacks the fallback answer %q", streamed.String(), ans.Text)
+			}
+			// Model text streamed before the failure is set apart from
+			// the quotation that replaces it.
+			if before, _, ok := strings.Cut(streamed.String(), ans.Text); tt.stream && ok && strings.TrimSpace(before) != "" && !strings.Contains(before, qa.FallbackNotice) {
+				t.Errorf("streamed %q: the model's partial text runs into the fallback without the notice", streamed.String())
 			}
 		})
 	}

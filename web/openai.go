@@ -70,6 +70,9 @@ type chatCompletion struct {
 	Choices   []chatChoice   `json:"choices"`
 	Usage     chatUsage      `json:"usage"`
 	Citations []CitationJSON `json:"citations"`
+	// Warning says why the answer is not what was configured (a model
+	// failure answered extractively), as in /api/ask.
+	Warning string `json:"warning,omitempty"`
 }
 
 type chatChoice struct {
@@ -98,8 +101,10 @@ type chatChunk struct {
 	Created int64             `json:"created"`
 	Model   string            `json:"model"`
 	Choices []chatChunkChoice `json:"choices"`
-	// Citations is set on the last chunk only, where it is never null.
+	// Citations is set on the last chunk only, where it is never null;
+	// Warning too, when there is one.
 	Citations *[]CitationJSON `json:"citations,omitempty"`
+	Warning   string          `json:"warning,omitempty"`
 }
 
 type chatChunkChoice struct {
@@ -208,6 +213,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 		Choices:   []chatChoice{{Message: chatMessageJSON{Role: "assistant", Content: ans.Text}, FinishReason: "stop"}},
 		Usage:     usageOf(ans),
 		Citations: CitationsJSON(ans.Citations),
+		Warning:   ans.Warning,
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -240,7 +246,9 @@ func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id 
 	}
 	stop := "stop"
 	citations := CitationsJSON(ans.Citations)
-	stream.send("", chunk(chatDelta{}, &stop, &citations))
+	last := chunk(chatDelta{}, &stop, &citations)
+	last.Warning = ans.Warning
+	stream.send("", last)
 	stream.raw("[DONE]")
 	return nil
 }

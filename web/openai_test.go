@@ -234,3 +234,46 @@ func TestChatCompletionErrors(t *testing.T) {
 		t.Errorf("malformed body: %d %+v, want 400 in OpenAI's shape", code, body)
 	}
 }
+
+// TestChatCompletionsCarryTheFallbackWarning: an answer given extractively
+// because the model failed says so on /v1 as on /api/ask, streamed or not.
+func TestChatCompletionsCarryTheFallbackWarning(t *testing.T) {
+	fake := qatest.NewServer(t)
+	fake.Set(qatest.Fail)
+	srv := newAskServer(t, askSetup{fake: fake, fallback: qa.FallbackExtractive})
+	var res struct {
+		Warning   string             `json:"warning"`
+		Citations []web.CitationJSON `json:"citations"`
+	}
+	if code := call(t, srv, "POST", "/v1/chat/completions", `{"model":"ragd","messages":[{"role":"user","content":"`+answerable+`"}]}`, &res); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if !strings.Contains(res.Warning, qatest.FailMessage) || len(res.Citations) == 0 {
+		t.Errorf("warning %q, %d citations; want the model's failure and the extractive citations", res.Warning, len(res.Citations))
+	}
+
+	stream, err := ragdClient(srv.URL, srv.Client()).CreateChatCompletionStream(context.Background(), chatRequest("user", answerable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	var last struct {
+		Warning string `json:"warning"`
+	}
+	for {
+		raw, err := stream.RecvRaw()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last.Warning = ""
+		if err := json.Unmarshal(raw, &last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(last.Warning, qatest.FailMessage) {
+		t.Errorf("last chunk's warning %q, want the model's failure", last.Warning)
+	}
+}

@@ -42,6 +42,10 @@ const (
 	// nothing more until the request is cancelled, and records the
 	// cancellation; unstreamed, it behaves as Stall.
 	StallMidway
+	// CutShort streams the first half of a Cite answer, then ends the
+	// body cleanly with neither a finish reason nor [DONE], as a proxy
+	// that drops the connection does; unstreamed, it behaves as Cite.
+	CutShort
 )
 
 // FailMessage is the error message of the Fail behaviour.
@@ -213,7 +217,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	writeChunk(w, req.Model, map[string]string{"role": "assistant", "content": ""}, nil)
-	for _, piece := range pieces(text) {
+	ps := pieces(text)
+	if behaviour == CutShort && !rec.Rewrite {
+		for _, piece := range ps[:len(ps)/2] {
+			writeChunk(w, req.Model, map[string]string{"content": piece}, nil)
+		}
+		return
+	}
+	for _, piece := range ps {
 		writeChunk(w, req.Model, map[string]string{"content": piece}, nil)
 	}
 	stop := "stop"
