@@ -216,22 +216,48 @@ func skipSpaces(text string, i int) int {
 	return i
 }
 
-// isNoAnswer reports whether a generated answer that cites nothing says the
-// passages do not contain the answer.
+// isNoAnswer reports whether a generated answer says the passages do not
+// contain the answer: its first sentence, markers aside, says only that
+// (a statement opening the sentence, with no "but" after it), and no later
+// sentence cites a passage. "Starmer said he cannot tell whether..." and
+// "No information on numbers, but Macron said..." are answers.
 func isNoAnswer(text string, sentences []*answerSentence) bool {
-	for _, s := range sentences {
+	if len(sentences) == 0 {
+		return false
+	}
+	for _, s := range sentences[1:] {
 		if len(s.cites) > 0 {
 			return false
 		}
 	}
-	if strings.Contains(strings.ToLower(text), strings.ToLower(strings.TrimSuffix(NoAnswerText, "."))) {
+	first := strings.TrimSpace(markerPattern.ReplaceAllString(text[sentences[0].start:sentences[0].end], ""))
+	if strings.Contains(strings.ToLower(first), strings.ToLower(strings.TrimSuffix(NoAnswerText, "."))) {
 		return true
 	}
-	if len(sentences) == 0 {
+	m := cannotAnswer.FindStringIndex(first)
+	if m == nil || butClause.MatchString(first[m[1]:]) {
 		return false
 	}
-	return cannotAnswer.MatchString(text[sentences[0].start:sentences[0].end])
+	for _, w := range strings.Fields(first[:m[0]]) {
+		if !noAnswerPreamble[strings.ToLower(strings.Trim(w, ",;:!—–-"))] {
+			return false // the statement is someone's in the answer
+		}
+	}
+	return true
 }
+
+// noAnswerPreamble are the words that may open a no-answer statement ("I'm
+// sorry, but the provided passages do not...").
+var noAnswerPreamble = map[string]bool{
+	"i": true, "i'm": true, "i’m": true, "im": true, "am": true, "afraid": true, "sorry": true,
+	"unfortunately": true, "regrettably": true, "but": true, "however": true, "so": true,
+	"the": true, "these": true, "this": true, "provided": true, "given": true, "above": true,
+	"retrieved": true, "available": true, "based": true, "on": true, "there": true, "is": true, "was": true,
+}
+
+// butClause finds a contrast that goes on to answer after a no-answer
+// statement.
+var butClause = regexp.MustCompile(`(?i)\b(?:but|however|although|though|yet)\b`)
 
 // passageSentence is a sentence of a retrieved passage with its offsets in
 // the document; both the extractive answerer and verification use them.

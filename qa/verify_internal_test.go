@@ -92,6 +92,12 @@ func TestIsNoAnswer(t *testing.T) {
 		{"There is no information about that.", true},
 		{"The passages do not say when, but the talks were in Paris [1].", false},
 		{"The talks were in Paris.", false},
+		{"The passages do not contain the answer [1].", true},
+		{"Unfortunately, the provided context does not include the date.", true},
+		{"Starmer said he cannot tell whether the US will provide a backstop.", false},
+		{"No information was shared on troop numbers, but Macron said troops would not go to the front line.", false},
+		{"The passages do not say. Macron said troops would stay back [2].", false},
+		{"I cannot answer this from the passages. They discuss other talks.", true},
 	}
 	for _, tt := range tests {
 		if got := isNoAnswer(tt.in, splitAnswer(tt.in, 3)); got != tt.want {
