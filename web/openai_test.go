@@ -114,20 +114,8 @@ func TestChatCompletionsCarryCitations(t *testing.T) {
 	}
 
 	client := ragdClient(srv.URL, srv.Client())
-	stream, err := client.CreateChatCompletionStream(context.Background(), chatRequest("user", answerable))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stream.Close()
 	var last []web.CitationJSON
-	for {
-		raw, err := stream.RecvRaw()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, raw := range rawChunks(t, client, answerable) {
 		var chunk struct {
 			Citations []web.CitationJSON `json:"citations"`
 			Choices   []struct {
@@ -148,22 +136,8 @@ func TestChatCompletionsCarryCitations(t *testing.T) {
 
 	// An abstention's last chunk carries an empty list, as the reply
 	// without streaming does, not no list.
-	abstained, err := client.CreateChatCompletionStream(context.Background(), chatRequest("user", unanswerable))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer abstained.Close()
-	var lastRaw []byte
-	for {
-		raw, err := abstained.RecvRaw()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		lastRaw = raw
-	}
+	chunks := rawChunks(t, client, unanswerable)
+	lastRaw := chunks[len(chunks)-1]
 	var final map[string]json.RawMessage
 	if err := json.Unmarshal(lastRaw, &final); err != nil {
 		t.Fatal(err)
@@ -252,14 +226,28 @@ func TestChatCompletionsCarryTheFallbackWarning(t *testing.T) {
 		t.Errorf("warning %q, %d citations; want the model's failure and the extractive citations", res.Warning, len(res.Citations))
 	}
 
-	stream, err := ragdClient(srv.URL, srv.Client()).CreateChatCompletionStream(context.Background(), chatRequest("user", answerable))
+	chunks := rawChunks(t, ragdClient(srv.URL, srv.Client()), answerable)
+	var last struct {
+		Warning string `json:"warning"`
+	}
+	if err := json.Unmarshal(chunks[len(chunks)-1], &last); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(last.Warning, qatest.FailMessage) {
+		t.Errorf("last chunk's warning %q, want the model's failure", last.Warning)
+	}
+}
+
+// rawChunks asks question of ragd's streaming chat completion and returns
+// the JSON of every chunk, at least one.
+func rawChunks(t *testing.T, client *openai.Client, question string) [][]byte {
+	t.Helper()
+	stream, err := client.CreateChatCompletionStream(context.Background(), chatRequest("user", question))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stream.Close()
-	var last struct {
-		Warning string `json:"warning"`
-	}
+	var out [][]byte
 	for {
 		raw, err := stream.RecvRaw()
 		if errors.Is(err, io.EOF) {
@@ -268,12 +256,10 @@ func TestChatCompletionsCarryTheFallbackWarning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		last.Warning = ""
-		if err := json.Unmarshal(raw, &last); err != nil {
-			t.Fatal(err)
-		}
+		out = append(out, raw)
 	}
-	if !strings.Contains(last.Warning, qatest.FailMessage) {
-		t.Errorf("last chunk's warning %q, want the model's failure", last.Warning)
+	if len(out) == 0 {
+		t.Fatal("the stream had no chunks")
 	}
+	return out
 }
