@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -257,6 +259,17 @@ func (a *Answerer) modelError(ctx, cctx context.Context, err error) error {
 	if errors.As(err, &reqErr) && reqErr.HTTPStatusCode != 0 {
 		body := []rune(strings.TrimSpace(string(reqErr.Body)))
 		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, reqErr.HTTPStatusCode, string(body[:min(len(body), 200)]))
+	}
+	// A transport failure names the request ("Post \"http://host/v1/...\": ");
+	// the reason is enough, and the model's address is no business of
+	// the API's clients, who see warnings and 502 bodies.
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		err = opErr.Err // "connect: connection refused", without the address
 	}
 	return fmt.Errorf("%w: %v", ErrModelFailed, err)
 }

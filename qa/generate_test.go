@@ -3,11 +3,14 @@ package qa_test
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
@@ -396,5 +399,28 @@ func TestNewRejectsBadGenerationConfig(t *testing.T) {
 				t.Errorf("error %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestUnreachableModelWarningHidesItsAddress: the warning of a model that
+// cannot be reached says why, without the model's URL, which API clients
+// see.
+func TestUnreachableModelWarningHidesItsAddress(t *testing.T) {
+	st := openStore(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	conf := openai.DefaultConfig("key")
+	conf.BaseURL = "http://" + addr + "/v1"
+	a := newAnswerer(t, st, nil, func(c *qa.Config) { c.LLM, c.Model = openai.NewClientWithConfig(conf), "m" })
+	ans, err := a.Answer(context.Background(), answerable, qa.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ans.Warning, "connection refused") || strings.Contains(ans.Warning, addr) {
+		t.Errorf("warning %q: want the reason without the address %s", ans.Warning, addr)
 	}
 }
