@@ -767,6 +767,10 @@ func normalizeDocument(d *Document) error {
 		return fmt.Errorf("%w: document %q has no text", ErrInvalid, d.ID)
 	case !utf8.ValidString(d.Text):
 		return fmt.Errorf("%w: document %q text is not valid UTF-8", ErrInvalid, d.ID)
+	case !strings.ContainsFunc(d.Text, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
+		// Nothing to search; every such text would embed alike and come
+		// first for any query of unknown words.
+		return fmt.Errorf("%w: document %q has no words (no letters or digits)", ErrInvalid, d.ID)
 	}
 	if utf8.RuneCountInString(d.Title) > MaxTitle {
 		return fmt.Errorf("%w: document %q has a title longer than %d characters", ErrInvalid, d.ID, MaxTitle)

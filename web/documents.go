@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,10 +48,6 @@ func (r documentRequest) document() (retrieval.Document, error) {
 		return retrieval.Document{}, badRequest("title is required")
 	case strings.TrimSpace(r.Text) == "":
 		return retrieval.Document{}, badRequest("text is required")
-	case !strings.ContainsFunc(r.Text, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
-		// Nothing to search; every such text would embed alike and come
-		// first for any query of unknown words.
-		return retrieval.Document{}, badRequest("text has no words (no letters or digits)")
 	}
 	d := retrieval.Document{ID: strings.TrimSpace(r.ID), Title: r.Title, Text: r.Text, Source: r.Source, Author: r.Author}
 	if d.ID == "" {

@@ -236,6 +236,7 @@ func TestIngestRefusesBadFiles(t *testing.T) {
 		{"binary html", write("prog.html", "\x7fELF\x02\x01\x01\x00\x00"), []string{"prog.html", "not a text file"}},
 		{"empty text file", write("empty.txt", "  \n"), []string{"empty.txt", "has no text"}},
 		{"empty html file", write("empty.html", ""), []string{"empty.html", "has no text"}},
+		{"text without words", write("dots.txt", "... !!! ---\n"), []string{"dots.txt", "has no words"}},
 		{"one id on two lines", write("dup.jsonl", "{\"id\":\"x\",\"text\":\"one\"}\n\n{\"id\":\"x\",\"text\":\"two\"}\n"), []string{"dup.jsonl", "line 3", `"x" comes twice`, "dup.jsonl line 1"}},
 		{"empty text in jsonl", write("e.jsonl", "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"y\",\"text\":\" \"}\n"), []string{"e.jsonl", "line 2", `"y" has no text`}},
 	}
