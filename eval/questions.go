@@ -31,6 +31,12 @@ type Question struct {
 	// then searches only documents published by that day: the index as it
 	// was when the question was asked.
 	AsOf time.Time
+	// Exclude are IDs of documents the question is asked without.
+	Exclude []string
+	// Withheld are the gold answers of the answerable question an
+	// unanswerable variant was made from: a retrieved passage holding one
+	// has its document excluded too (see ExcludingAnswers).
+	Withheld []string
 }
 
 // Unanswerable reports whether the corpus cannot answer the question, so
@@ -168,6 +174,9 @@ type QuestionSummary struct {
 	// unanswerable questions; AbstentionRecall the share of unanswerable
 	// questions on which ragd abstained.
 	AbstentionPrecision, AbstentionRecall float64
+	// FalseAbstention is the share of answerable questions on which ragd
+	// abstained.
+	FalseAbstention float64
 	// P50 and P95 are nearest-rank percentiles of the ask latency.
 	P50, P95 time.Duration
 }
@@ -270,6 +279,7 @@ func Summarize(results []QuestionResult) QuestionSummary {
 	s.AnswerHit5 = ratio(float64(ansHit5), withAnswers)
 	s.AbstentionPrecision = ratio(float64(trueAbstained), abstained)
 	s.AbstentionRecall = ratio(float64(trueAbstained), unanswerable)
+	s.FalseAbstention = ratio(float64(abstained-trueAbstained), s.Answerable)
 	s.P50 = Percentile(latencies, 50)
 	s.P95 = Percentile(latencies, 95)
 	return s

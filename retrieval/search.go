@@ -72,6 +72,8 @@ func ParseMode(s string) (Mode, error) {
 type Filter struct {
 	// DocIDs keeps chunks of these documents.
 	DocIDs []string
+	// ExcludeDocIDs drops chunks of these documents.
+	ExcludeDocIDs []string
 	// Source and Author keep chunks whose document has exactly this value.
 	Source, Author string
 	// From and To bound the document's published date, inclusive.
@@ -81,7 +83,7 @@ type Filter struct {
 
 // IsZero reports whether the filter restricts nothing.
 func (f Filter) IsZero() bool {
-	return len(f.DocIDs) == 0 && f.Source == "" && f.Author == "" && f.From.IsZero() && f.To.IsZero()
+	return len(f.DocIDs) == 0 && len(f.ExcludeDocIDs) == 0 && f.Source == "" && f.Author == "" && f.From.IsZero() && f.To.IsZero()
 }
 
 // SearchRequest is a query and how to run it.
@@ -254,6 +256,9 @@ func (s *Store) keeper(f Filter, phrases []string) func(*chunkEntry) bool {
 		}
 		d := &e.doc.doc
 		if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
+			return false
+		}
+		if slices.Contains(f.ExcludeDocIDs, d.ID) {
 			return false
 		}
 		if f.Source != "" && d.Source != f.Source {

@@ -40,6 +40,8 @@ type evalConfig struct {
 	MinHit3    float64
 	MinAcc     float64
 	MinRecall  float64
+	MaxFalseAb float64
+	Variant    bool
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
 	// answer holds the answering flags of --questions.
@@ -64,6 +66,8 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
 	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
 	fs.Float64Var(&c.MinRecall, "min-abstention-recall", 0, "with --questions: fail when abstention recall is below this (0-1)")
+	fs.Float64Var(&c.MaxFalseAb, "max-false-abstention", 1, "with --questions: fail when the share of answerable questions refused is above this (0-1)")
+	fs.BoolVar(&c.Variant, "unanswerable-variant", false, "with --questions: ask every answerable question a second time with the documents holding its answer excluded (its sources, then any retrieved document holding a gold answer), as an unanswerable question")
 }
 
 // validate checks the eval flags, naming the bad one. Flags that do not apply
@@ -81,6 +85,7 @@ func (c *evalConfig) validate() error {
 	only := map[string]string{
 		"server": "questions", "k": "questions", "timeout": "questions", "as-of": "questions",
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
+		"max-false-abstention": "questions", "unanswerable-variant": "questions",
 		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir", "split": "beir",
 	}
 	for name, mode := range only {
@@ -116,7 +121,7 @@ func (c *evalConfig) validate() error {
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %s must be positive", c.Timeout)
 	}
-	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall} {
+	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall, "max-false-abstention": c.MaxFalseAb} {
 		if !(v >= 0 && v <= 1) {
 			return fmt.Errorf("--%s %g is outside 0..1", name, v)
 		}
@@ -188,6 +193,14 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 			questions[i].AsOf = time.Time{}
 		}
 	}
+	if c.Variant {
+		variants := eval.UnanswerableVariants(questions)
+		if len(variants) == 0 {
+			return fmt.Errorf("--unanswerable-variant: %s has no answerable question", c.Questions)
+		}
+		questions = append(questions, variants...)
+		ask = eval.ExcludingAnswers(ask)
+	}
 	timed := func(ctx context.Context, q eval.Question) (eval.Reply, error) {
 		ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
@@ -224,6 +237,13 @@ func checkGates(s eval.QuestionSummary, c *evalConfig) error {
 	gate("hit@3", "min-hit3", "question with sources", s.Hit3, c.MinHit3)
 	gate("answer accuracy", "min-answer-accuracy", "question with answers", s.AnswerAccuracy, c.MinAcc)
 	gate("abstention recall", "min-abstention-recall", "unanswerable question", s.AbstentionRecall, c.MinRecall)
+	switch {
+	case c.MaxFalseAb >= 1:
+	case math.IsNaN(s.FalseAbstention):
+		unmeasured = append(unmeasured, "--max-false-abstention: no answerable question to measure false abstention")
+	case s.FalseAbstention > c.MaxFalseAb:
+		missed = append(missed, fmt.Sprintf("false abstention %.4f is above --max-false-abstention %g", s.FalseAbstention, c.MaxFalseAb))
+	}
 	if len(missed) > 0 {
 		unmeasured = append(unmeasured, "quality gate missed: "+strings.Join(missed, "; "))
 	}
@@ -255,6 +275,7 @@ type questionSummaryJSON struct {
 	AnswerHit5          *float64 `json:"answer_hit@5"`
 	AbstentionPrecision *float64 `json:"abstention_precision"`
 	AbstentionRecall    *float64 `json:"abstention_recall"`
+	FalseAbstention     *float64 `json:"false_abstention"`
 	P50                 float64  `json:"p50_ms"`
 	P95                 float64  `json:"p95_ms"`
 }
@@ -287,7 +308,8 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 			AnswerAccuracy: figureJSON(s.AnswerAccuracy),
 			AnswerHit1:     figureJSON(s.AnswerHit1), AnswerHit5: figureJSON(s.AnswerHit5),
 			AbstentionPrecision: figureJSON(s.AbstentionPrecision), AbstentionRecall: figureJSON(s.AbstentionRecall),
-			P50: millis(s.P50), P95: millis(s.P95),
+			FalseAbstention: figureJSON(s.FalseAbstention),
+			P50:             millis(s.P50), P95: millis(s.P95),
 		},
 		Questions: make([]questionResultJSON, len(rep.Results)),
 	}
@@ -350,7 +372,7 @@ func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 	fmt.Fprintf(w, "\nquestions %d (answerable %d)\n", s.Questions, s.Answerable)
 	fmt.Fprintf(w, "sources:    hit@1 %s  hit@3 %s  hit@5 %s  MRR %s\n", figure(s.Hit1), figure(s.Hit3), figure(s.Hit5), figure(s.MRR))
 	fmt.Fprintf(w, "answers:    accuracy %s  in passage 1 %s  in passages 1-5 %s\n", figure(s.AnswerAccuracy), figure(s.AnswerHit1), figure(s.AnswerHit5))
-	fmt.Fprintf(w, "abstention: precision %s  recall %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall))
+	fmt.Fprintf(w, "abstention: precision %s  recall %s  false abstention %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall), figure(s.FalseAbstention))
 	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
 }
 
