@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,10 @@ type evalConfig struct {
 	MinRecall  float64
 	MaxFalseAb float64
 	Variant    bool
+	Articles   string
+	Weeks      string
+	Sample     int
+	Seed       uint64
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
 	// answer holds the answering flags of --questions.
@@ -67,6 +72,10 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
 	fs.Float64Var(&c.MinRecall, "min-abstention-recall", 0, "with --questions: fail when abstention recall is below this (0-1)")
 	fs.Float64Var(&c.MaxFalseAb, "max-false-abstention", 1, "with --questions: fail when the share of answerable questions refused is above this (0-1)")
+	fs.StringVar(&c.Articles, "articles", "", "with --questions naming a SQuAD v1.1 JSON file: only these articles, counted from 1 in file order (e.g. 25-48)")
+	fs.StringVar(&c.Weeks, "weeks", "", "with --questions: only the questions of these weeks, counted from 1 in date order of the WEEK_N question ids (e.g. 12-22 of RealTime QA)")
+	fs.IntVar(&c.Sample, "sample", 0, "with --questions: answer only N questions drawn at random with --seed (0: all)")
+	fs.Uint64Var(&c.Seed, "seed", 1, "with --sample: the seed of the draw")
 	fs.BoolVar(&c.Variant, "unanswerable-variant", false, "with --questions: ask every answerable question a second time with the documents holding its answer excluded (its sources, then any retrieved document holding a gold answer), as an unanswerable question")
 }
 
@@ -86,6 +95,7 @@ func (c *evalConfig) validate() error {
 		"server": "questions", "k": "questions", "timeout": "questions", "as-of": "questions",
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
 		"max-false-abstention": "questions", "unanswerable-variant": "questions",
+		"articles": "questions", "weeks": "questions", "sample": "questions", "seed": "questions",
 		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir", "split": "beir",
 	}
 	for name, mode := range only {
@@ -117,6 +127,14 @@ func (c *evalConfig) validate() error {
 	}
 	if c.MaxQueries < 0 {
 		return fmt.Errorf("--max-queries %d is negative", c.MaxQueries)
+	}
+	for name, v := range map[string]string{"articles": c.Articles, "weeks": c.Weeks} {
+		if _, err := eval.ParseSpan(v); v != "" && err != nil {
+			return fmt.Errorf("--%s: %v", name, err)
+		}
+	}
+	if c.Sample < 0 {
+		return fmt.Errorf("--sample %d is negative", c.Sample)
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %s must be positive", c.Timeout)
@@ -153,14 +171,9 @@ func runEval(ctx context.Context, e *env, args []string) error {
 // evalQuestions answers a question set in process or over HTTP, prints the
 // report and checks the gates.
 func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
-	f, err := os.Open(c.Questions)
+	questions, err := readQuestionSet(c)
 	if err != nil {
 		return err
-	}
-	questions, err := eval.ReadQuestions(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.Questions, err)
 	}
 	if len(questions) == 0 {
 		return fmt.Errorf("%s holds no questions", c.Questions)
@@ -218,6 +231,39 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		printQuestionReport(e.stdout, rep)
 	}
 	return checkGates(rep.Summary, c)
+}
+
+// readQuestionSet reads the questions of --questions, a JSONL question set
+// or a SQuAD v1.1 JSON file, and keeps those of --articles, --weeks and
+// --sample.
+func readQuestionSet(c *evalConfig) ([]eval.Question, error) {
+	data, err := os.ReadFile(c.Questions)
+	if err != nil {
+		return nil, err
+	}
+	var questions []eval.Question
+	if eval.IsSQuAD(data) {
+		span := eval.Span{From: 1, To: math.MaxInt}
+		if c.Articles != "" {
+			span, _ = eval.ParseSpan(c.Articles)
+		}
+		questions, err = eval.ReadSQuAD(bytes.NewReader(data), span)
+	} else {
+		if c.Articles != "" {
+			return nil, fmt.Errorf("--articles applies to a SQuAD JSON file, and %s is not one", c.Questions)
+		}
+		questions, err = eval.ReadQuestions(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Questions, err)
+	}
+	if c.Weeks != "" {
+		span, _ := eval.ParseSpan(c.Weeks)
+		if questions, err = eval.Weeks(questions, span); err != nil {
+			return nil, fmt.Errorf("--weeks: %s: %w", c.Questions, err)
+		}
+	}
+	return eval.Sample(questions, c.Sample, c.Seed), nil
 }
 
 // checkGates returns an error naming every missed gate and its figure, and
