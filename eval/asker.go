@@ -32,6 +32,12 @@ type Reply struct {
 	Passages []string
 	// PassageDocs are the document IDs of Passages.
 	PassageDocs []string
+	// Generated reports an answer that the language model was asked for
+	// (an answer it wrote or its "no answer").
+	Generated bool
+	// Verified reports a generated answer every sentence of which the
+	// passages it cites support.
+	Verified bool
 }
 
 // AskFunc asks ragd one question.
@@ -71,7 +77,12 @@ func ReplyFromAnswer(a qa.Answer) Reply {
 	for i, p := range a.Passages {
 		passages[i], texts[i] = p.DocID, p.Text
 	}
-	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence, Passages: texts, PassageDocs: passages}
+	verified := a.Generated && !a.Abstained && len(a.Sentences) > 0
+	for _, s := range a.Sentences {
+		verified = verified && s.Supported
+	}
+	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence, Passages: texts, PassageDocs: passages,
+		Generated: a.Generated, Verified: verified}
 }
 
 // ReplyFromResponse converts an answer received over HTTP to a Reply.

@@ -33,6 +33,8 @@ var sentenceFeatureNames = []string{
 	"position",  // 1/(1+index) of the sentence in its passage
 	"length",    // log of the sentence's words
 	"missing",   // the largest IDF of a question term missing from the sentence, its neighbours and title, over the largest of the question
+	"bigrams",   // share of the question's pairs of adjacent terms that are adjacent in the sentence
+	"specific",  // near_coverage of the question terms that the passage's title does not hold
 }
 
 // answerableFeatureNames are the inputs of the answerability model, in
@@ -41,7 +43,7 @@ var sentenceFeatureNames = []string{
 var answerableFeatureNames = []string{
 	"score", "margin", "coverage", "near_coverage", "soft_near", "dense", "entity_passages", "entity_near",
 	"cue", "cue_near", "missing", "kind_number", "kind_date", "kind_person", "kind_place", "kind_quote",
-	"rank", "relevance",
+	"rank", "relevance", "bigrams", "specific", "second_coverage",
 }
 
 // relevanceFeatureNames are the inputs of the relevance model, in order:
@@ -99,6 +101,7 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 	for _, w := range j.weights {
 		maxW = math.Max(maxW, w)
 	}
+	qbigrams := bigrams(a.an.Terms(questionFrame.ReplaceAllString(question, " ")))
 	for i, c := range cands {
 		if _, ok := titleTerms[c.hit.ID]; !ok {
 			titleTerms[c.hit.ID] = a.termSet(c.hit.Title)
@@ -161,6 +164,20 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 				}
 			}
 			f[24] = missing / maxW
+		}
+		f[25] = bigramShare(qbigrams, a.an.Terms(c.text))
+		spec, specTotal := 0.0, 0.0
+		for k, t := range j.qt {
+			if !title[t] {
+				specTotal += j.weights[k]
+				if near[t] {
+					spec += j.weights[k]
+				}
+			}
+		}
+		f[26] = 1
+		if specTotal > 0 {
+			f[26] = spec / specTotal
 		}
 		c.features = f
 	}
@@ -232,7 +249,34 @@ func (m *Models) answerableVector(rel []float64, cands [][]float64) ([]float64, 
 	copy(x[11:16], f[10:15])
 	x[16] = f[20]
 	x[17] = m.Relevance.Logit(rel)
+	x[18], x[19] = f[25], f[26]
+	if second >= 0 {
+		x[20] = cands[second][fNearCoverage]
+	}
 	return x, best
+}
+
+// bigrams are the pairs of adjacent terms of a term sequence.
+func bigrams(terms []string) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	for i := 1; i < len(terms); i++ {
+		out[[2]string{terms[i-1], terms[i]}] = true
+	}
+	return out
+}
+
+// bigramShare is the share of the pairs of q that are adjacent in terms.
+func bigramShare(q map[[2]string]bool, terms []string) float64 {
+	if len(q) == 0 {
+		return 0
+	}
+	found := map[[2]string]bool{}
+	for i := 1; i < len(terms); i++ {
+		if p := [2]string{terms[i-1], terms[i]}; q[p] {
+			found[p] = true
+		}
+	}
+	return float64(len(found)) / float64(len(q))
 }
 
 // nearWords are the words of the candidate and of the neighbours whose

@@ -51,11 +51,14 @@ type evalConfig struct {
 	set map[string]bool
 	// answer holds the answering flags of --questions.
 	answer answerConfig
+	// llm holds the language model flags of --questions.
+	llm llmConfig
 }
 
 func (c *evalConfig) register(fs *flagSet) {
 	c.store.register(fs)
 	c.answer.register(fs)
+	c.llm.register(fs)
 	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
 	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search; the corpus goes into a temporary in-memory index unless --data is on the command line")
 	fs.StringVar(&c.Server, "server", "", "with --questions: ask the ragd server at this URL instead of the index in --data")
@@ -96,6 +99,7 @@ func (c *evalConfig) validate() error {
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
 		"max-false-abstention": "questions", "unanswerable-variant": "questions",
 		"articles": "questions", "weeks": "questions", "sample": "questions", "seed": "questions",
+		"llm-url": "questions", "llm-model": "questions",
 		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir", "split": "beir",
 	}
 	for name, mode := range only {
@@ -106,6 +110,9 @@ func (c *evalConfig) validate() error {
 	if c.Server != "" {
 		if c.set["data"] {
 			return errors.New("--server and --data cannot be combined: the server answers from its own index")
+		}
+		if c.set["llm-url"] {
+			return errors.New("--server and --llm-url cannot be combined: the server answers with its own model")
 		}
 		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--server %q is not an http or https URL", c.Server)
@@ -183,7 +190,7 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		ask = eval.Remote(&http.Client{}, c.Server, c.K)
 	} else {
 		c.store.existing = true
-		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, nil)
+		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, &c.llm)
 		if err != nil {
 			return err
 		}
@@ -322,6 +329,8 @@ type questionSummaryJSON struct {
 	AbstentionPrecision *float64 `json:"abstention_precision"`
 	AbstentionRecall    *float64 `json:"abstention_recall"`
 	FalseAbstention     *float64 `json:"false_abstention"`
+	SentToModel         *float64 `json:"sent_to_model"`
+	Verified            *float64 `json:"verified"`
 	P50                 float64  `json:"p50_ms"`
 	P95                 float64  `json:"p95_ms"`
 }
@@ -355,7 +364,8 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 			AnswerHit1:     figureJSON(s.AnswerHit1), AnswerHit5: figureJSON(s.AnswerHit5),
 			AbstentionPrecision: figureJSON(s.AbstentionPrecision), AbstentionRecall: figureJSON(s.AbstentionRecall),
 			FalseAbstention: figureJSON(s.FalseAbstention),
-			P50:             millis(s.P50), P95: millis(s.P95),
+			SentToModel:     figureJSON(s.SentToModel), Verified: figureJSON(s.Verified),
+			P50: millis(s.P50), P95: millis(s.P95),
 		},
 		Questions: make([]questionResultJSON, len(rep.Results)),
 	}
@@ -419,6 +429,9 @@ func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 	fmt.Fprintf(w, "sources:    hit@1 %s  hit@3 %s  hit@5 %s  MRR %s\n", figure(s.Hit1), figure(s.Hit3), figure(s.Hit5), figure(s.MRR))
 	fmt.Fprintf(w, "answers:    accuracy %s  in passage 1 %s  in passages 1-5 %s\n", figure(s.AnswerAccuracy), figure(s.AnswerHit1), figure(s.AnswerHit5))
 	fmt.Fprintf(w, "abstention: precision %s  recall %s  false abstention %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall), figure(s.FalseAbstention))
+	if !math.IsNaN(s.SentToModel) {
+		fmt.Fprintf(w, "model:      sent %s of the answerable  verified %s of its answers\n", figure(s.SentToModel), figure(s.Verified))
+	}
 	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
 }
 
