@@ -274,23 +274,28 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			hasCue = true
 		}
 	}
-	if len(chosen) == 1 && a.restates(cands[0], question) {
-		// A best sentence that only restates the question ("the most
-		// transmissible variant yet has arrived") cannot hold the answer,
-		// which is something the question does not say, and no neighbour
-		// holds the asked-for kind of answer: the next statement usually
-		// says it.
-		next := cands[0].next
+	// A sentence that only restates the question ("the most
+	// transmissible variant yet has arrived") cannot hold the answer,
+	// which is something the question does not say: the next statement
+	// usually says it, and is quoted with it.
+	followRestatement := func(c *candidate) {
+		if len(chosen) == maxSentences || !a.restates(c, question) {
+			return
+		}
+		next := c.next
 		for next != nil && isQuestion(next.text) {
 			next = next.next
 		}
-		if next != nil {
+		if next != nil && !overlaps(chosen, next) {
 			chosen = append(chosen, next)
 			for t := range next.terms {
 				covered[t] = true
 			}
 			hasCue = hasCue || cue.score(next.text, question) == 1
 		}
+	}
+	if len(chosen) == 1 {
+		followRestatement(cands[0])
 	}
 	for _, c := range cands[1:] {
 		if len(chosen) == maxSentences {
@@ -309,6 +314,7 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			covered[t] = true
 		}
 		hasCue = hasCue || cue.score(c.text, question) == 1
+		followRestatement(c)
 	}
 	// Read in document order, keeping the best sentence's document first.
 	docOrder := map[string]int{}
