@@ -336,6 +336,13 @@ func (s *Store) Len() (docs, chunks int) {
 	return len(s.docs), s.lex.n
 }
 
+// Stats reports the number of documents and chunks, the embedder and the
+// analysis version of the stored terms.
+func (s *Store) Stats(context.Context) (Stats, error) {
+	docs, chunks := s.Len()
+	return Stats{Documents: docs, Chunks: chunks, Embedder: s.Embedder(), Analysis: analysisVersion}, nil
+}
+
 // Close releases the store. Every acknowledged write is already on disk.
 func (s *Store) Close() error {
 	if s.dir == "" {
@@ -713,7 +720,7 @@ type DocumentInfo struct {
 
 // List returns documents ordered by ID, skipping offset and returning at
 // most limit, with the total number of documents.
-func (s *Store) List(_ context.Context, offset, limit int) ([]DocumentInfo, int) {
+func (s *Store) List(_ context.Context, offset, limit int) ([]DocumentInfo, int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ids := make([]string, 0, len(s.docs))
@@ -732,7 +739,7 @@ func (s *Store) List(_ context.Context, offset, limit int) ([]DocumentInfo, int)
 			Published: r.doc.Published, Chunks: len(r.chunks), Chars: utf8.RuneCountInString(r.doc.Text),
 		})
 	}
-	return out, total
+	return out, total, nil
 }
 
 // Title limits, in characters. A document's title is indexed with each of
@@ -959,3 +966,5 @@ func (s *Store) termIDF(t string) float64 {
 	}
 	return s.lex.idfOf(0)
 }
+
+var _ Backend = (*Store)(nil)

@@ -387,7 +387,10 @@ func TestListPages(t *testing.T) {
 	st := openStore(t, "")
 	docs := seedDocs(t)
 	mustIngest(t, st, docs...)
-	page, total := st.List(context.Background(), 1, 2)
+	page, total, err := st.List(context.Background(), 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if total != len(docs) || len(page) != 2 {
 		t.Fatalf("List(1,2): %d items of %d, want 2 of %d", len(page), total, len(docs))
 	}
@@ -396,7 +399,7 @@ func TestListPages(t *testing.T) {
 	if page[0].ID != ids[1] || page[1].ID != ids[2] {
 		t.Errorf("page = %s, %s; want %s, %s", page[0].ID, page[1].ID, ids[1], ids[2])
 	}
-	if page, _ := st.List(context.Background(), 100, 10); len(page) != 0 {
+	if page, _, _ := st.List(context.Background(), 100, 10); len(page) != 0 {
 		t.Errorf("page past the end has %d items", len(page))
 	}
 }

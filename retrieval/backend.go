@@ -1,0 +1,71 @@
+package retrieval
+
+import "context"
+
+// Backend is a document store that ragd ingests into and searches: the
+// embedded engine (package retrieval/local) is one, a Weaviate cluster
+// another. cmd holds a Backend and hands it to web, qa and eval, which
+// declare the smaller interfaces they use.
+//
+// Every method but Close is safe for concurrent use. Methods return errors
+// wrapping the package's sentinels (ErrNotFound, ErrInvalid,
+// ErrEmbedderMismatch, ErrLocked) where one applies, so that callers map
+// them with errors.Is whatever the backend.
+type Backend interface {
+	// Ingest chunks, embeds and indexes documents, replacing stored
+	// documents with the same ID, and reports what it did with each, in
+	// order. A document whose text and metadata are unchanged is reported
+	// Unchanged and not embedded again. Documents are validated first (see
+	// ValidateDocument): one invalid document fails the whole call with an
+	// error wrapping ErrInvalid and stores nothing. A result is returned
+	// only once the documents are durable; on error, documents already
+	// acknowledged by earlier calls are untouched.
+	Ingest(ctx context.Context, docs []Document) ([]IngestResult, error)
+
+	// Delete removes a document and its chunks, or returns an error
+	// wrapping ErrNotFound.
+	Delete(ctx context.Context, id string) error
+
+	// Get returns a stored document with its chunks in order, or an error
+	// wrapping ErrNotFound.
+	Get(ctx context.Context, id string) (StoredDocument, error)
+
+	// List returns documents ordered by ID, skipping offset and returning
+	// at most limit, with the total number of documents.
+	List(ctx context.Context, offset, limit int) ([]DocumentInfo, int, error)
+
+	// Search ranks chunks for a query (see SearchRequest): K must be in
+	// 1..MaxK, the filter applies before ranking, and quoted phrases must
+	// appear verbatim in every hit. An empty store returns no hits and no
+	// error. The ranking includes the signals of package retrieval/rank
+	// (document weight, recency, sentence evidence) as the request and the
+	// backend's configuration set them.
+	Search(ctx context.Context, req SearchRequest) ([]Hit, error)
+
+	// IDF returns the chunk-level inverse document frequency of each
+	// analysed term (see package retrieval/analysis), as BM25 computes it:
+	// log(1 + (N-df+0.5)/(df+0.5)) over the N chunks stored. A term absent
+	// from the index weighs the most. The answerer weighs question terms
+	// with it.
+	IDF(terms []string) []float64
+
+	// Stats describes what the backend holds.
+	Stats(ctx context.Context) (Stats, error)
+
+	// Close releases the backend's resources (files, locks, connections).
+	// Acknowledged writes are already durable; Close only makes sure the
+	// directory entries are too. The backend must not be used after Close.
+	Close() error
+}
+
+// Stats describes the contents of a backend.
+type Stats struct {
+	// Documents and Chunks count what is stored.
+	Documents, Chunks int
+	// Embedder names the embedding model the chunks were embedded with;
+	// empty before anything is stored.
+	Embedder string
+	// Analysis is the version of the text analysis that produced the
+	// stored terms (analysis.Version).
+	Analysis int
+}
