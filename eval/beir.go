@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // Query is a search query of a BEIR query set.
@@ -104,12 +105,12 @@ func ReadQrels(r io.Reader) (Qrels, error) {
 	return out, nil
 }
 
-// Searcher ranks chunks for a query; *retrieval.Store is one.
+// Searcher ranks chunks for a query; *local.Store is one.
 type Searcher interface {
 	Search(ctx context.Context, req retrieval.SearchRequest) ([]retrieval.Hit, error)
 }
 
-var _ Searcher = (*retrieval.Store)(nil)
+var _ Searcher = (*local.Store)(nil)
 
 // Retrieval cut-offs: the ranks at which BEIR-style metrics are taken.
 const (

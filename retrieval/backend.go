@@ -69,3 +69,10 @@ type Stats struct {
 	// stored terms (analysis.Version).
 	Analysis int
 }
+
+// Embedder turns texts into vectors, one per text, in order.
+// Name identifies the model; the store records it and refuses another.
+type Embedder interface {
+	Name() string
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}

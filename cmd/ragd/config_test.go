@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 func TestSentenceWeightFlag(t *testing.T) {
@@ -18,14 +18,14 @@ func TestSentenceWeightFlag(t *testing.T) {
 		args []string
 		want float64
 	}{
-		{"glove, unset", nil, nil, retrieval.DefaultSentenceWeight},
+		{"glove, unset", nil, nil, local.DefaultSentenceWeight},
 		{"ollama, unset", nil, []string{"--embedder", "ollama", "--embed-url", "http://localhost:11434", "--embed-model", "nomic-embed-text"}, -1},
 		{"openai, unset", map[string]string{"RAGD_EMBEDDER": "openai", "RAGD_EMBED_URL": "http://localhost:8080/v1", "RAGD_EMBED_MODEL": "text-embedding-3-small"}, nil, -1},
 		{"ollama, given", nil, []string{"--embedder", "ollama", "--embed-url", "http://localhost:11434", "--embed-model", "nomic-embed-text", "--sentence-weight", "0.5"}, 0.5},
 		{"glove, off", nil, []string{"--sentence-weight", "0"}, -1},
 		{"glove, from the environment", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, nil, 0.3},
 		{"the flag wins", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "0"}, -1},
-		{"auto, given", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "auto"}, retrieval.DefaultSentenceWeight},
+		{"auto, given", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "auto"}, local.DefaultSentenceWeight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/ragd/ragd/eval"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // evalConfig holds the flags of ragd eval.
@@ -563,7 +564,7 @@ func readBEIR(dir, split string) ([]eval.Query, eval.Qrels, error) {
 // openBEIRStore opens the index in --data when it was given on the command
 // line, and otherwise a temporary index in memory, so that a benchmark
 // corpus never lands in the everyday index.
-func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Store, error) {
+func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*local.Store, error) {
 	if c.set["data"] {
 		st, _, err := c.store.openStore(ctx, e)
 		return st, err
@@ -575,7 +576,7 @@ func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Stor
 	if err != nil {
 		return nil, err
 	}
-	return retrieval.Open(ctx, c.store.retrievalConfig("", emb, e))
+	return local.Open(ctx, c.store.retrievalConfig("", emb, e))
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/parse"
 )
 
 // ingestBatch is how many documents are chunked, embedded and stored together.
@@ -171,7 +172,7 @@ func readDocuments(path string, fn func(d retrieval.Document, line int) error) e
 			return err
 		}
 		defer f.Close()
-		err = retrieval.ReadJSONLLines(bufio.NewReaderSize(f, 1<<20), func(line int, d retrieval.Document) error {
+		err = parse.JSONLLines(bufio.NewReaderSize(f, 1<<20), func(line int, d retrieval.Document) error {
 			if d.Source == "" {
 				d.Source = path
 			}
@@ -182,7 +183,7 @@ func readDocuments(path string, fn func(d retrieval.Document, line int) error) e
 		}
 		return err
 	}
-	docs, err := retrieval.ReadFile(path)
+	docs, err := parse.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func collectFiles(paths []string) ([]string, error) {
 		}
 		if !info.IsDir() {
 			if !ingestible[strings.ToLower(filepath.Ext(p))] {
-				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html or .jsonl)", p, retrieval.ErrUnsupported)
+				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html or .jsonl)", p, parse.ErrUnsupported)
 			}
 			keep(p)
 			continue
