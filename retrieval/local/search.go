@@ -11,6 +11,7 @@ import (
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 // Search ranks chunks for a query. Quoted phrases in the query must appear
@@ -199,7 +200,7 @@ func (s *Store) dense(qvec []float32, depth int, keep func(*chunkEntry) bool) []
 	defer scoreBufs.Put(bufp)
 	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
 	*bufp = sims
-	dotRows(q, s.vecs.data, sims)
+	vecmath.DotRows(q, s.vecs.data, sims)
 	top := newTopK(depth)
 	for ord, e := range chunks {
 		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {

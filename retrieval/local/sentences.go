@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ragd/ragd/retrieval/chunk"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 // Sentence re-ranking re-orders the best passages of a fused ranking by
@@ -76,7 +77,7 @@ func (s *Store) sentenceEvidence(ctx context.Context, terms []string, idf []floa
 	if err != nil {
 		return nil, fmt.Errorf("sentence evidence: %w", err)
 	}
-	q := unitVector(qvec)
+	q := vecmath.Unit(qvec)
 	cover := func(sets ...map[string]bool) float64 {
 		if total == 0 {
 			return 0
@@ -106,8 +107,8 @@ func (s *Store) sentenceEvidence(ctx context.Context, terms []string, idf []floa
 		lexical := own + neighbourShare*(near-own)
 		dense := 0.0
 		if v := vecs[i]; len(v) == len(q) {
-			if n := math.Sqrt(float64(dot(v, v))); n > 0 {
-				dense = math.Max(0, float64(dot(q, v))/n)
+			if n := math.Sqrt(float64(vecmath.Dot(v, v))); n > 0 {
+				dense = math.Max(0, float64(vecmath.Dot(q, v))/n)
 			}
 		}
 		best[sn.passage] = math.Max(best[sn.passage], sentenceLexical*lexical+sentenceDense*dense)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 func TestVectorSlab(t *testing.T) {
@@ -29,7 +31,7 @@ func TestVectorSlab(t *testing.T) {
 		t.Fatalf("query = %v, want unit e9 padded to 16", q)
 	}
 	sims := make([]float32, 3)
-	dotRows(q, v.data, sims)
+	vecmath.DotRows(q, v.data, sims)
 	if sims[0] != 0 || sims[1] != 0 || math.Abs(float64(sims[2]-1)) > 1e-6 {
 		t.Errorf("similarities %v, want [0 0 1]", sims)
 	}
@@ -39,19 +41,5 @@ func TestVectorSlab(t *testing.T) {
 	var empty vectorSlab
 	if empty.query([]float32{1}) != nil {
 		t.Error("an empty slab accepted a query")
-	}
-}
-
-func TestDotRowsPortable(t *testing.T) {
-	// Any length, including ones the SIMD kernels hand back to this code.
-	q := []float32{1, 2, 3}
-	rows := []float32{1, 0, 0, 0, 1, 0, 1, 1, 1, 9, 9, 9}
-	out := make([]float32, 3) // the fourth row is not asked for
-	dotRowsGeneric(q, rows, out)
-	if want := []float32{1, 2, 6}; !slices.Equal(out, want) {
-		t.Errorf("dotRowsGeneric = %v, want %v", out, want)
-	}
-	if got := dotGeneric([]float32{1, 2, 3, 4, 5}, []float32{5, 4, 3, 2, 1, 7}); got != 35 {
-		t.Errorf("dotGeneric = %v, want 35", got)
 	}
 }

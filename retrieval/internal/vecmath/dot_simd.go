@@ -1,6 +1,6 @@
 //go:build goexperiment.simd && amd64
 
-package local
+package vecmath
 
 import "simd/archsimd"
 
@@ -21,7 +21,7 @@ func init() {
 // bit, whichever path scores it, and equal vectors tie (ties are broken by
 // chunk ID).
 func dotAVX2(a, b []float32) float32 {
-	if len(a)%vectorLanes != 0 {
+	if len(a)%Lanes != 0 {
 		return dotGeneric(a, b)
 	}
 	b = b[:len(a)]
@@ -44,7 +44,7 @@ func dotAVX2(a, b []float32) float32 {
 // together without leaving the vector registers.
 func dotRowsAVX2(q, rows, out []float32) {
 	dim := len(q)
-	if dim%vectorLanes != 0 {
+	if dim%Lanes != 0 {
 		dotRowsGeneric(q, rows, out)
 		return
 	}
