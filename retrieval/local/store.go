@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
 	"github.com/ragd/ragd/retrieval/chunk"
@@ -430,17 +431,9 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 
 // embed embeds texts in batches of cfg.EmbedBatch.
 func (s *Store) embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, 0, len(texts))
-	for start := 0; start < len(texts); start += s.cfg.EmbedBatch {
-		end := min(start+s.cfg.EmbedBatch, len(texts))
-		vs, err := s.cfg.Embedder.Embed(ctx, texts[start:end])
-		if err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
-		}
-		if len(vs) != end-start {
-			return nil, fmt.Errorf("embed: %s returned %d vectors for %d texts", s.cfg.Embedder.Name(), len(vs), end-start)
-		}
-		out = append(out, vs...)
+	out, err := embed.Batches(ctx, texts, s.cfg.EmbedBatch, s.cfg.Embedder.Embed)
+	if err != nil {
+		return nil, fmt.Errorf("embed: %s: %w", s.cfg.Embedder.Name(), err)
 	}
 	return out, nil
 }
