@@ -17,6 +17,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/chunk"
 	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/rank"
 )
 
 // filler is text that matches no test query.
@@ -394,8 +395,8 @@ func TestSentenceRerankingOnlyReordersTheHead(t *testing.T) {
 	st := openStore(t, "")
 	mustIngest(t, st, seedDocs(t)...)
 	_, chunks := st.Len()
-	if chunks <= local.SentenceDepth {
-		t.Fatalf("%d chunks, want more than %d", chunks, local.SentenceDepth)
+	if chunks <= rank.SentenceDepth {
+		t.Fatalf("%d chunks, want more than %d", chunks, rank.SentenceDepth)
 	}
 	req := retrieval.SearchRequest{Query: "What did Macron say European troops would not do?", K: chunks, RecencyWeight: -1, SentenceWeight: -1}
 	plain := search(t, st, req)
@@ -410,14 +411,14 @@ func TestSentenceRerankingOnlyReordersTheHead(t *testing.T) {
 		if plain[i].Score != reranked[i].Score {
 			t.Errorf("rank %d: score %v re-ranked, %v without", i+1, reranked[i].Score, plain[i].Score)
 		}
-		if i < local.SentenceDepth {
+		if i < rank.SentenceDepth {
 			headIDs[plain[i].ID] = true
 			moved = moved || plain[i].ID != reranked[i].ID
 		} else if plain[i].ID != reranked[i].ID {
 			t.Errorf("rank %d below the head: %s re-ranked, %s without", i+1, reranked[i].ID, plain[i].ID)
 		}
 	}
-	for _, h := range reranked[:local.SentenceDepth] {
+	for _, h := range reranked[:rank.SentenceDepth] {
 		if !headIDs[h.ID] {
 			t.Errorf("%s entered the head", h.ID)
 		}

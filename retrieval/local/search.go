@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
 	"github.com/ragd/ragd/retrieval/internal/vecmath"
+	"github.com/ragd/ragd/retrieval/rank"
 )
 
 // Search ranks chunks for a query. Quoted phrases in the query must appear
@@ -84,37 +84,10 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		}
 		fused = fuse(lex, dense, fusion, w)
 	}
-	if sentenceWeight > 0 && len(fused) > 0 {
-		// The sentences are embedded without the lock, which writers
-		// would otherwise wait on; passages removed meanwhile are dropped.
-		terms := distinct(q.Terms)
-		idf := make([]float64, len(terms))
-		for i, t := range terms {
-			idf[i] = s.termIDF(t)
-		}
-		ps := passagesToRescore(fused, SentenceDepth)
-		s.mu.RUnlock()
-		locked = false
-		evidence, err := s.sentenceEvidence(ctx, terms, idf, qvec, ps)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		s.mu.RLock()
-		locked = true
-		fused = s.withSentenceEvidence(fused, ps, evidence, sentenceWeight)
-	}
-	if w := cmp.Or(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
-		asOf := req.AsOf
-		if asOf.IsZero() {
-			asOf = cmp.Or(req.Filter.To, time.Now())
-		}
-		fused = withRecency(fused, w, s.cfg.RecencyHalfLife, asOf)
-	}
 	lexRank := ranks(lex)
 	denseRank := ranks(dense)
-	k := min(req.K, len(fused))
-	hits := make([]retrieval.Hit, k)
-	for i, sc := range fused[:k] {
+	hits := make([]retrieval.Hit, len(fused))
+	for i, sc := range fused {
 		e := sc.entry
 		hits[i] = retrieval.Hit{
 			Chunk: *e.chunk, Title: e.doc.doc.Title, Source: e.doc.doc.Source, Author: e.doc.doc.Author,
@@ -122,7 +95,44 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 			LexicalRank: lexRank[e.ord], DenseRank: denseRank[e.ord],
 		}
 	}
-	return hits, nil
+	if sentenceWeight > 0 && len(hits) > 0 {
+		// The sentences are embedded without the lock, which writers
+		// would otherwise wait on; passages removed meanwhile are dropped.
+		terms := rank.DistinctTerms(q.Terms)
+		idf := make([]float64, len(terms))
+		for i, t := range terms {
+			idf[i] = s.termIDF(t)
+		}
+		entries := make(map[string]*chunkEntry, len(fused))
+		for _, sc := range fused {
+			entries[sc.entry.chunk.ID] = sc.entry
+		}
+		s.mu.RUnlock()
+		locked = false
+		rr := rank.Sentences{Analyzer: &s.analyzer, Embed: s.embed}
+		var err error
+		hits, err = rr.Rerank(ctx, hits, rank.SentenceQuery{Terms: terms, IDF: idf, Vector: qvec}, sentenceWeight)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		s.mu.RLock()
+		locked = true
+		live := hits[:0]
+		for _, h := range hits {
+			if s.byChunk[h.ID] == entries[h.ID] {
+				live = append(live, h)
+			}
+		}
+		hits = live
+	}
+	if w := cmp.Or(req.RecencyWeight, s.cfg.RecencyWeight); w > 0 {
+		asOf := req.AsOf
+		if asOf.IsZero() {
+			asOf = cmp.Or(req.Filter.To, time.Now())
+		}
+		hits = rank.Recency(hits, w, s.cfg.RecencyHalfLife, asOf)
+	}
+	return hits[:min(req.K, len(hits))], nil
 }
 
 // keeper returns the predicate a chunk must pass, or nil if all pass.
@@ -293,27 +303,6 @@ func (s *Store) withDocScores(lex []scored, terms []uint32, w float64) []scored 
 		v := (1 - w) * norm(i, sc)
 		if hi > 0 {
 			v += w * byDoc[sc.entry.doc] / hi
-		}
-		out[i] = scored{entry: sc.entry, score: v}
-	}
-	sortScored(out)
-	return out
-}
-
-// withRecency re-ranks a fused list, best first, by mixing in each
-// document's recency: (1-w)*relevance + w*0.5^(age/halfLife), where
-// relevance is the fused score scaled to [0, 1] and age is measured back
-// from asOf. Documents without a date, or dated after asOf, get no credit.
-func withRecency(list []scored, w float64, halfLife time.Duration, asOf time.Time) []scored {
-	if len(list) == 0 {
-		return list
-	}
-	norm := minMax(list)
-	out := make([]scored, len(list))
-	for i, sc := range list {
-		v := (1 - w) * norm(i, sc)
-		if p := sc.entry.doc.doc.Published; !p.IsZero() && !p.After(asOf) {
-			v += w * math.Exp2(-float64(asOf.Sub(p))/float64(halfLife))
 		}
 		out[i] = scored{entry: sc.entry, score: v}
 	}

@@ -69,9 +69,9 @@ type Config struct {
 	// RecencyHalfLife is the age at which a document's recency credit
 	// halves: DefaultRecencyHalfLife when zero.
 	RecencyHalfLife time.Duration
-	// SentenceWeight re-orders the best SentenceDepth fused passages among
+	// SentenceWeight re-orders the best rank.SentenceDepth fused passages among
 	// themselves by (1-w)*relevance + w*(the score of their best sentence),
-	// before recency (see sentences.go): DefaultSentenceWeight when zero,
+	// before recency (see rank.Sentences): DefaultSentenceWeight when zero,
 	// none when negative. It costs an embedding of every sentence of those
 	// passages per query, which is cheap with a local embedder such as GloVe
 	// and not with a remote one.
