@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ragd/ragd/retrieval"
-	"github.com/ragd/ragd/retrieval/local"
 )
 
 // Query is a search query of a BEIR query set.
@@ -105,12 +104,12 @@ func ReadQrels(r io.Reader) (Qrels, error) {
 	return out, nil
 }
 
-// Searcher ranks chunks for a query; *local.Store is one.
+// Searcher ranks chunks for a query; every retrieval.Backend is one.
 type Searcher interface {
 	Search(ctx context.Context, req retrieval.SearchRequest) ([]retrieval.Hit, error)
 }
 
-var _ Searcher = (*local.Store)(nil)
+var _ Searcher = retrieval.Backend(nil)
 
 // Retrieval cut-offs: the ranks at which BEIR-style metrics are taken.
 const (

@@ -7,15 +7,14 @@ import (
 	"slices"
 
 	"github.com/ragd/ragd/retrieval"
-	"github.com/ragd/ragd/retrieval/local"
 )
 
-// Corpus finds stored documents by ID; *local.Store is one.
+// Corpus finds stored documents by ID; every retrieval.Backend is one.
 type Corpus interface {
 	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
 }
 
-var _ Corpus = (*local.Store)(nil)
+var _ Corpus = retrieval.Backend(nil)
 
 // UnknownSources returns the source IDs of questions that c does not hold,
 // each once, in order of first mention. No retrieval can find such a

@@ -18,12 +18,14 @@ import (
 
 // Defaults of the store flags.
 const (
+	defaultStore    = "local"
 	defaultDataDir  = "./ragd-data"
 	defaultEmbedder = "glove"
 )
 
 // storeConfig holds the flags shared by every command that opens the index.
 type storeConfig struct {
+	Store        string
 	Data         string
 	Embedder     string
 	ModelPath    string
@@ -73,6 +75,7 @@ func (o *optionalWeight) Set(s string) error {
 }
 
 func (c *storeConfig) register(fs *flagSet) {
+	fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data)")
 	fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
 	c.registerEmbedder(fs)
 	c.registerIndex(fs)
@@ -104,6 +107,9 @@ func (c *storeConfig) registerIndex(fs *flagSet) {
 
 // validate checks the flags, naming the bad one.
 func (c *storeConfig) validate() error {
+	if c.Store != "local" {
+		return fmt.Errorf("unknown store %q: --store must be local", c.Store)
+	}
 	if err := c.validateEmbedder(); err != nil {
 		return err
 	}
@@ -187,8 +193,8 @@ func (c *storeConfig) newEmbedder() (embedder, error) {
 	return g, err
 }
 
-// openStore validates the flags and opens the index.
-func (c *storeConfig) openStore(ctx context.Context, e *env) (*local.Store, embedder, error) {
+// openStore validates the flags and opens the backend they choose.
+func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend, embedder, error) {
 	if err := c.validate(); err != nil {
 		return nil, nil, err
 	}

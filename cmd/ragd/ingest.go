@@ -49,9 +49,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	docs, chunks := st.Len()
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "ingested %d documents (%d added, %d updated, %d unchanged, %d chunks written) in %s; index holds %d documents, %d chunks\n",
-		sum.docs, sum.added, sum.updated, sum.unchanged, sum.chunks, sum.elapsed.Round(time.Millisecond), docs, chunks)
+		sum.docs, sum.added, sum.updated, sum.unchanged, sum.chunks, sum.elapsed.Round(time.Millisecond), stats.Documents, stats.Chunks)
 	return nil
 }
 
