@@ -54,7 +54,7 @@ func (e *StatusError) Error() string {
 }
 
 // Batches embeds texts size at a time with fn, in order, and returns one
-// vector per text. A call to fn that returns another number of vectors
+// vector per text, checking ctx before each batch. A call to fn that returns another number of vectors
 // than it was given texts fails with an error wrapping ErrBadResponse. A
 // size below 1 sends all texts in one call.
 func Batches(ctx context.Context, texts []string, size int, fn func(context.Context, []string) ([][]float32, error)) ([][]float32, error) {
@@ -63,6 +63,9 @@ func Batches(ctx context.Context, texts []string, size int, fn func(context.Cont
 	}
 	out := make([][]float32, 0, len(texts))
 	for start := 0; start < len(texts); start += size {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		batch := texts[start:min(start+size, len(texts))]
 		vecs, err := fn(ctx, batch)
 		if err != nil {

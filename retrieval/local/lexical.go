@@ -2,12 +2,18 @@ package local
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"sync"
 
 	"github.com/ragd/ragd/retrieval"
 )
+
+// ctxEvery is how many postings or vectors a scan goes through between
+// checks of its context: a cancelled search stops within a few
+// milliseconds however large the index.
+const ctxEvery = 1 << 14
 
 // Default BM25 parameters: Lucene's and Anserini's values for short documents.
 const (
@@ -125,9 +131,9 @@ var (
 // score ranks live chunks by BM25 against the query terms, given as
 // distinct term IDs. Only chunks for which keep returns true are considered
 // (keep may be nil). It returns at most n entries, best first.
-func (l *lexicon) score(terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) []scored {
+func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) ([]scored, error) {
 	if l.n == 0 || n <= 0 {
-		return nil
+		return nil, nil
 	}
 	p = p.withDefaults()
 	avg := float64(l.totalLen) / float64(l.n)
@@ -154,7 +160,12 @@ func (l *lexicon) score(terms []uint32, p BM25, n int, keep func(*chunkEntry) bo
 			continue
 		}
 		idf := l.idf(t)
-		for _, ps := range ps {
+		for i, ps := range ps {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			if acc[ps.ord] == 0 {
 				touched = append(touched, ps.ord)
 			}
@@ -174,7 +185,7 @@ func (l *lexicon) score(terms []uint32, p BM25, n int, keep func(*chunkEntry) bo
 		}
 		top.push(scored{entry: e, score: float64(acc[ord])})
 	}
-	return top.sorted()
+	return top.sorted(), nil
 }
 
 // postingsOf returns the postings of a term ID, none for an ID the

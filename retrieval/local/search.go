@@ -63,13 +63,19 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 	var lex, dense []scored
 	if mode != retrieval.Dense {
 		ids := s.vocab.known(q.Terms)
-		lex = s.lex.score(ids, s.cfg.BM25, depth, keep)
+		var err error
+		if lex, err = s.lex.score(ctx, ids, s.cfg.BM25, depth, keep); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 		if w := cmp.Or(req.DocWeight, s.cfg.DocWeight); w > 0 {
 			lex = s.withDocScores(lex, ids, w)
 		}
 	}
 	if mode != retrieval.Lexical {
-		dense = s.dense(qvec, depth, keep)
+		var err error
+		if dense, err = s.dense(ctx, qvec, depth, keep); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 	}
 	var fused []scored
 	switch mode {
@@ -197,10 +203,10 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 // times faster than chromem-go's exhaustive query, which sends every
 // document through a channel into a locked heap, and applies any filter
 // before ranking, where chromem-go's equality filters cover only some.
-func (s *Store) dense(qvec []float32, depth int, keep func(*chunkEntry) bool) []scored {
+func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(*chunkEntry) bool) ([]scored, error) {
 	q := s.vecs.query(qvec)
 	if q == nil {
-		return nil
+		return nil, nil
 	}
 	// All similarities in one pass over the vectors, in memory order (free
 	// ordinals are scored too, then skipped); the filter, which follows
@@ -210,7 +216,15 @@ func (s *Store) dense(qvec []float32, depth int, keep func(*chunkEntry) bool) []
 	defer scoreBufs.Put(bufp)
 	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
 	*bufp = sims
-	vecmath.DotRows(q, s.vecs.data, sims)
+	// In blocks, to check the context between them; each row scores the
+	// same whatever block it falls in.
+	for start := 0; start < len(sims); start += ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		end := min(start+ctxEvery, len(sims))
+		vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
+	}
 	top := newTopK(depth)
 	for ord, e := range chunks {
 		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {
@@ -218,7 +232,7 @@ func (s *Store) dense(qvec []float32, depth int, keep func(*chunkEntry) bool) []
 		}
 		top.push(scored{entry: e, score: float64(sims[ord])})
 	}
-	return top.sorted()
+	return top.sorted(), nil
 }
 
 // ranks maps chunk ordinals to their 1-based rank in a ranking.

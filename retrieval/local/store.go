@@ -387,6 +387,12 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 	todo := make([]*prepared, len(changes))
 	var texts []string
 	for i, ch := range changes {
+		if err := ctx.Err(); err != nil {
+			s.mu.Lock()
+			s.dropPrepared(todo[:i])
+			s.mu.Unlock()
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
 		gen := s.vocab.generation() // before numbering the terms
 		rec, indexTexts := s.chunkDocument(ch.doc, ch.hash)
 		ch.res.Chunks = len(rec.chunks)

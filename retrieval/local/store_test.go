@@ -444,3 +444,29 @@ func TestIngestRefusesOverlongTitles(t *testing.T) {
 		t.Errorf("Ingest with a %d-character title: %v", retrieval.MaxTitle, err)
 	}
 }
+
+func TestCancelledContext(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	docs := seedDocs(t)
+	mustIngest(t, st, docs[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, mode := range []retrieval.Mode{retrieval.Dense, retrieval.Hybrid} {
+		if _, err := st.Search(ctx, retrieval.SearchRequest{Query: "Ukraine", K: 5, Mode: mode}); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s search with a cancelled context: err = %v, want context.Canceled", mode, err)
+		}
+	}
+	if _, err := st.Ingest(ctx, docs[1:]); !errors.Is(err, context.Canceled) {
+		t.Errorf("ingest with a cancelled context: err = %v, want context.Canceled", err)
+	}
+	stats, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Documents != 1 {
+		t.Errorf("after a cancelled ingest the store holds %d documents, want 1", stats.Documents)
+	}
+	if hits := search(t, st, retrieval.SearchRequest{Query: "Ukraine", K: 5}); len(hits) == 0 {
+		t.Error("no hits after a cancelled ingest")
+	}
+}
