@@ -51,3 +51,35 @@ func TestSentenceWeightFlag(t *testing.T) {
 		t.Errorf("--sentence-weight high: error %v, want one naming the flag", err)
 	}
 }
+
+func TestStoreFlag(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		args    []string
+		wantErr string
+	}{
+		{"default", nil, nil, ""},
+		{"local", nil, []string{"--store", "local"}, ""},
+		{"unknown", nil, []string{"--store", "weaviate"}, `unknown store "weaviate"`},
+		{"unknown, from the environment", map[string]string{"RAGD_STORE": "pebble"}, nil, `unknown store "pebble"`},
+		{"empty", nil, []string{"--store", ""}, `unknown store ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := newFlagSet(&env{getenv: func(k string) string { return tt.vars[k] }}, "search", "")
+			var c storeConfig
+			c.register(fs)
+			if err := fs.parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := c.validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("validate: %v, want no error", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n")):
+				t.Errorf("validate: %v, want one line containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
