@@ -62,14 +62,14 @@ func NormalizeDocument(d *Document) error {
 func DerivedTitle(s string) string {
 	for line := range strings.Lines(s) {
 		if line = strings.TrimSpace(line); line != "" {
-			return ClipTitle(line)
+			return clipTitle(line)
 		}
 	}
 	return ""
 }
 
-// ClipTitle cuts a title longer than MaxDerivedTitle characters.
-func ClipTitle(t string) string {
+// clipTitle cuts a title longer than MaxDerivedTitle characters.
+func clipTitle(t string) string {
 	if utf8.RuneCountInString(t) <= MaxDerivedTitle {
 		return t
 	}

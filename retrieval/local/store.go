@@ -1,3 +1,7 @@
+// Package local is ragd's embedded search engine: chunk vectors in a
+// chromem-go collection, scanned exactly in memory, and a BM25 index over
+// the same chunks, persisted in a data directory. *Store implements
+// retrieval.Backend.
 package local
 
 import (
@@ -866,4 +870,5 @@ func (s *Store) termIDF(t string) float64 {
 	return s.lex.idfOf(0)
 }
 
+// Store is the embedded retrieval.Backend.
 var _ retrieval.Backend = (*Store)(nil)
