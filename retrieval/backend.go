@@ -37,9 +37,12 @@ type Backend interface {
 	// Search ranks chunks for a query (see SearchRequest): K must be in
 	// 1..MaxK, the filter applies before ranking, and quoted phrases must
 	// appear verbatim in every hit. An empty store returns no hits and no
-	// error. The ranking includes the signals of package retrieval/rank
-	// (document weight, recency, sentence evidence) as the request and the
-	// backend's configuration set them.
+	// error. The backend applies the request's weights (or its configured
+	// ones): document weight (DocWeight) is its own, since it mixes each
+	// document's BM25 score into the lexical ranking before fusion;
+	// sentence re-ranking and recency, applied in that order to the fused
+	// ranking, are package retrieval/rank's, so that every backend ranks
+	// alike.
 	Search(ctx context.Context, req SearchRequest) ([]Hit, error)
 
 	// IDF returns the chunk-level inverse document frequency of each
@@ -53,8 +56,8 @@ type Backend interface {
 	Stats(ctx context.Context) (Stats, error)
 
 	// Close releases the backend's resources (files, locks, connections).
-	// Acknowledged writes are already durable; Close only makes sure the
-	// directory entries are too. The backend must not be used after Close.
+	// Acknowledged writes are already durable. The backend must not be
+	// used after Close.
 	Close() error
 }
 
@@ -62,8 +65,8 @@ type Backend interface {
 type Stats struct {
 	// Documents and Chunks count what is stored.
 	Documents, Chunks int
-	// Embedder names the embedding model the chunks were embedded with;
-	// empty before anything is stored.
+	// Embedder names the embedding model the backend's chunks are
+	// embedded with (Embedder.Name).
 	Embedder string
 	// Analysis is the version of the text analysis that produced the
 	// stored terms (analysis.Version).
