@@ -13,9 +13,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
-// Retriever finds passages and weighs query terms. *retrieval.Store is one.
+// Retriever finds passages and weighs query terms. Every retrieval.Backend is one.
 type Retriever interface {
 	Search(ctx context.Context, req retrieval.SearchRequest) ([]retrieval.Hit, error)
 	IDF(terms []string) []float64
@@ -54,7 +55,7 @@ type Config struct {
 	Words Embedder
 	// Analyzer analyses questions and passages as the index does; a new
 	// one when nil.
-	Analyzer *retrieval.Analyzer
+	Analyzer *analysis.Analyzer
 	// Models are the answer models; DefaultModels() when their Version is
 	// zero.
 	Models Models
@@ -87,7 +88,7 @@ type Config struct {
 // Answerer answers questions from an index. It is safe for concurrent use.
 type Answerer struct {
 	cfg Config
-	an  *retrieval.Analyzer
+	an  *analysis.Analyzer
 	// alias maps the analysed demonym of a country to its analysed name
 	// and the other way round.
 	alias map[string]string
@@ -128,7 +129,7 @@ func New(cfg Config) (*Answerer, error) {
 	}
 	an := cfg.Analyzer
 	if an == nil {
-		an = &retrieval.Analyzer{}
+		an = &analysis.Analyzer{}
 	}
 	cfg.MaxContextTokens = cmp.Or(cfg.MaxContextTokens, DefaultMaxContextTokens)
 	cfg.LLMTimeout = cmp.Or(cfg.LLMTimeout, DefaultLLMTimeout)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
 // cueKind is the kind of answer a question asks for.
@@ -30,7 +30,7 @@ type answerCue struct {
 	// phrase ("what word did she use", "how did he describe it"): a quoted
 	// clause is a weaker answer to it than a quoted label.
 	label bool
-	an    *retrieval.Analyzer
+	an    *analysis.Analyzer
 }
 
 // maxLabelWords is the most words a quoted label has; a longer quotation

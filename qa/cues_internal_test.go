@@ -3,7 +3,7 @@ package qa
 import (
 	"testing"
 
-	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
 func TestCueScore(t *testing.T) {
@@ -21,7 +21,7 @@ func TestCueScore(t *testing.T) {
 		{"How many troops would be needed?", "It would need 100,000 troops.", 1},
 		{"How many troops would be needed?", "It would stretch for 1,800 miles.", 0.5},
 	}
-	a := &Answerer{an: &retrieval.Analyzer{}}
+	a := &Answerer{an: &analysis.Analyzer{}}
 	for _, tt := range tests {
 		if got := a.detectCue(tt.question).score(tt.text, tt.question); got != tt.want {
 			t.Errorf("cue of %q on %q = %g, want %g", tt.question, tt.text, got, tt.want)

@@ -263,6 +263,13 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 		for t := range a.terms {
 			covered[t] = true
 		}
+	} else if sp := cands[0].speaker(); sp != nil && cue.kind == cuePerson {
+		// Asked who said a quotation, the answer names the speaker the
+		// article gives it, not someone named inside the quotation.
+		chosen = append(chosen, sp)
+		for t := range sp.terms {
+			covered[t] = true
+		}
 	}
 	hasCue := cue.score(cands[0].text, question) == 1
 	if cue.kind != cueNone && !hasCue {
@@ -481,6 +488,57 @@ func (c *candidate) antecedent() *candidate {
 		p = p.prev
 	}
 	return nil
+}
+
+// speaker returns, for a sentence that is all quotation and names no one
+// outside it, the sentence naming the person the article gives the words
+// to: the next sentence or one of the five before it that attributes words
+// ("said", "replied") to a named person, or to "he" or "she" named in an
+// earlier sentence. It is nil otherwise.
+func (c *candidate) speaker() *candidate {
+	if !isQuotation(c.text) || namesPerson(c.text) {
+		return nil
+	}
+	attributes := func(n *candidate) bool {
+		return n != nil && attribution.MatchString(quoteSpan.ReplaceAllString(n.text, " "))
+	}
+	named := func(n *candidate) *candidate {
+		if namesPerson(n.text) {
+			return n
+		}
+		if !pronounSpeaker.MatchString(quoteSpan.ReplaceAllString(n.text, " ")) {
+			return nil
+		}
+		for p, i := n.prev, 0; p != nil && i < maxAntecedentDistance; p, i = p.prev, i+1 {
+			if namesPerson(p.text) {
+				return p
+			}
+		}
+		return nil
+	}
+	if attributes(c.next) && !isQuotation(c.next.text) {
+		if n := named(c.next); n != nil {
+			return n
+		}
+	}
+	for p, i := c.prev, 0; p != nil && i < maxAntecedentDistance; p, i = p.prev, i+1 {
+		if attributes(p) {
+			return named(p)
+		}
+	}
+	return nil
+}
+
+// pronounSpeaker matches "he said", "she replied" and the like.
+var pronounSpeaker = regexp.MustCompile(`(?i)\b(?:he|she)\s+(?:said|says|told|added|asked|wrote|warned|insisted|argued|claimed|declared|stated|explained|replied)\b`)
+
+// attribution matches the verbs that attribute words to a speaker.
+var attribution = regexp.MustCompile(`(?i)\b(?:said|says|told|added|asked|wrote|warned|insisted|argued|claimed|declared|stated|explained|replied|according to)\b`)
+
+// isQuotation reports whether a sentence opens with a quotation mark: it
+// reports someone's words.
+func isQuotation(text string) bool {
+	return strings.HasPrefix(strings.TrimSpace(text), "“") || strings.HasPrefix(strings.TrimSpace(text), `"`)
 }
 
 // personName matches a name with a title ("Mr Johnson") or of two or more

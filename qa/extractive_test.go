@@ -8,6 +8,7 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // memoryAnswerer returns an extractive answerer that never abstains, over an
@@ -15,7 +16,7 @@ import (
 func memoryAnswerer(tb testing.TB, docs ...retrieval.Document) *qa.Answerer {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := retrieval.Open(ctx, retrieval.Config{Embedder: embed.NewHashing(256)})
+	st, err := local.Open(ctx, local.Config{Embedder: embed.NewHashing(256)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -81,6 +82,24 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			question: "Two years since the pandemic began, the most transmissible variant yet has arrived. What is it called?",
 			want:     "BA.5",
 			notWant:  "Is it more dangerous?",
+		},
+		{
+			name: "asked who said a quotation, the answer names the speaker the article gives it",
+			docs: []retrieval.Document{{ID: "british", Title: "Backstop", Text: "President Trump was asked if US forces would help British peacekeepers. " +
+				"“They can take care of themselves,” he replied. " +
+				"“You know, the British have incredible soldiers, incredible military.” " +
+				"Talks went on."}},
+			question: "Who said the British have incredible soldiers?",
+			want:     "Trump",
+		},
+		{
+			name: "a section label is never quoted as a sentence",
+			docs: []retrieval.Document{{ID: "reactions", Title: "Reactions", Text: "Italy\n\n" +
+				"Italy’s prime minister Giorgia Meloni said Europe must stay united with the United States.\n\nGermany\n\n" +
+				"Germany’s chancellor called the debate irritating."}},
+			question: "What did Italy’s prime minister say about Europe?",
+			want:     "Meloni",
+			notWant:  "Italy [",
 		},
 	}
 	for _, tt := range tests {

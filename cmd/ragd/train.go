@@ -13,6 +13,7 @@ import (
 	"github.com/ragd/ragd/eval"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // Splits of the public data: the choosing split trains the answer models
@@ -52,7 +53,7 @@ func (c *trainConfig) register(fs *flagSet) {
 type trainSet struct {
 	name      string
 	questions []eval.Question
-	store     *retrieval.Store
+	store     *local.Store
 	answerer  *qa.Answerer
 	weight    float64
 }
@@ -121,7 +122,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	untrained := qa.Models{Relevance: qa.Untrained(qa.RelevanceFeatures()), Sentence: qa.Untrained(qa.SentenceFeatures()), Answerable: qa.Untrained(qa.AnswerableFeatures())}
 	open := func(name, corpus string, qs []eval.Question, weight float64) (*trainSet, error) {
-		st, err := retrieval.Open(ctx, c.store.retrievalConfig("", emb, e))
+		st, err := local.Open(ctx, c.store.retrievalConfig("", emb, e))
 		if err != nil {
 			return nil, err
 		}
@@ -287,7 +288,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func mustLen(st *retrieval.Store) int {
+func mustLen(st *local.Store) int {
 	docs, _ := st.Len()
 	return docs
 }
