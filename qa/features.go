@@ -44,6 +44,7 @@ var answerableFeatureNames = []string{
 	"score", "margin", "coverage", "near_coverage", "soft_near", "dense", "entity_passages", "entity_near",
 	"cue", "cue_near", "missing", "kind_number", "kind_date", "kind_person", "kind_place", "kind_quote",
 	"rank", "relevance", "bigrams", "specific", "second_coverage",
+	"max_bigrams", "max_specific", "max_coverage", // the best of any sentence
 }
 
 // relevanceFeatureNames are the inputs of the relevance model, in order:
@@ -252,6 +253,11 @@ func (m *Models) answerableVector(rel []float64, cands [][]float64) ([]float64, 
 	x[18], x[19] = f[25], f[26]
 	if second >= 0 {
 		x[20] = cands[second][fNearCoverage]
+	}
+	for _, c := range cands {
+		x[21] = math.Max(x[21], c[25])
+		x[22] = math.Max(x[22], c[26])
+		x[23] = math.Max(x[23], c[fCoverage])
 	}
 	return x, best
 }

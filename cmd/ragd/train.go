@@ -210,6 +210,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	if os.Getenv("RAGD_TRAIN_DEBUG") != "" {
 		hit, hitCov, n := 0, 0, 0
+		old := func(f []float64) float64 { return 0.45*(f[1]+0.7*(f[2]-f[1])) + 0.35*f[5] + 0.12*f[15] + 0.08*f[20] }
 		for _, g := range groups {
 			n++
 			b, bc := 0, 0
@@ -217,14 +218,14 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 				if models.Sentence.Logit(g[i].X) > models.Sentence.Logit(g[b].X) {
 					b = i
 				}
-				if g[i].X[2] > g[bc].X[2] {
+				if old(g[i].X) > old(g[bc].X) {
 					bc = i
 				}
 			}
 			hit += b2i(g[b].Label)
 			hitCov += b2i(g[bc].Label)
 		}
-		fmt.Fprintf(e.stderr, "debug: top-1 %d/%d by model, %d by near coverage; weights %v\n", hit, n, hitCov, models.Sentence.Weights)
+		fmt.Fprintf(e.stderr, "debug: top-1 %d/%d by model, %d by the former hand-set score; weights %v\n", hit, n, hitCov, models.Sentence.Weights)
 	}
 	// The answerability model learns, from the sentence the ranking puts
 	// first, to tell a question it answers from the same question asked
@@ -241,8 +242,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 		v, best := models.AnswerableFeatures(x.j.Relevance, feats)
 		x.answerableX, x.bestHolds = v, best >= 0 && eval.AnswerMatches(x.j.Candidates[best].Text, x.answers)
-		if best < 0 || (x.answerable && !x.bestHolds) {
-			continue // nothing to learn: no sentence, or the ranking missed the answer
+		if best < 0 {
+			continue // nothing to learn: no sentence
 		}
 		ansEx = append(ansEx, qa.Example{X: v, Label: x.answerable, Weight: weightOf[x.set]})
 	}
