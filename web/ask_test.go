@@ -49,7 +49,7 @@ func newGloVeAskServer(tb testing.TB) (*httptest.Server, *local.Store) {
 	if _, err := st.Ingest(context.Background(), docs); err != nil {
 		tb.Fatal(err)
 	}
-	a, err := qa.New(qa.Config{Retriever: st, Embedder: g})
+	a, err := qa.New(qa.Config{Retriever: st, Embedder: g, Words: g})
 	if err != nil {
 		tb.Fatal(err)
 	}
