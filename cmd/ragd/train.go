@@ -208,25 +208,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if models.Sentence, err = qa.FitRank(qa.SentenceFeatures(), groups, c.L2); err != nil {
 		return fmt.Errorf("sentence model: %w", err)
 	}
-	if os.Getenv("RAGD_TRAIN_DEBUG") != "" {
-		hit, hitCov, n := 0, 0, 0
-		old := func(f []float64) float64 { return 0.45*(f[1]+0.7*(f[2]-f[1])) + 0.35*f[5] + 0.12*f[15] + 0.08*f[20] }
-		for _, g := range groups {
-			n++
-			b, bc := 0, 0
-			for i := range g {
-				if models.Sentence.Logit(g[i].X) > models.Sentence.Logit(g[b].X) {
-					b = i
-				}
-				if old(g[i].X) > old(g[bc].X) {
-					bc = i
-				}
-			}
-			hit += b2i(g[b].Label)
-			hitCov += b2i(g[bc].Label)
-		}
-		fmt.Fprintf(e.stderr, "debug: top-1 %d/%d by model, %d by the former hand-set score; weights %v\n", hit, n, hitCov, models.Sentence.Weights)
-	}
 	// The answerability model learns, from the sentence the ranking puts
 	// first, to tell a question it answers from the same question asked
 	// without the documents holding its answer.
@@ -379,24 +360,42 @@ func chooseThresholds(m *qa.Models, all []judged, sets []string, minPass, maxFA 
 		m.Relevance.Threshold = math.Min(m.Relevance.Threshold, ps[min(i, len(ps)-1)])
 	}
 	m.Relevance.Threshold = math.Max(0, m.Relevance.Threshold-1e-9)
-	m.Answerable.Threshold = 1
-	for _, s := range sets {
-		var ps []float64
-		n := 0
-		for _, x := range all {
-			if x.set == s && x.answerable {
-				n++
-				if relOf(x) >= m.Relevance.Threshold {
-					ps = append(ps, evOf(x))
+	evThreshold := func(maxFA float64) float64 {
+		t := 1.0
+		for _, s := range sets {
+			var ps []float64
+			n := 0
+			for _, x := range all {
+				if x.set == s && x.answerable {
+					n++
+					if relOf(x) >= m.Relevance.Threshold {
+						ps = append(ps, evOf(x))
+					}
 				}
 			}
+			slices.Sort(ps)
+			allowed := max(0, int(math.Floor(maxFA*float64(n)))-(n-len(ps)))
+			t = math.Min(t, ps[min(allowed, len(ps)-1)])
 		}
-		slices.Sort(ps)
-		allowed := max(0, int(math.Floor(maxFA*float64(n)))-(n-len(ps)))
-		m.Answerable.Threshold = math.Min(m.Answerable.Threshold, ps[min(allowed, len(ps)-1)])
+		return math.Max(0, t-1e-9)
 	}
-	m.Answerable.Threshold = math.Max(0, m.Answerable.Threshold-1e-9)
+	m.Answerable.Threshold = evThreshold(maxFA)
 	figures := map[string]float64{}
+	// The trade-off beyond the chosen point: abstention recall on the
+	// variants were more false abstention allowed.
+	for _, fa := range []float64{0.10, 0.20} {
+		t := evThreshold(fa)
+		for _, s := range sets {
+			n, refused := 0, 0
+			for _, x := range all {
+				if x.set == s && !x.answerable && !x.offTopic {
+					n++
+					refused += b2i(relOf(x) < m.Relevance.Threshold || evOf(x) < t)
+				}
+			}
+			figures[fmt.Sprintf("%s variant abstention recall at %.0f%% false abstention", s, fa*100)] = float64(refused) / float64(n)
+		}
+	}
 	for _, s := range sets {
 		var ans, ansAbst, top1, variant, variantAbst, off, offRefused int
 		for _, x := range all {
