@@ -341,7 +341,7 @@ func TestEvalServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: glove})
+	answerer, err := qa.New(qa.Config{Retriever: st, Embedder: glove, Words: glove})
 	if err != nil {
 		t.Fatal(err)
 	}
