@@ -6,9 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ragd/ragd/eval"
+	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/qa/qatest"
 )
 
@@ -154,5 +156,46 @@ func TestHeldOutAnswers(t *testing.T) {
 				t.Logf("model requests: %s", strconv.Itoa(len(srv.Requests())))
 			})
 		})
+	}
+}
+
+// TestTrainWritesAModel runs ragd train, as a real process, on a small draw
+// of the choosing splits and checks that the models it writes load, record
+// their data, split and seed, and reach figures that a working fit does.
+func TestTrainWritesAModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("training ingests both corpora")
+	}
+	if _, err := os.Stat(benchDir); err != nil {
+		t.Skipf("no shared benchmarks at %s: %v", benchDir, err)
+	}
+	requireModel(t)
+	out := filepath.Join(t.TempDir(), "answer.json")
+	cmd := exec.Command(binary(t), "train", "--bench", benchDir, "--model-path", modelPath, "--squad-sample", "200", "--seed", "5", "--out", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ragd train: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := qa.ParseModels(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := m.Answerable.Training
+	if tr.Seed != 5 || !strings.Contains(tr.Split, "SQuAD articles 1-24") || !strings.Contains(tr.Split, "RealTime QA weeks 1-11") || len(tr.Data) == 0 {
+		t.Errorf("training record %+v lacks the seed, split or data", tr)
+	}
+	for name, floor := range map[string]float64{
+		"squad best sentence holds the answer": 0.6,
+		"squad variant abstention recall":      0.2,
+	} {
+		if got := tr.Figures[name]; got < floor {
+			t.Errorf("%s = %.3f on the choosing split, want >= %g", name, got, floor)
+		}
+	}
+	if fa := tr.Figures["squad false abstention"]; fa > 0.05 {
+		t.Errorf("squad false abstention = %.3f on the choosing split, want <= 0.05 (the threshold is chosen for 0.04)", fa)
 	}
 }
