@@ -51,7 +51,7 @@ func call(tb testing.TB, srv *httptest.Server, method, path, body string, out an
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := srv.Client().Do(req)

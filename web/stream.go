@@ -44,6 +44,14 @@ type eventStream struct {
 	mu      sync.Mutex
 	res     *echo.Response
 	started bool
+	// deadline, when not nil, sets the deadline of the next write.
+	deadline func()
+}
+
+// newEventStream returns the stream of c, which trades the request's write
+// timeout for the limits of streams.
+func newEventStream(c echo.Context) *eventStream {
+	return &eventStream{res: c.Response(), deadline: streaming(c)}
 }
 
 // send writes one event; an empty name writes a data-only event, as
@@ -58,6 +66,7 @@ func (s *eventStream) send(name string, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.start()
+	s.beforeWrite()
 	if name != "" {
 		fmt.Fprintf(s.res, "event: %s\n", name)
 	}
@@ -70,6 +79,7 @@ func (s *eventStream) raw(data string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.start()
+	s.beforeWrite()
 	fmt.Fprintf(s.res, "data: %s\n\n", data)
 	s.res.Flush()
 }
@@ -79,8 +89,16 @@ func (s *eventStream) ping() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
+		s.beforeWrite()
 		fmt.Fprint(s.res, ": ping\n\n")
 		s.res.Flush()
+	}
+}
+
+// beforeWrite sets the deadline of the write about to be made.
+func (s *eventStream) beforeWrite() {
+	if s.deadline != nil {
+		s.deadline()
 	}
 }
 
@@ -134,11 +152,11 @@ func (s *Server) askStream(c echo.Context, question string, opt qa.Options) erro
 	if _, err := qa.Validate(question, opt); err != nil {
 		return err
 	}
-	stream := &eventStream{res: c.Response()}
+	stream := newEventStream(c)
 	defer heartbeat(stream, s.cfg.Heartbeat)()
 	opt.OnPassages = func(hits []retrieval.Hit) { stream.send("passages", HitsJSON(hits)) }
 	opt.OnDelta = func(text string) { stream.send("delta", deltaJSON{Text: text}) }
-	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	ans, err := s.answer(c, question, opt)
 	if err != nil {
 		if !stream.hasStarted() {
 			return err
