@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -140,10 +141,14 @@ func decodeBody(c echo.Context, v any, strict bool) error {
 	// length to check, only on the read that crosses it, and a decoder
 	// could stop before that or drop the error).
 	data, err := io.ReadAll(c.Request().Body)
-	bodyRead(c)
 	switch {
+	case err == nil:
+		bodyRead(c)
 	case isTooLarge(err):
 		return echo.ErrStatusRequestEntityTooLarge
+	case isTimeout(err):
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		return echo.NewHTTPError(http.StatusRequestTimeout, "the request body did not arrive within the read timeout")
 	case err != nil:
 		return badRequest("reading the request body: %v", err)
 	}
@@ -182,6 +187,12 @@ func isTooLarge(err error) bool {
 	var he *echo.HTTPError
 	var maxErr *http.MaxBytesError
 	return errors.As(err, &maxErr) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
+}
+
+// isTimeout reports whether err is a passed deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // jsonKind names the JSON value that decodes into a value of type t.
