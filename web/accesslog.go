@@ -54,7 +54,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		s.metrics.observe(req.Method, route, res.Status, d)
-		level := slog.LevelDebug
+		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelWarn
 		}

@@ -107,6 +107,36 @@ func (c *serveConfig) keys(e *env) (web.Keys, error) {
 	return ks, nil
 }
 
+// requireLoopback refuses an address that others than this machine can
+// reach: an empty host or an unspecified address listens on every
+// interface, and a name must resolve to loopback addresses only.
+func requireLoopback(ctx context.Context, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %v", addr, err)
+	}
+	refuse := fmt.Errorf("refusing to serve %s, which is not a loopback address, without API keys: give --api-keys-file or RAGD_API_KEYS, or --insecure-no-auth", addr)
+	if host == "" {
+		return refuse
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		if !ip.IsLoopback() {
+			return refuse
+		}
+		return nil
+	}
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %v", addr, err)
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return refuse
+		}
+	}
+	return nil
+}
+
 // splitList splits a comma-separated flag value, dropping empty entries.
 func splitList(s string) []string {
 	var out []string
@@ -141,15 +171,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Listen before opening the index, so that a refused address costs
-	// no loading.
-	ln, err := net.Listen("tcp", hc.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	if ta, ok := ln.Addr().(*net.TCPAddr); ok && !ta.IP.IsLoopback() && keys.Len() == 0 && !hc.InsecureNoAuth {
-		return fmt.Errorf("refusing to serve %s, which is not a loopback address, without API keys: give --api-keys-file or RAGD_API_KEYS, or --insecure-no-auth", hc.Addr)
+	if keys.Len() == 0 && !hc.InsecureNoAuth {
+		if err := requireLoopback(ctx, hc.Addr); err != nil {
+			return err
+		}
 	}
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
@@ -162,6 +187,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Keys: keys, AllowedHosts: splitList(hc.AllowedHosts), CORSOrigins: splitList(hc.CORSOrigins),
 		RateLimit: rateLimit(hc.RateLimit), RateBurst: hc.RateBurst, Timeouts: hc.Timeouts,
 	})
+	ln, err := net.Listen("tcp", hc.Addr)
+	if err != nil {
+		return err
+	}
 	hs := srv.HTTPServer()
 	docs, chunks := st.Len()
 	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", docs, "chunks", chunks,

@@ -15,6 +15,19 @@ export class ApiError extends Error {
   }
 }
 
+import { storedKey, storeKey } from './key.js';
+
+/**
+ * keyPrompt, set by setKeyPrompt, asks the person for an API key and
+ * resolves to it, or to null when they decline.
+ */
+let keyPrompt = null;
+
+/** setKeyPrompt sets the function that asks for a key on a 401. */
+export function setKeyPrompt(fn) {
+  keyPrompt = fn;
+}
+
 const networkMessage = 'The server did not respond. Check that ragd is running and the network is up, then try again.';
 
 /**
@@ -23,15 +36,30 @@ const networkMessage = 'The server did not respond. Check that ragd is running a
  * {"error"} message.
  */
 async function request(path, init = {}) {
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError(networkMessage, { network: true });
+  for (let attempt = 0; ; attempt++) {
+    const headers = new Headers(init.headers || {});
+    const key = storedKey();
+    if (key) headers.set('Authorization', `Bearer ${key}`);
+    let res;
+    try {
+      res = await fetch(path, { ...init, headers });
+    } catch (err) {
+      if (err.name === 'AbortError') throw err;
+      throw new ApiError(networkMessage, { network: true });
+    }
+    if (res.status === 401 && keyPrompt && attempt < 3) {
+      const err = await errorOf(res);
+      if (key) storeKey('');
+      const given = await keyPrompt(key ? `${err.message}. Enter another key.` : 'This ragd server needs an API key.');
+      if (given) {
+        storeKey(given);
+        continue;
+      }
+      throw err;
+    }
+    if (!res.ok) throw await errorOf(res);
+    return res;
   }
-  if (!res.ok) throw await errorOf(res);
-  return res;
 }
 
 /** errorOf reads the {"error"} body of a failed response. */
