@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/metrics", s.metrics.handler())
+	e.GET("/openapi.json", serveOpenAPI)
 	api := e.Group("/api")
 	api.POST("/documents", s.createDocument)
 	api.GET("/documents", s.listDocuments)
