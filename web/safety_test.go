@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
@@ -547,5 +549,82 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	}
 	if docs, _ := st.Len(); docs != docs0 {
 		t.Fatalf("documents %d, want %d", docs, docs0)
+	}
+}
+
+// echoingModel is an OpenAI-compatible server that refuses every call with
+// an error body that repeats the bearer key it was sent, as some providers
+// and proxies do ("Incorrect API key provided: sk-..."): JSON in OpenAI's
+// shape, or plain text.
+func echoingModel(tb testing.TB, plain bool) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if plain {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "401 Unauthorized: bad token %s for %s", key, r.URL.Path)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s. You can find your API key at https://provider.example/keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`, key)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+func TestModelErrorsHideSecrets(t *testing.T) {
+	const secret = "sk-live-5f3c9a0d2b7e41c8a9f0"
+	for _, tt := range []struct {
+		name     string
+		plain    bool
+		fallback qa.Fallback
+	}{
+		{"JSON error, extractive fallback", false, qa.FallbackExtractive},
+		{"text error, extractive fallback", true, qa.FallbackExtractive},
+		{"JSON error, error fallback", false, qa.FallbackError},
+		{"text error, error fallback", true, qa.FallbackError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			model := echoingModel(t, tt.plain)
+			cfg := openai.DefaultConfig(secret)
+			cfg.BaseURL = model.URL + "/v1"
+			var logs syncBuffer
+			srv, _ := newSafeServer(t, func(c *web.Config) {
+				emb := embed.NewHashing(256)
+				a, err := qa.New(qa.Config{Retriever: c.Searcher.(*retrieval.Store), Embedder: emb,
+					LLM: openai.NewClientWithConfig(cfg), Model: "m", Fallback: tt.fallback})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Answerer = a
+				c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			})
+			js := map[string]string{"Content-Type": "application/json"}
+			for _, req := range []struct{ path, body string }{
+				{"/api/ask", `{"question":"What did Macron say European troops would not do?"}`},
+				{"/api/ask", `{"question":"What did Macron say European troops would not do?","stream":true}`},
+				{"/v1/chat/completions", `{"messages":[{"role":"user","content":"What did Macron say European troops would not do?"}]}`},
+			} {
+				code, _, body := send(t, srv, "POST", req.path, req.body, js)
+				if strings.Contains(body, secret) || strings.Contains(body, secret[:12]) {
+					t.Errorf("%s: the response reveals the model's key: %s", req.path, body)
+				}
+				want := 200
+				if tt.fallback == qa.FallbackError && !strings.Contains(req.body, "stream") {
+					want = http.StatusBadGateway
+				}
+				if code != want {
+					t.Errorf("%s: status %d, want %d: %s", req.path, code, want, body)
+				}
+				if !strings.Contains(body, "status 401") {
+					t.Errorf("%s: the response does not say what the model answered: %s", req.path, body)
+				}
+			}
+			if strings.Contains(logs.String(), secret[:12]) {
+				t.Errorf("the log reveals the model's key:\n%s", logs.String())
+			}
+		})
 	}
 }
