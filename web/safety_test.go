@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -626,5 +628,41 @@ func TestModelErrorsHideSecrets(t *testing.T) {
 				t.Errorf("the log reveals the model's key:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestCitationMarkersInDocumentText asks about an article whose text holds
+// "[1]" and "[2]" of its own: only ragd's markers may cite in the answer,
+// while the citation still quotes the document verbatim.
+func TestCitationMarkersInDocumentText(t *testing.T) {
+	srv, _ := newGloVeServer(t, nil)
+	doc := `{"id":"markers","title":"Tromsø harbour froze","text":"Tromsø harbour froze.\n\nThe harbour of Tromsø froze over in January for the first time in forty years [1], the port authority said [2, 3]. Ferries to the islands were cancelled for a week."}`
+	if code := call(t, srv, "POST", "/api/documents", doc, nil); code != 201 {
+		t.Fatalf("post: status %d", code)
+	}
+	var got web.AskResponse
+	if code := call(t, srv, "POST", "/api/ask", `{"question":"When did the harbour of Tromsø freeze over?","filters":{"doc_id":"markers"}}`, &got); code != 200 {
+		t.Fatalf("ask: status %d", code)
+	}
+	if got.Abstained || len(got.Citations) == 0 {
+		t.Fatalf("no answer: %+v", got)
+	}
+	markers := regexp.MustCompile(`\[(\d+(?:\s*,\s*\d+)*)\]`).FindAllStringSubmatch(got.Answer, -1)
+	var ns []string
+	for _, m := range markers {
+		ns = append(ns, m[1])
+	}
+	var want []string
+	for _, c := range got.Citations {
+		want = append(want, strconv.Itoa(c.N))
+	}
+	if !slices.Equal(ns, want) {
+		t.Errorf("markers %q in %q, want only ragd's %q", ns, got.Answer, want)
+	}
+	if !strings.Contains(got.Answer, "forty years (1)") {
+		t.Errorf("answer %q does not keep the document's own note as (1)", got.Answer)
+	}
+	if !strings.Contains(got.Citations[0].Quote, "[1]") {
+		t.Errorf("quote %q is not verbatim", got.Citations[0].Quote)
 	}
 }
