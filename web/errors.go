@@ -41,6 +41,8 @@ func statusOf(err error) (int, string) {
 			msg = "request body too large"
 		}
 		return he.Code, msg
+	case errors.Is(err, errRequestTimeout):
+		return http.StatusServiceUnavailable, err.Error()
 	case errors.Is(err, retrieval.ErrNotFound):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, retrieval.ErrInvalid):
@@ -84,6 +86,15 @@ func storageFault(err error) (int, string, bool) {
 	return 0, "", false
 }
 
+// withCause returns errRequestTimeout for an error of a request cancelled
+// by its timeout, which says only "context canceled", and err otherwise.
+func withCause(c echo.Context, err error) error {
+	if errors.Is(err, context.Canceled) && errors.Is(context.Cause(c.Request().Context()), errRequestTimeout) {
+		return errRequestTimeout
+	}
+	return err
+}
+
 // reason returns what err says after the sentinel it wraps ("retrieve:
 // search: invalid input: published_to is before published_from" gives
 // "published_to is before published_from"): the client's mistake, without
@@ -103,10 +114,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(err, context.Canceled) && errors.Is(context.Cause(c.Request().Context()), errRequestTimeout) {
-		err = errRequestTimeout
-	}
-	code, msg := statusOf(err)
+	code, msg := statusOf(withCause(c, err))
 	if code >= 500 {
 		s.cfg.Logger.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}

@@ -246,7 +246,7 @@ func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id 
 		if !stream.hasStarted() {
 			return err
 		}
-		code, _ := statusOf(err)
+		code, _ := statusOf(withCause(c, err))
 		stream.send("", openAIErrorOf(code, s.streamError(c, err)))
 		return nil
 	}

@@ -666,3 +666,91 @@ func TestCitationMarkersInDocumentText(t *testing.T) {
 		t.Errorf("quote %q is not verbatim", got.Citations[0].Quote)
 	}
 }
+
+// slowAnswerer answers after a delay, streaming a piece every step when
+// asked to, and records whether its context was cancelled.
+type slowAnswerer struct {
+	steps     int
+	step      time.Duration
+	cancelled chan struct{}
+}
+
+func (a *slowAnswerer) Answer(ctx context.Context, question string, opt qa.Options) (qa.Answer, error) {
+	for i := range a.steps {
+		select {
+		case <-ctx.Done():
+			close(a.cancelled)
+			return qa.Answer{}, fmt.Errorf("answer: %w", ctx.Err())
+		case <-time.After(a.step):
+		}
+		if opt.OnDelta != nil {
+			opt.OnDelta(fmt.Sprintf("piece %d ", i))
+		}
+	}
+	return qa.Answer{Text: "done", Citations: []qa.Citation{}}, nil
+}
+
+func TestWriteTimeout(t *testing.T) {
+	newSlow := func(t *testing.T) (*httptest.Server, *slowAnswerer) {
+		a := &slowAnswerer{steps: 8, step: 100 * time.Millisecond, cancelled: make(chan struct{})}
+		srv, _ := newSafeServer(t, func(c *web.Config) {
+			c.Answerer = a
+			c.Timeouts = web.Timeouts{Write: 300 * time.Millisecond, Stream: 5 * time.Second}
+		})
+		return srv, a
+	}
+	t.Run("a slow answer is cut off with 503", func(t *testing.T) {
+		srv, a := newSlow(t)
+		code, _, body := send(t, srv, "POST", "/api/ask", `{"question":"Who?"}`, map[string]string{"Content-Type": "application/json"})
+		if code != http.StatusServiceUnavailable || !strings.Contains(errorOf(body), "longer than the server allows") {
+			t.Errorf("status %d %q, want 503 saying it took too long", code, errorOf(body))
+		}
+		select {
+		case <-a.cancelled:
+		case <-time.After(2 * time.Second):
+			t.Error("the answer's work went on after the write timeout")
+		}
+	})
+	t.Run("a stream outlives the write timeout", func(t *testing.T) {
+		srv, _ := newSlow(t)
+		code, _, body := send(t, srv, "POST", "/api/ask", `{"question":"Who?","stream":true}`, map[string]string{"Content-Type": "application/json"})
+		if code != 200 || !strings.Contains(body, "event: done") || !strings.Contains(body, "piece 7") {
+			t.Errorf("status %d, body %q; want the whole stream", code, body)
+		}
+	})
+	t.Run("a stream is cut off at the stream timeout", func(t *testing.T) {
+		a := &slowAnswerer{steps: 100, step: 100 * time.Millisecond, cancelled: make(chan struct{})}
+		srv, _ := newSafeServer(t, func(c *web.Config) {
+			c.Answerer = a
+			c.Timeouts = web.Timeouts{Write: 200 * time.Millisecond, Stream: 500 * time.Millisecond}
+		})
+		start := time.Now()
+		_, _, body := send(t, srv, "POST", "/api/ask", `{"question":"Who?","stream":true}`, map[string]string{"Content-Type": "application/json"})
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("the stream lasted %v", d)
+		}
+		if !strings.Contains(body, "event: error") || !strings.Contains(body, "longer than the server allows") {
+			t.Errorf("body %q, want an error event saying the stream took too long", body)
+		}
+	})
+}
+
+// TestClientLeavingStopsWork cancels a request while its answer is being
+// worked on: the work must see its context end.
+func TestClientLeavingStopsWork(t *testing.T) {
+	a := &slowAnswerer{steps: 100, step: 100 * time.Millisecond, cancelled: make(chan struct{})}
+	srv, _ := newSafeServer(t, func(c *web.Config) { c.Answerer = a })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/api/ask", strings.NewReader(`{"question":"Who?"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := srv.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("status %d, want the client to give up", resp.StatusCode)
+	}
+	select {
+	case <-a.cancelled:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the work went on after the client left")
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -176,8 +177,9 @@ func (s *Server) askStream(c echo.Context, question string, opt qa.Options) erro
 // streamError is the message of an error reported inside a stream, which
 // is logged like an error response of the same status would be.
 func (s *Server) streamError(c echo.Context, err error) string {
+	err = withCause(c, err)
 	code, msg := statusOf(err)
-	if code >= 500 && c.Request().Context().Err() == nil {
+	if code >= 500 && (c.Request().Context().Err() == nil || errors.Is(err, errRequestTimeout)) {
 		s.cfg.Logger.Error("stream failed", "method", c.Request().Method, "path", c.Path(), "status", code, "err", err)
 	}
 	return msg
