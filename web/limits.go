@@ -4,7 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/qa"
-	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
 // Limits on the work one request may ask for. Ranking costs grow with the
@@ -32,7 +32,7 @@ func checkQuery(field, q string) error {
 	if n := utf8.RuneCountInString(q); n > MaxQueryLen {
 		return badRequest("%s is longer than %d characters (%d)", field, MaxQueryLen, n)
 	}
-	if n := len(retrieval.ParseQuery(q).Terms); n > MaxQueryTerms {
+	if n := len(analysis.ParseQuery(q).Terms); n > MaxQueryTerms {
 		return badRequest("%s has more than %d search terms (%d)", field, MaxQueryTerms, n)
 	}
 	return nil

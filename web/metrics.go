@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -32,7 +34,7 @@ type metrics struct {
 // generated answer (a minute), in seconds.
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
-func newMetrics(stats func() (docs, chunks int)) *metrics {
+func newMetrics(stats func(context.Context) (retrieval.Stats, error)) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -63,14 +65,41 @@ func newMetrics(stats func() (docs, chunks int)) *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.stages, m.ingested, m.chunks, m.deleted, m.modelFail, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if stats != nil {
-		m.reg.MustRegister(
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ragd_documents", Help: "Documents in the index."},
-				func() float64 { d, _ := stats(); return float64(d) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ragd_chunks", Help: "Chunks in the index."},
-				func() float64 { _, c := stats(); return float64(c) }),
-		)
+		m.reg.MustRegister(&indexCollector{
+			stats:     stats,
+			documents: prometheus.NewDesc("ragd_documents", "Documents in the index.", nil, nil),
+			chunks:    prometheus.NewDesc("ragd_chunks", "Chunks in the index.", nil, nil),
+		})
 	}
 	return m
+}
+
+// statsTimeout bounds the backend's count of documents and chunks during a
+// scrape, for a remote backend that does not answer.
+const statsTimeout = 5 * time.Second
+
+// indexCollector reports the index's documents and chunks, counted once
+// per scrape.
+type indexCollector struct {
+	stats             func(context.Context) (retrieval.Stats, error)
+	documents, chunks *prometheus.Desc
+}
+
+func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.documents
+	ch <- c.chunks
+}
+
+func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
+	defer cancel()
+	st, err := c.stats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.documents, fmt.Errorf("count documents: %w", err))
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.documents, prometheus.GaugeValue, float64(st.Documents))
+	ch <- prometheus.MustNewConstMetric(c.chunks, prometheus.GaugeValue, float64(st.Chunks))
 }
 
 // observe records a finished request.

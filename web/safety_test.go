@@ -26,6 +26,8 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/parse"
 	"github.com/ragd/ragd/web"
 )
 
@@ -37,17 +39,17 @@ const (
 
 // newSafeServer serves the seed articles with extractive answers and the
 // configuration that edit makes.
-func newSafeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *retrieval.Store) {
+func newSafeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *local.Store) {
 	tb.Helper()
 	emb := embed.NewHashing(256)
-	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: tb.TempDir(), Embedder: emb})
+	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: emb})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	paths, _ := filepath.Glob("../testdata/articles/*.txt")
 	for _, p := range paths {
-		docs, err := retrieval.ReadFile(p)
+		docs, err := parse.ReadFile(p)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -59,7 +61,7 @@ func newSafeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *re
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := web.Config{Searcher: st, Writer: st, Reader: st, Answerer: a, Stats: st.Len}
+	cfg := web.Config{Searcher: st, Writer: st, Reader: st, Answerer: a, Stats: st.Stats}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -595,7 +597,7 @@ func TestModelErrorsHideSecrets(t *testing.T) {
 			var logs syncBuffer
 			srv, _ := newSafeServer(t, func(c *web.Config) {
 				emb := embed.NewHashing(256)
-				a, err := qa.New(qa.Config{Retriever: c.Searcher.(*retrieval.Store), Embedder: emb,
+				a, err := qa.New(qa.Config{Retriever: c.Searcher.(*local.Store), Embedder: emb,
 					LLM: openai.NewClientWithConfig(cfg), Model: "m", Fallback: tt.fallback})
 				if err != nil {
 					t.Fatal(err)

@@ -32,7 +32,7 @@ type Writer interface {
 // Reader reads stored documents.
 type Reader interface {
 	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
-	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int)
+	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error)
 }
 
 // Config holds what the server needs.
@@ -51,7 +51,7 @@ type Config struct {
 	Heartbeat time.Duration
 	// Stats, when not nil, counts the documents and chunks of the index
 	// for the metrics.
-	Stats func() (docs, chunks int)
+	Stats func(ctx context.Context) (retrieval.Stats, error)
 
 	// Keys, when it holds any, are required on every route but the
 	// health check and the chat page's files.

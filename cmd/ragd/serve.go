@@ -182,7 +182,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	srv := web.New(web.Config{
-		Searcher: st, Writer: st, Reader: st, Answerer: answerer, Stats: st.Len,
+		Searcher: st, Writer: st, Reader: st, Answerer: answerer, Stats: st.Stats,
 		MaxBody: hc.MaxBody, Logger: e.logger,
 		Keys: keys, AllowedHosts: splitList(hc.AllowedHosts), CORSOrigins: splitList(hc.CORSOrigins),
 		RateLimit: rateLimit(hc.RateLimit), RateBurst: hc.RateBurst, Timeouts: hc.Timeouts,
@@ -192,9 +192,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	hs := srv.HTTPServer()
-	docs, chunks := st.Len()
-	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", docs, "chunks", chunks,
-		"embedder", st.Embedder(), "api_keys", keys.Len())
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", stats.Documents, "chunks", stats.Chunks,
+		"embedder", stats.Embedder, "api_keys", keys.Len())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(web.Listen(ln, hc.MaxConns, hc.MaxConnsPerIP)) }()
 	select {
