@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
 )
 
@@ -15,8 +16,8 @@ const (
 	// MaxQueryLen is the longest search query, in characters.
 	MaxQueryLen = 8192
 	// MaxQueryTerms is the largest number of terms a query or question
-	// may analyse into.
-	MaxQueryTerms = 1024
+	// may analyse into: retrieval's own limit.
+	MaxQueryTerms = retrieval.MaxQueryTerms
 	// MaxHistoryTurns is the largest number of earlier turns of a
 	// conversation.
 	MaxHistoryTurns = 50
