@@ -15,7 +15,29 @@ export class ApiError extends Error {
   }
 }
 
-import { storedKey, storeKey } from './key.js';
+// The API key, when the server wants one, is kept in the tab's
+// sessionStorage only: it is gone when the tab is closed, and other tabs
+// and sites never see it.
+const keyStorage = 'ragd.apiKey';
+
+/** storedKey returns the tab's API key, or '' when there is none. */
+function storedKey() {
+  try {
+    return sessionStorage.getItem(keyStorage) || '';
+  } catch {
+    return '';
+  }
+}
+
+/** storeKey keeps key for the tab; an empty key forgets it. */
+function storeKey(key) {
+  try {
+    if (key) sessionStorage.setItem(keyStorage, key);
+    else sessionStorage.removeItem(keyStorage);
+  } catch {
+    // Storage refused (a privacy mode): the key lasts as long as the page.
+  }
+}
 
 /**
  * keyPrompt, set by setKeyPrompt, asks the person for an API key and

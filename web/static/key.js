@@ -1,27 +1,5 @@
-// key.js asks for an API key when ragd answers 401, and keeps it in the
-// tab's sessionStorage only: it is gone when the tab is closed, and other
-// tabs and sites never see it.
-
-const storageName = 'ragd.apiKey';
-
-/** storedKey returns the tab's API key, or '' when there is none. */
-export function storedKey() {
-  try {
-    return sessionStorage.getItem(storageName) || '';
-  } catch {
-    return '';
-  }
-}
-
-/** storeKey keeps key for the tab; an empty key forgets it. */
-export function storeKey(key) {
-  try {
-    if (key) sessionStorage.setItem(storageName, key);
-    else sessionStorage.removeItem(storageName);
-  } catch {
-    // Storage refused (a privacy mode): the key lasts as long as the page.
-  }
-}
+// key.js is the dialog that asks for an API key when ragd answers 401;
+// api.js keeps the key.
 
 /**
  * KeyDialog is the modal dialog that asks for a key. ask(message) shows it
