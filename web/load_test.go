@@ -53,6 +53,8 @@ func BenchmarkBesideHugeQueries(b *testing.B) {
 	// its requests cost.
 	srv, _ := newGloVeServer(b, func(c *web.Config) { c.RateLimit = -1 })
 	for _, attack := range []struct{ name, path, body string }{
+		// The baseline: the same requests with nothing else in flight.
+		{"no-attack", "", ""},
 		{"80000-word-query", "/api/search", mustJSON(map[string]any{"query": words(80000)})},
 		{"80000-word-history", "/api/ask", mustJSON(map[string]any{"question": "Who?", "history": []map[string]string{{"role": "user", "content": words(80000)}}})},
 		{"1024-term-query", "/api/search", mustJSON(map[string]any{"query": words(web.MaxQueryTerms)})},
@@ -63,7 +65,7 @@ func BenchmarkBesideHugeQueries(b *testing.B) {
 			var sent atomic.Int64
 			wg.Go(func() {
 				client := &http.Client{}
-				for ctx.Err() == nil {
+				for ctx.Err() == nil && attack.path != "" {
 					req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+attack.path, strings.NewReader(attack.body))
 					req.Header.Set("Content-Type", "application/json")
 					resp, err := client.Do(req)
@@ -79,7 +81,7 @@ func BenchmarkBesideHugeQueries(b *testing.B) {
 				cancel()
 				wg.Wait()
 			}()
-			for sent.Load() == 0 {
+			for sent.Load() == 0 && attack.path != "" {
 				time.Sleep(time.Millisecond)
 			}
 			b.Run("search", func(b *testing.B) {
@@ -157,7 +159,8 @@ func TestSlowClientsHelper(t *testing.T) {
 // from another loopback address through the same listener and server
 // timeouts ragd serve uses.
 func BenchmarkSlowConnections(b *testing.B) {
-	srv, _ := newSafeServer(b, nil)
+	// Without a rate limit: the measured client sends b.N requests.
+	srv, _ := newSafeServer(b, func(c *web.Config) { c.RateLimit = -1 })
 	// The same handler, served as ragd serve serves it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
