@@ -41,7 +41,6 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		id := requestID(req.Header.Get(echo.HeaderXRequestID))
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		c.Set(echo.HeaderXRequestID, id)
 		s.metrics.inflight.Inc()
 		defer s.metrics.inflight.Dec()
 		if err := next(c); err != nil {

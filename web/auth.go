@@ -105,9 +105,15 @@ func ParseKeys(r io.Reader) (Keys, error) {
 	return ks, nil
 }
 
-// Merge returns the keys of ks and o together.
-func (ks Keys) Merge(o Keys) Keys {
-	return Keys{keys: append(append([]key(nil), ks.keys...), o.keys...)}
+// Merge returns the keys of ks and o together, or an error if a key is in
+// both.
+func (ks Keys) Merge(o Keys) (Keys, error) {
+	for _, k := range o.keys {
+		if _, dup := ks.lookupSum(k.sum); dup {
+			return Keys{}, fmt.Errorf("%w: key %s given twice", ErrKeys, k.id)
+		}
+	}
+	return Keys{keys: append(append([]key(nil), ks.keys...), o.keys...)}, nil
 }
 
 // Len returns the number of keys.
@@ -117,7 +123,10 @@ func (ks Keys) Len() int { return len(ks.keys) }
 // compared, in constant time, so that the time taken says nothing about
 // which key, or how much of one, matched.
 func (ks Keys) lookup(secret string) (key, bool) {
-	sum := sha256.Sum256([]byte(secret))
+	return ks.lookupSum(sha256.Sum256([]byte(secret)))
+}
+
+func (ks Keys) lookupSum(sum [sha256.Size]byte) (key, bool) {
 	var found key
 	ok := 0
 	for _, k := range ks.keys {
@@ -166,16 +175,18 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cfg.Keys.Len() == 0 || openRoute(r) || r.Method == http.MethodOptions {
 			return next(c)
 		}
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ragd"`)
+		unauthorized := func(msg string) error {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ragd"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, msg)
+		}
 		secret, ok := bearer(r)
 		if !ok {
-			return echo.NewHTTPError(http.StatusUnauthorized, "an API key is required: send it as Authorization: Bearer KEY")
+			return unauthorized("an API key is required: send it as Authorization: Bearer KEY")
 		}
 		k, ok := s.cfg.Keys.lookup(secret)
 		if !ok {
-			return echo.NewHTTPError(http.StatusUnauthorized, "the API key is not valid")
+			return unauthorized("the API key is not valid")
 		}
-		c.Response().Header().Del(echo.HeaderWWWAuthenticate)
 		if writeRoute(r) && k.scope < ScopeWrite {
 			return echo.NewHTTPError(http.StatusForbidden, "this API key may only read: adding and deleting documents needs a write key")
 		}

@@ -102,7 +102,9 @@ func (c *serveConfig) keys(e *env) (web.Keys, error) {
 		if err != nil {
 			return ks, fmt.Errorf("RAGD_API_KEYS: %w", err)
 		}
-		ks = ks.Merge(more)
+		if ks, err = ks.Merge(more); err != nil {
+			return ks, fmt.Errorf("--api-keys-file and RAGD_API_KEYS: %w", err)
+		}
 	}
 	return ks, nil
 }
