@@ -21,6 +21,10 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	if err := os.WriteFile(badKeys, []byte(testReadKey+" read\n"+testWriteKey+" admin\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	goodKeys := filepath.Join(dir, "good-keys")
+	if err := os.WriteFile(goodKeys, []byte(testReadKey+" read\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "data")
 	for _, tt := range []struct {
 		name    string
@@ -34,6 +38,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"a keys file with a bad scope", nil, []string{"--api-keys-file", badKeys}, `line 2: scope "admin" is not read or write`},
 		{"a missing keys file", nil, []string{"--api-keys-file", filepath.Join(dir, "none")}, "--api-keys-file: open"},
 		{"RAGD_API_KEYS with a short key", map[string]string{"RAGD_API_KEYS": "short read"}, nil, "RAGD_API_KEYS: invalid API keys: line 1: key is shorter than 16 characters"},
+		{"a key in both places", map[string]string{"RAGD_API_KEYS": testReadKey + " write"}, []string{"--api-keys-file", goodKeys}, "--api-keys-file and RAGD_API_KEYS: invalid API keys: key"},
 		{"an allowed host with a port", nil, []string{"--allowed-hosts", "ragd.example.org:8080"}, "--allowed-hosts"},
 		{"a CORS origin without a scheme", nil, []string{"--cors-origins", "app.example.org"}, "--cors-origins"},
 		{"no burst", nil, []string{"--rate-burst", "0"}, "--rate-burst 0 must be positive"},
