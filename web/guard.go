@@ -60,7 +60,8 @@ func newHostGuard(allowed []string) *hostGuard {
 
 // allows reports whether a request's Host is acceptable.
 func (g *hostGuard) allows(r *http.Request) bool {
-	if g.any {
+	// Browsers always send a Host; an HTTP/1.0 probe may send none.
+	if g.any || r.Host == "" {
 		return true
 	}
 	host := strings.ToLower(r.Host)

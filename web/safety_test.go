@@ -261,6 +261,22 @@ func TestHostHeader(t *testing.T) {
 	}
 }
 
+// TestNoHostHeader sends an HTTP/1.0 probe without Host, which no browser
+// sends and so no page can use.
+func TestNoHostHeader(t *testing.T) {
+	srv, _ := newSafeServer(t, nil)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET /healthz HTTP/1.0\r\n\r\n")
+	resp, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(resp), "HTTP/1.0 200") {
+		t.Errorf("response %q, want 200", resp)
+	}
+}
+
 func TestValidateHost(t *testing.T) {
 	for _, h := range []string{"ragd.example.org", "*.example.org", "*", "10.0.0.1", "[::1]"} {
 		if err := web.ValidateHost(h); err != nil {
