@@ -101,6 +101,10 @@ func TestServeWithKeys(t *testing.T) {
 			t.Errorf("%s %s with key %q: status %d, want %d (%s)", tt.method, tt.path, tt.key, resp.StatusCode, tt.want, b)
 		}
 	}
+	// The log is read once the process has exited and stopped writing it.
+	if err := p.stop(t); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(p.logs.String(), testReadKey) || strings.Contains(p.logs.String(), testWriteKey) {
 		t.Errorf("the log reveals a key:\n%s", p.logs)
 	}
