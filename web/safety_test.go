@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,7 +26,6 @@ import (
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/local"
-	"github.com/ragd/ragd/retrieval/parse"
 	"github.com/ragd/ragd/web"
 )
 
@@ -42,21 +40,7 @@ const (
 func newSafeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *local.Store) {
 	tb.Helper()
 	emb := embed.NewHashing(256)
-	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: emb})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	paths, _ := filepath.Glob("../testdata/articles/*.txt")
-	for _, p := range paths {
-		docs, err := parse.ReadFile(p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := st.Ingest(context.Background(), docs); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	st := seededStore(tb, emb)
 	a, err := qa.New(qa.Config{Retriever: st, Embedder: emb})
 	if err != nil {
 		tb.Fatal(err)
