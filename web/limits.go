@@ -13,6 +13,9 @@ import (
 // and in analysed terms; a conversation's history is folded into the
 // question, so it is bounded in turns and in characters.
 const (
+	// MaxQueryBody is the largest body of a search, a question or a chat
+	// completion, in bytes, whatever --max-body allows documents.
+	MaxQueryBody = 1 << 20
 	// MaxQueryLen is the longest search query, in characters.
 	MaxQueryLen = 8192
 	// MaxQueryTerms is the largest number of terms a query or question

@@ -756,3 +756,20 @@ func TestClientLeavingStopsWork(t *testing.T) {
 		t.Fatal("the work went on after the client left")
 	}
 }
+
+// TestQueryBodyLimit posts a 2 MiB query, under the documents' body limit:
+// it is refused before it is decoded.
+func TestQueryBodyLimit(t *testing.T) {
+	srv, _ := newSafeServer(t, nil)
+	huge := mustJSON(map[string]any{"query": strings.Repeat("troops ", 300000)})
+	for _, path := range []string{"/api/search", "/api/ask", "/v1/chat/completions"} {
+		code, _, body := send(t, srv, "POST", path, huge, map[string]string{"Content-Type": "application/json"})
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(errorOf(body), "too large") {
+			t.Errorf("%s: status %d %q, want 413", path, code, errorOf(body))
+		}
+	}
+	doc := mustJSON(map[string]any{"id": "big", "title": "Big", "text": strings.Repeat("Troops gathered at the border. ", 70000)})
+	if code, _, body := send(t, srv, "POST", "/api/documents", doc, map[string]string{"Content-Type": "application/json"}); code != 201 {
+		t.Errorf("a 2 MiB document: status %d %q, want 201", code, errorOf(body))
+	}
+}

@@ -131,10 +131,13 @@ func (s *Server) routes() {
 	api.GET("/documents", s.listDocuments)
 	api.GET("/documents/:id", s.getDocument)
 	api.DELETE("/documents/:id", s.deleteDocument)
-	api.POST("/search", s.search)
-	api.POST("/ask", s.ask)
+	// A question's body needs far less room than a document's: decoding
+	// ten megabytes only to refuse the query is work an attacker chooses.
+	queryBody := middleware.BodyLimit(strconv.Itoa(MaxQueryBody) + "B")
+	api.POST("/search", s.search, queryBody)
+	api.POST("/ask", s.ask, queryBody)
 	v1 := e.Group("/v1")
-	v1.POST("/chat/completions", s.chatCompletions)
+	v1.POST("/chat/completions", s.chatCompletions, queryBody)
 	v1.GET("/models", s.listModels)
 	s.pageRoutes()
 }
