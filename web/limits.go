@@ -14,8 +14,10 @@ import (
 // question, so it is bounded in turns and in characters.
 const (
 	// MaxQueryBody is the largest body of a search, a question or a chat
-	// completion, in bytes, whatever --max-body allows documents.
-	MaxQueryBody = 1 << 20
+	// completion, in bytes, whatever --max-body allows documents: room for
+	// the longest history escaped as \uXXXX, and filters. A body declared
+	// larger is refused before it is read.
+	MaxQueryBody = 256 << 10
 	// MaxQueryLen is the longest search query, in characters.
 	MaxQueryLen = 8192
 	// MaxQueryTerms is the largest number of terms a query or question

@@ -335,7 +335,8 @@ func TestBoundedWork(t *testing.T) {
 	for _, tt := range []struct {
 		name, path, body, wantErr string
 	}{
-		{"80,000-word query", "/api/search", body(map[string]any{"query": words(80000)}), "longer than 8192 characters"},
+		{"80,000-word query", "/api/search", body(map[string]any{"query": words(80000)}), "request body too large"},
+		{"9,000-character query", "/api/search", body(map[string]any{"query": strings.Repeat("troops ", 1300)}), "longer than 8192 characters"},
 		{"1,024 terms", "/api/search", body(map[string]any{"query": words(1024)}), ""},
 		{"1,100 distinct terms", "/api/search", body(map[string]any{"query": words(1100)}), "more than 1024 search terms"},
 		{"1,500 repeated terms", "/api/search", body(map[string]any{"query": strings.Repeat("troops ", 1100)}), "more than 1024 search terms"},
@@ -344,7 +345,8 @@ func TestBoundedWork(t *testing.T) {
 		{"long history", "/api/ask", body(map[string]any{"question": "Who?", "history": turns(20, strings.Repeat("x", 1999))}), "over 32000 characters"},
 		{"long user turn", "/api/ask", body(map[string]any{"question": "Who?", "history": turns(1, words(400))}), "longer than 2000 characters"},
 		{"chat: long history", "/v1/chat/completions", body(map[string]any{"messages": append(turns(20, strings.Repeat("x", 1999)), map[string]string{"role": "user", "content": "Who?"})}), "over 32000 characters"},
-		{"chat: long last message", "/v1/chat/completions", body(map[string]any{"messages": turns(1, words(80000))}), "longer than 2000 characters"},
+		{"chat: 80,000-word last message", "/v1/chat/completions", body(map[string]any{"messages": turns(1, words(80000))}), "request body too large"},
+		{"chat: long last message", "/v1/chat/completions", body(map[string]any{"messages": turns(1, words(400))}), "longer than 2000 characters"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, resp := send(t, srv, "POST", tt.path, tt.body, js)
@@ -354,8 +356,12 @@ func TestBoundedWork(t *testing.T) {
 				}
 				return
 			}
-			if got != 400 || !strings.Contains(errorOf(resp), tt.wantErr) {
-				t.Fatalf("status %d %q, want 400 saying %q", got, errorOf(resp), tt.wantErr)
+			want := 400
+			if strings.Contains(tt.wantErr, "too large") {
+				want = 413
+			}
+			if got != want || !strings.Contains(errorOf(resp), tt.wantErr) {
+				t.Fatalf("status %d %q, want %d saying %q", got, errorOf(resp), want, tt.wantErr)
 			}
 		})
 	}
@@ -758,7 +764,8 @@ func TestClientLeavingStopsWork(t *testing.T) {
 }
 
 // TestQueryBodyLimit posts a 2 MiB query, under the documents' body limit:
-// it is refused before it is decoded.
+// it is refused before it is decoded. The largest history allowed, written
+// as \uXXXX escapes, still fits.
 func TestQueryBodyLimit(t *testing.T) {
 	srv, _ := newSafeServer(t, nil)
 	huge := mustJSON(map[string]any{"query": strings.Repeat("troops ", 300000)})
@@ -767,6 +774,14 @@ func TestQueryBodyLimit(t *testing.T) {
 		if code != http.StatusRequestEntityTooLarge || !strings.Contains(errorOf(body), "too large") {
 			t.Errorf("%s: status %d %q, want 413", path, code, errorOf(body))
 		}
+	}
+	var turns []string
+	for range 16 {
+		turns = append(turns, `{"role":"assistant","content":"`+strings.Repeat(`\u00e9`, web.MaxHistoryLen/16)+`"}`)
+	}
+	escaped := `{"question":"` + strings.Repeat(`\u00e9`, 1990) + `?","history":[` + strings.Join(turns, ",") + `]}`
+	if code, _, body := send(t, srv, "POST", "/api/ask", escaped, map[string]string{"Content-Type": "application/json"}); code != 200 {
+		t.Errorf("the largest history, escaped (%d bytes): status %d %q, want 200", len(escaped), code, errorOf(body))
 	}
 	doc := mustJSON(map[string]any{"id": "big", "title": "Big", "text": strings.Repeat("Troops gathered at the border. ", 70000)})
 	if code, _, body := send(t, srv, "POST", "/api/documents", doc, map[string]string{"Content-Type": "application/json"}); code != 201 {
