@@ -164,7 +164,7 @@ func (a *Answerer) quote(j *judgement, question string, evidence float64) Answer
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(balanceQuotes(c.text))
+		b.WriteString(neutralizeMarkers(balanceQuotes(c.text)))
 		b.WriteString(" [")
 		b.WriteString(strconv.Itoa(n))
 		b.WriteString("]")
