@@ -350,6 +350,8 @@ type questionResultJSON struct {
 	Correct    bool    `json:"correct"`
 	Abstained  bool    `json:"abstained"`
 	Evidence   float64 `json:"evidence"`
+	Generated  bool    `json:"generated"`
+	Verified   bool    `json:"verified"`
 	MS         float64 `json:"ms"`
 	Answer     string  `json:"answer"`
 }
@@ -378,6 +380,7 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 		out.Questions[i] = questionResultJSON{
 			ID: r.Question.ID, Question: r.Question.Text, Answerable: !r.Question.Unanswerable(),
 			HitRank: r.HitRank, AnswerRank: r.AnswerRank, Correct: r.Correct, Abstained: r.Reply.Abstained, Evidence: round4(r.Reply.Evidence),
+			Generated: r.Reply.Generated, Verified: r.Reply.Verified,
 			MS: millis(r.Latency), Answer: r.Reply.Text,
 		}
 	}

@@ -16,6 +16,8 @@ import (
 	"unicode"
 
 	"github.com/sashabaranov/go-openai"
+
+	"github.com/ragd/ragd/retrieval/chunk"
 )
 
 // Behaviour is how the server answers an answer prompt.
@@ -299,19 +301,11 @@ func read(prompt string, gold map[string][]string) string {
 	}
 }
 
-// splitSentences splits text at sentence ends and line breaks.
+// splitSentences splits text into sentences as ragd's chunker does.
 func splitSentences(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		line += " "
-		prev := 0
-		for _, loc := range sentenceEnd.FindAllStringIndex(line, -1) {
-			if s := strings.TrimSpace(line[prev:loc[1]]); s != "" {
-				out = append(out, s)
-			}
-			prev = loc[1]
-		}
-		if s := strings.TrimSpace(line[prev:]); s != "" {
+	for _, sp := range chunk.Sentences(text) {
+		if s := strings.TrimSpace(text[sp.Start:sp.End]); s != "" {
 			out = append(out, s)
 		}
 	}
