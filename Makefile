@@ -1,9 +1,13 @@
 # ragd: the two commands are `make run` and `make test`; both start with `make setup`.
 GO      ?= go
 BIN     := bin/ragd
-DATA    ?= ./ragd-data
-ADDR    ?= localhost:8080
 PKGS    := ./...
+# make run DATA=dir ADDR=host:port; unset, ragd's own defaults apply, and
+# with them RAGD_DATA and RAGD_ADDR (./ragd-data, localhost:8080).
+DATA    ?=
+ADDR    ?=
+# The version ragd version reports; releases are tagged vX.Y.Z.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
 # Go 1.26's SIMD experiment (simd/archsimd) gives the dense scan AVX2
 # kernels, chosen at start-up when the CPU has AVX2 and FMA; without it, or
@@ -18,12 +22,13 @@ setup:
 
 ## build: compile ragd into bin/ragd.
 build:
-	$(GO) build -o $(BIN) ./cmd/ragd
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/ragd
 
-## run: ingest the seed articles and serve the API and chat page on $(ADDR).
+## run: ingest the seed articles and serve the API and chat page
+## (DATA=dir and ADDR=host:port override RAGD_DATA and RAGD_ADDR).
 run: setup build
-	$(BIN) ingest --data $(DATA) testdata/articles
-	$(BIN) serve --data $(DATA) --addr $(ADDR)
+	$(BIN) ingest $(if $(DATA),--data $(DATA)) testdata/articles
+	$(BIN) serve $(if $(DATA),--data $(DATA)) $(if $(ADDR),--addr $(ADDR))
 
 ## lint: formatting, and vet with and without the SIMD experiment.
 lint:

@@ -14,6 +14,7 @@ type answerConfig struct {
 }
 
 func (c *answerConfig) register(fs *flagSet) {
+	defer fs.group("answer")()
 	fs.Float64Var(&c.AbstainThreshold, "abstain-threshold", qa.DefaultAbstainThreshold,
 		"evidence score (0-1) below which ragd answers that the articles do not say")
 }
@@ -39,11 +40,11 @@ func (c *answerConfig) apply(cfg *qa.Config) {
 // closes the store.
 func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig, lc *llmConfig) (*retrieval.Store, *qa.Answerer, error) {
 	if err := ac.validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, usage(err)
 	}
 	if lc != nil {
 		if err := lc.validate(); err != nil {
-			return nil, nil, err
+			return nil, nil, usage(err)
 		}
 	}
 	st, emb, err := sc.openStore(ctx, e)

@@ -18,6 +18,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "")
 	var sc storeConfig
 	sc.register(fs)
+	sc.registerChunk(fs)
+	sc.registerRank(fs)
 	var ac answerConfig
 	ac.register(fs)
 	var lc llmConfig
@@ -28,10 +30,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *maxBody < 1 {
-		return fmt.Errorf("--max-body %d must be positive", *maxBody)
+		return usagef("--max-body %d must be positive", *maxBody)
 	}
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
