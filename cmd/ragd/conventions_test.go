@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -308,4 +309,23 @@ func quoteAll(words []string) []string {
 		out[i] = "'" + w + "'"
 	}
 	return out
+}
+
+// TestEveryFlagIsDocumented checks that docs/cli.md names every flag of
+// every command, so that the reference cannot fall behind the code.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/cli.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range inspectCommands(context.Background(), &env{getenv: func(string) string { return "" }}) {
+		if !strings.Contains(string(doc), "`"+c.name+"`") {
+			t.Errorf("docs/cli.md does not name the command %s", c.name)
+		}
+		for _, fl := range c.flags {
+			if !strings.Contains(string(doc), "`--"+fl.Name+"`") && !strings.Contains(string(doc), "`-"+fl.Name+"`") {
+				t.Errorf("docs/cli.md does not describe --%s of ragd %s", fl.Name, c.name)
+			}
+		}
+	}
 }
