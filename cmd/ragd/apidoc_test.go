@@ -26,12 +26,14 @@ type docExample struct {
 	status         int
 	response       string
 	responseLineNo int
+	// events says the response is a stream of server-sent events.
+	events bool
 }
 
 // readDocExamples reads every example of the API documentation that follows
 // a "<!-- check -->" line: an http block (request line, headers, a blank
 // line, the body) and then a json block whose info string may give the
-// status (200 when it does not).
+// status (200 when it does not), or a text block of server-sent events.
 func readDocExamples(tb testing.TB, path string) []docExample {
 	tb.Helper()
 	f, err := os.Open(path)
@@ -91,9 +93,10 @@ func readDocExamples(tb testing.TB, path string) []docExample {
 		ex.responseLineNo = next
 		info, resp, next := block(next)
 		infoFields := strings.Fields(info)
-		if len(infoFields) == 0 || infoFields[0] != "json" {
-			tb.Fatalf("%s:%d: a checked request is followed by a block of %q, want json", path, ex.line, info)
+		if len(infoFields) == 0 || infoFields[0] != "json" && infoFields[0] != "text" {
+			tb.Fatalf("%s:%d: a checked request is followed by a block of %q, want json or text (events)", path, ex.line, info)
 		}
+		ex.events = infoFields[0] == "text"
 		if len(infoFields) > 1 {
 			if ex.status, err = strconv.Atoi(infoFields[1]); err != nil {
 				tb.Fatalf("%s:%d: status %q", path, ex.line, infoFields[1])
@@ -122,8 +125,10 @@ func TestAPIDocumentationMatchesTheServer(t *testing.T) {
 		name := fmt.Sprintf("%s %s (line %d)", ex.method, ex.path, ex.line)
 		routes[ex.method+" "+strings.SplitN(ex.path, "?", 2)[0]] = true
 		var documented any
-		if err := json.Unmarshal([]byte(ex.response), &documented); err != nil {
-			t.Fatalf("%s: the documented response is not JSON: %v", name, err)
+		if !ex.events {
+			if err := json.Unmarshal([]byte(ex.response), &documented); err != nil {
+				t.Fatalf("%s: the documented response is not JSON: %v", name, err)
+			}
 		}
 		req, err := http.NewRequest(ex.method, base+ex.path, strings.NewReader(ex.body))
 		if err != nil {
@@ -140,6 +145,12 @@ func TestAPIDocumentationMatchesTheServer(t *testing.T) {
 			t.Errorf("%s: status %d, documented %d: %s", name, resp.StatusCode, ex.status, data)
 			continue
 		}
+		if ex.events {
+			for _, d := range compareEvents(t, name, ex.response, string(data)) {
+				t.Errorf("%s: %s", name, d)
+			}
+			continue
+		}
 		var live any
 		if err := json.Unmarshal(data, &live); err != nil {
 			t.Errorf("%s: the response is not JSON: %v", name, err)
@@ -154,6 +165,76 @@ func TestAPIDocumentationMatchesTheServer(t *testing.T) {
 			t.Errorf("%s checks no %s", apiDoc, want)
 		}
 	}
+}
+
+// sseEvent is one server-sent event: its name ("" for a data-only event)
+// and its data.
+type sseEvent struct{ name, data string }
+
+// parseEvents reads a stream of server-sent events, skipping comments.
+func parseEvents(stream string) []sseEvent {
+	var out []sseEvent
+	for _, block := range strings.Split(strings.ReplaceAll(stream, "\r\n", "\n"), "\n\n") {
+		var ev sseEvent
+		has := false
+		for _, line := range strings.Split(block, "\n") {
+			switch {
+			case strings.HasPrefix(line, "event:"):
+				ev.name, has = strings.TrimSpace(strings.TrimPrefix(line, "event:")), true
+			case strings.HasPrefix(line, "data:"):
+				ev.data, has = strings.TrimSpace(strings.TrimPrefix(line, "data:")), true
+			}
+		}
+		if has {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// compareEvents lists the differences between a documented event stream
+// and a live one: the events' names in order, and each event's data as
+// compareShape compares JSON (data that is not JSON, such as [DONE], must
+// be equal).
+func compareEvents(tb testing.TB, name, documented, live string) []string {
+	tb.Helper()
+	doc, got := parseEvents(documented), parseEvents(live)
+	names := func(evs []sseEvent) string {
+		var n []string
+		for _, e := range evs {
+			n = append(n, orDefault(e.name, "message"))
+		}
+		return strings.Join(n, " ")
+	}
+	if names(doc) != names(got) {
+		return []string{fmt.Sprintf("events %q, documented %q", names(got), names(doc))}
+	}
+	var diffs []string
+	for i := range doc {
+		var d, l any
+		if err := json.Unmarshal([]byte(doc[i].data), &d); err != nil {
+			if doc[i].data != got[i].data {
+				diffs = append(diffs, fmt.Sprintf("event %d data %q, documented %q", i, got[i].data, doc[i].data))
+			}
+			continue
+		}
+		if err := json.Unmarshal([]byte(got[i].data), &l); err != nil {
+			diffs = append(diffs, fmt.Sprintf("event %d (%s): data %q is not JSON", i, doc[i].name, got[i].data))
+			continue
+		}
+		for _, diff := range compareShape(fmt.Sprintf("event %d (%s)", i, orDefault(doc[i].name, "message")), d, l) {
+			diffs = append(diffs, diff)
+		}
+	}
+	return diffs
+}
+
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // compareShape lists the differences of field names and JSON types between
