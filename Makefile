@@ -14,7 +14,13 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 # on other CPUs, portable code runs (retrieval/internal/vecmath/dot_simd.go).
 export GOEXPERIMENT ?= simd
 
-.PHONY: setup run test build lint bench eval clean
+# FUZZTIME is how long make test fuzzes each parser and the chunker.
+FUZZTIME ?= 3s
+FUZZ     := retrieval/parse:FuzzText retrieval/parse:FuzzMarkdown retrieval/parse:FuzzHTML \
+	retrieval/parse:FuzzJSONL retrieval/parse:FuzzJSONLRecord \
+	retrieval/chunk:FuzzSentences retrieval/chunk:FuzzSplit
+
+.PHONY: setup run test build lint fuzz bench eval clean
 
 ## setup: install what is not a Go module (model weights, npm test tools, chromium). Idempotent.
 setup:
@@ -37,10 +43,21 @@ lint:
 	GOEXPERIMENT= $(GO) vet $(PKGS)
 
 ## test: every test, with the race detector; the retrieval packages again
-## with the portable kernels.
+## with the portable kernels; a short fuzzing run of every parser and the
+## chunker (their seed corpora also run as plain tests).
 test: setup lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	GOEXPERIMENT= $(GO) test -count=1 ./retrieval/...
+	@$(MAKE) --no-print-directory fuzz
+
+## fuzz: fuzz each target of FUZZ for FUZZTIME (make fuzz FUZZTIME=5m for longer).
+fuzz:
+	@for t in $(FUZZ); do \
+		echo "fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} >/tmp/ragd-fuzz.$$$$.log 2>&1 \
+			|| { cat /tmp/ragd-fuzz.$$$$.log; rm -f /tmp/ragd-fuzz.$$$$.log; exit 1; }; \
+		rm -f /tmp/ragd-fuzz.$$$$.log; \
+	done
 
 ## bench: the benchmarks (ingest rate, search latency, ask latency).
 bench: setup
