@@ -84,17 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
-		var ue *usageError
-		switch {
-		case err == nil:
+		if err == nil || errors.Is(err, flag.ErrHelp) {
 			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "ragd %s: %v\n", c.name, oneLine(err))
-			return 2
 		}
 		fmt.Fprintf(stderr, "ragd %s: %v\n", c.name, oneLine(err))
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			return 2
+		}
 		return 1
 	}
 	fmt.Fprintf(stderr, "ragd: unknown command %q (run 'ragd help')\n", name)
