@@ -89,7 +89,7 @@ func TestEachCommandListsOnlyItsFlags(t *testing.T) {
 		{"delete", []string{"data", "embedder"}, []string{"chunk-tokens", "bm25-k1", "k", "llm-url"}},
 		{"serve", []string{"addr", "max-body", "data", "chunk-tokens", "bm25-k1", "llm-url", "abstain-threshold"}, []string{"k", "json", "doc-id"}},
 		{"embed", []string{"embedder", "model-path", "batch"}, []string{"data", "chunk-tokens", "bm25-k1"}},
-		{"eval", []string{"questions", "beir", "chunk-tokens", "bm25-k1", "abstain-threshold"}, []string{"addr", "llm-url"}},
+		{"eval", []string{"questions", "beir", "chunk-tokens", "bm25-k1", "abstain-threshold", "llm-url"}, []string{"addr", "max-body"}},
 		{"version", nil, []string{"data"}},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,7 @@ func commands() []command {
 		{"serve", "serve the JSON API and the chat page", runServe},
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
 		{"eval", "measure retrieval and answer quality on a question set or BEIR data", runEval},
+		{"train", "fit the answer models on the public benchmarks' choosing splits", runTrain},
 		{"version", "print ragd's version and build", runVersion},
 		{"completion", "print a bash or zsh completion script", runCompletion},
 	}
