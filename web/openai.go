@@ -24,6 +24,11 @@ type chatRequest struct {
 	Model    string        `json:"model"`
 	Messages []chatMessage `json:"messages"`
 	Stream   bool          `json:"stream"`
+	// StreamOptions.IncludeUsage asks for a last chunk holding the usage
+	// of a streamed reply, as OpenAI's API does.
+	StreamOptions struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
 }
 
 // chatMessage is a message of a chat request.
@@ -86,7 +91,10 @@ type chatMessageJSON struct {
 	Content string `json:"content"`
 }
 
-// chatUsage holds token counts, estimated: ragd does not see the tokenizer.
+// chatUsage holds token counts, estimated with qa.EstimateTokens (the
+// larger of 1.3 tokens a word and one token per four characters), since
+// ragd does not know the client's tokenizer: the prompt is every message's
+// content, the completion is the answer's text.
 type chatUsage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
@@ -105,6 +113,9 @@ type chatChunk struct {
 	// Warning too, when there is one.
 	Citations *[]CitationJSON `json:"citations,omitempty"`
 	Warning   string          `json:"warning,omitempty"`
+	// Usage is set on a last chunk with no choices when the request's
+	// stream_options.include_usage asks for it.
+	Usage *chatUsage `json:"usage,omitempty"`
 }
 
 type chatChunkChoice struct {
@@ -190,8 +201,20 @@ func (r chatRequest) toDomain() (string, qa.Options, error) {
 	return string(last.Content), opt, nil
 }
 
+// servedModel is the one model ragd serves.
+func servedModel() modelJSON { return modelJSON{ID: ModelName, Object: "model", OwnedBy: "ragd"} }
+
 func (s *Server) listModels(c echo.Context) error {
-	return c.JSON(http.StatusOK, modelList{Object: "list", Data: []modelJSON{{ID: ModelName, Object: "model", OwnedBy: "ragd"}}})
+	return c.JSON(http.StatusOK, modelList{Object: "list", Data: []modelJSON{servedModel()}})
+}
+
+// getModel answers GET /v1/models/{id}: ragd's model, or 404 for any other
+// id.
+func (s *Server) getModel(c echo.Context) error {
+	if id := c.Param("id"); id != ModelName {
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("the model %q does not exist: this server serves %q", id, ModelName))
+	}
+	return c.JSON(http.StatusOK, servedModel())
 }
 
 func (s *Server) chatCompletions(c echo.Context) error {
@@ -208,7 +231,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	}
 	id, created := completionID(), time.Now().Unix()
 	if req.Stream {
-		return s.chatStream(c, question, opt, id, created)
+		return s.chatStream(c, req, question, opt, id, created)
 	}
 	ans, err := s.answer(c, question, opt)
 	if err != nil {
@@ -217,7 +240,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	out := chatCompletion{
 		ID: id, Object: "chat.completion", Created: created, Model: ModelName,
 		Choices:   []chatChoice{{Message: chatMessageJSON{Role: "assistant", Content: ans.Text}, FinishReason: "stop"}},
-		Usage:     usageOf(ans),
+		Usage:     usageOf(req, ans),
 		Citations: CitationsJSON(ans.Citations),
 		Warning:   ans.Warning,
 	}
@@ -227,7 +250,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 // chatStream answers with chat.completion.chunk events ending in [DONE].
 // The stream starts with the first piece of the answer, so that a failure
 // before it gets an ordinary error response.
-func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id string, created int64) error {
+func (s *Server) chatStream(c echo.Context, req chatRequest, question string, opt qa.Options, id string, created int64) error {
 	stream := newEventStream(c)
 	defer heartbeat(stream, s.cfg.Heartbeat)()
 	chunk := func(d chatDelta, finish *string, citations *[]CitationJSON) chatChunk {
@@ -255,14 +278,19 @@ func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id 
 	last := chunk(chatDelta{}, &stop, &citations)
 	last.Warning = ans.Warning
 	stream.send("", last)
+	if req.StreamOptions.IncludeUsage {
+		u := usageOf(req, ans)
+		stream.send("", chatChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: ModelName, Choices: []chatChunkChoice{}, Usage: &u})
+	}
 	stream.raw("[DONE]")
 	return nil
 }
 
-func usageOf(a qa.Answer) chatUsage {
+// usageOf estimates the tokens of a request's messages and of its answer.
+func usageOf(req chatRequest, a qa.Answer) chatUsage {
 	u := chatUsage{CompletionTokens: qa.EstimateTokens(a.Text)}
-	if a.Context != nil {
-		u.PromptTokens = a.Context.TokensEstimate
+	for _, m := range req.Messages {
+		u.PromptTokens += qa.EstimateTokens(string(m.Content))
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	return u

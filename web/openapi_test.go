@@ -117,6 +117,8 @@ func TestOpenAPI(t *testing.T) {
 		{plain, "POST", "/v1/chat/completions", `{"messages":[]}`, js, 400, false},
 		{keyed, "POST", "/v1/chat/completions", `{"messages":[]}`, js, 401, false},
 		{plain, "GET", "/v1/models", "", nil, 200, true},
+		{plain, "GET", "/v1/models/ragd", "", nil, 200, true},
+		{plain, "GET", "/v1/models/gpt-4o", "", nil, 404, true},
 		{keyed, "GET", "/v1/models", "", nil, 401, false},
 	}
 	// The keyed server's bucket of 40 is spent last, so that its 429 is

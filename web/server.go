@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	v1 := e.Group("/v1")
 	v1.POST("/chat/completions", s.chatCompletions, queryBody)
 	v1.GET("/models", s.listModels)
+	v1.GET("/models/:id", s.getModel)
 	s.pageRoutes()
 }
 

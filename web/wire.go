@@ -185,7 +185,7 @@ type documentInfoJSON struct {
 	ID        string  `json:"id"`
 	Title     string  `json:"title"`
 	Source    string  `json:"source"`
-	Author    string  `json:"author,omitempty"`
+	Author    string  `json:"author"`
 	Published *string `json:"published"`
 	Chunks    int     `json:"chunks"`
 	Chars     int     `json:"chars"`
@@ -219,16 +219,16 @@ type documentJSON struct {
 	Title     string        `json:"title"`
 	Text      string        `json:"text"`
 	Source    string        `json:"source"`
-	Author    string        `json:"author,omitempty"`
+	Author    string        `json:"author"`
 	Published *string       `json:"published"`
-	Sections  []sectionJSON `json:"sections,omitempty"`
+	Sections  []sectionJSON `json:"sections"`
 	Chunks    []chunkJSON   `json:"chunks"`
 }
 
 func documentToJSON(d retrieval.StoredDocument) documentJSON {
 	out := documentJSON{
 		ID: d.ID, Title: d.Title, Text: d.Text, Source: d.Source, Author: d.Author,
-		Published: formatDate(d.Published), Chunks: make([]chunkJSON, len(d.Chunks)),
+		Published: formatDate(d.Published), Sections: []sectionJSON{}, Chunks: make([]chunkJSON, len(d.Chunks)),
 	}
 	for _, s := range d.Sections {
 		out.Sections = append(out.Sections, sectionJSON{Heading: s.Heading, Start: s.Start, End: s.End})

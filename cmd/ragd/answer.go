@@ -18,6 +18,7 @@ type answerConfig struct {
 }
 
 func (c *answerConfig) register(fs *flagSet) {
+	defer fs.group("answer")()
 	// The defaults are the thresholds of the committed answer model; a
 	// model that does not load fails when the answerer is built.
 	m, _ := qa.DefaultModels()
@@ -49,11 +50,11 @@ func (c *answerConfig) apply(cfg *qa.Config) {
 // closes the store.
 func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig, lc *llmConfig) (retrieval.Backend, *qa.Answerer, error) {
 	if err := ac.validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, usage(err)
 	}
 	if lc != nil {
 		if err := lc.validate(); err != nil {
-			return nil, nil, err
+			return nil, nil, usage(err)
 		}
 	}
 	st, emb, err := sc.openStore(ctx, e)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +15,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "ask", "QUESTION")
 	var sc storeConfig
 	sc.register(fs)
+	sc.registerRank(fs)
 	var ac answerConfig
 	ac.register(fs)
 	var lc llmConfig
@@ -29,14 +29,14 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	}
 	question := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if question == "" {
-		return errors.New("no question given: ragd ask [flags] QUESTION")
+		return usagef("no question given: ragd ask [flags] QUESTION")
 	}
 	if *k < 1 || *k > qa.MaxK {
-		return fmt.Errorf("-k %d is outside 1..%d", *k, qa.MaxK)
+		return usagef("-k %d is outside 1..%d", *k, qa.MaxK)
 	}
 	filter, err := ff.filter()
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	sc.existing = true
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)

@@ -59,17 +59,17 @@ func readCompose(tb testing.TB) composeFile {
 // per flag listed by `ragd serve -h`, and the log level.
 func serveVariables(tb testing.TB) map[string]bool {
 	tb.Helper()
-	code, _, stderr := ragd(tb, nil, "", "serve", "-h")
+	code, help, stderr := ragd(tb, nil, "", "serve", "-h")
 	if code != 0 {
 		tb.Fatalf("ragd serve -h: exit %d: %s", code, stderr)
 	}
 	vars := map[string]bool{"RAGD_LOG_LEVEL": true}
-	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z0-9-]+)`).FindAllStringSubmatch(stderr, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\s+--?([a-z0-9][a-z0-9-]*)`).FindAllStringSubmatch(help, -1) {
 		vars[envName(m[1])] = true
 	}
 	for _, v := range []string{"RAGD_DATA", "RAGD_ADDR", "RAGD_LLM_URL", "RAGD_EMBED_URL"} {
 		if !vars[v] {
-			tb.Fatalf("ragd serve -h does not list the flag of %s:\n%s", v, stderr)
+			tb.Fatalf("ragd serve -h does not list the flag of %s:\n%s", v, help)
 		}
 	}
 	return vars

@@ -42,6 +42,13 @@ type storeConfig struct {
 	Recency      float64
 	HalfLife     time.Duration
 	Sentence     optionalWeight
+	// getenv reads the variables that locate the GloVe model
+	// (XDG_DATA_HOME, HOME); registerEmbedder sets it.
+	getenv func(string) string
+	// chunked and ranked say whether the chunking and ranking flags
+	// were registered: a command without them takes retrieval's
+	// defaults, which are the flags' defaults.
+	chunked, ranked bool
 	// existing, set by commands that only read or remove (search, ask,
 	// delete), refuses a --data that holds no index instead of creating
 	// an empty one: a mistyped path would otherwise answer "no hits".
@@ -74,28 +81,46 @@ func (o *optionalWeight) Set(s string) error {
 	return nil
 }
 
+// register registers the flags of every command that opens the index: the
+// data directory and the embedding model. Commands add the groups they use:
+// registerChunk where documents are ingested, registerRank where passages
+// are ranked.
 func (c *storeConfig) register(fs *flagSet) {
-	fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data)")
-	fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
+	func() {
+		defer fs.group("index")()
+		fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data)")
+		fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
+	}()
 	c.registerEmbedder(fs)
-	c.registerIndex(fs)
 }
 
 // registerEmbedder registers the flags that choose the embedding model, the
 // only ones ragd embed takes.
 func (c *storeConfig) registerEmbedder(fs *flagSet) {
+	defer fs.group("embedding")()
+	c.getenv = fs.e.getenv
 	fs.StringVar(&c.Embedder, "embedder", defaultEmbedder, "embedding model: glove (offline), ollama or openai")
-	fs.StringVar(&c.ModelPath, "model-path", embed.DefaultModelPath, "GloVe model file written by 'make setup'")
+	fs.StringVar(&c.ModelPath, "model-path", "", "GloVe model file written by 'make setup'; without it ragd looks for "+modelFile+" beside its binary (and in ../models), in $XDG_DATA_HOME/ragd (~/.local/share/ragd), then in ./models")
 	fs.StringVar(&c.EmbedURL, "embed-url", "", "base URL of the embedding service (ollama: http://localhost:11434; openai: https://host/v1)")
 	fs.StringVar(&c.EmbedModel, "embed-model", "", "embedding model name for ollama or openai (e.g. nomic-embed-text)")
 	fs.StringVar(&c.EmbedAPIKey, "embed-api-key", "", "API key of the embedding service")
 	fs.DurationVar(&c.EmbedTimeout, "embed-timeout", 60*time.Second, "timeout of one embedding request")
 }
 
-// registerIndex registers the flags of chunking and ranking.
-func (c *storeConfig) registerIndex(fs *flagSet) {
+// registerChunk registers the flags of chunking, for the commands that
+// ingest documents.
+func (c *storeConfig) registerChunk(fs *flagSet) {
+	defer fs.group("chunking")()
+	c.chunked = true
 	fs.IntVar(&c.ChunkTokens, "chunk-tokens", chunk.DefaultTokens, "target chunk size in words")
 	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", chunk.DefaultOverlap, "overlap between consecutive chunks in words")
+}
+
+// registerRank registers the flags of ranking, for the commands that
+// search.
+func (c *storeConfig) registerRank(fs *flagSet) {
+	defer fs.group("ranking")()
+	c.ranked = true
 	fs.Float64Var(&c.BM25K1, "bm25-k1", local.DefaultBM25K1, "BM25 term frequency saturation")
 	fs.Float64Var(&c.BM25B, "bm25-b", local.DefaultBM25B, "BM25 length normalisation (0-1)")
 	fs.StringVar(&c.Fusion, "fusion", string(retrieval.DefaultFusion), "default fusion of dense and lexical rankings: convex or rrf")
@@ -136,17 +161,36 @@ func (c *storeConfig) validateEmbedder() error {
 	return nil
 }
 
-// validateIndex checks the flags of register other than the embedder's.
+// validateIndex checks the flags of register other than the embedder's,
+// and those of registerChunk and registerRank when they were registered.
 func (c *storeConfig) validateIndex() error {
 	if c.Data == "" {
 		return errors.New("--data must not be empty")
 	}
+	if c.chunked {
+		if err := c.validateChunk(); err != nil {
+			return err
+		}
+	}
+	if c.ranked {
+		return c.validateRank()
+	}
+	return nil
+}
+
+// validateChunk checks the flags of registerChunk.
+func (c *storeConfig) validateChunk() error {
 	if c.ChunkTokens < 16 {
 		return fmt.Errorf("--chunk-tokens %d is below 16", c.ChunkTokens)
 	}
 	if c.ChunkOverlap < 0 || c.ChunkOverlap >= c.ChunkTokens {
 		return fmt.Errorf("--chunk-overlap %d must be between 0 and --chunk-tokens", c.ChunkOverlap)
 	}
+	return nil
+}
+
+// validateRank checks the flags of registerRank.
+func (c *storeConfig) validateRank() error {
 	if c.BM25K1 <= 0 {
 		return fmt.Errorf("--bm25-k1 %g must be positive", c.BM25K1)
 	}
@@ -186,9 +230,17 @@ func (c *storeConfig) newEmbedder() (embedder, error) {
 	case "openai":
 		return embed.NewOpenAI(embed.OpenAIConfig{BaseURL: c.EmbedURL, APIKey: c.EmbedAPIKey, Model: c.EmbedModel, HTTPClient: client})
 	}
-	g, err := embed.LoadGloVe(c.ModelPath)
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	path, err := findModel(c.ModelPath, getenv)
+	if err != nil {
+		return nil, err
+	}
+	g, err := embed.LoadGloVe(path)
 	if errors.Is(err, embed.ErrModelMissing) {
-		return nil, fmt.Errorf("no embedding model at %s: run 'make setup' first", c.ModelPath)
+		return nil, fmt.Errorf("no embedding model at %s: run 'make setup' first", path)
 	}
 	return g, err
 }
@@ -196,7 +248,7 @@ func (c *storeConfig) newEmbedder() (embedder, error) {
 // openStore validates the flags and opens the backend they choose.
 func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend, embedder, error) {
 	if err := c.validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, usage(err)
 	}
 	emb, err := c.newEmbedder()
 	if err != nil {
@@ -215,20 +267,20 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend,
 // retrievalConfig is the store configuration the flags describe, for the
 // index in dir ("" keeps it in memory).
 func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) local.Config {
-	fusion, _ := retrieval.ParseFusion(c.Fusion)
-	return local.Config{
-		Dir:      dir,
-		Embedder: emb,
-		Chunk:    chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
-		Fusion:   fusion,
-		BM25:     local.BM25{K1: c.BM25K1, B: c.BM25B},
-		// The flags say 0 for off; retrieval says negative.
-		DocWeight:       offIfZero(c.DocWeight),
-		RecencyWeight:   offIfZero(c.Recency),
-		RecencyHalfLife: c.HalfLife,
-		SentenceWeight:  c.sentenceWeight(),
-		Logger:          e.logger,
+	cfg := local.Config{Dir: dir, Embedder: emb, Logger: e.logger}
+	if c.chunked {
+		cfg.Chunk = chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap}
 	}
+	if c.ranked {
+		cfg.Fusion, _ = retrieval.ParseFusion(c.Fusion)
+		cfg.BM25 = local.BM25{K1: c.BM25K1, B: c.BM25B}
+		// The flags say 0 for off; retrieval says negative.
+		cfg.DocWeight = offIfZero(c.DocWeight)
+		cfg.RecencyWeight = offIfZero(c.Recency)
+		cfg.RecencyHalfLife = c.HalfLife
+		cfg.SentenceWeight = c.sentenceWeight()
+	}
+	return cfg
 }
 
 // sentenceWeight is retrieval's sentence weight for the flags: the one

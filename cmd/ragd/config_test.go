@@ -32,6 +32,7 @@ func TestSentenceWeightFlag(t *testing.T) {
 			fs := newFlagSet(&env{getenv: func(k string) string { return tt.vars[k] }}, "search", "")
 			var c storeConfig
 			c.register(fs)
+			c.registerRank(fs)
 			if err := fs.parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
@@ -47,6 +48,7 @@ func TestSentenceWeightFlag(t *testing.T) {
 	fs := newFlagSet(&env{getenv: func(string) string { return "" }, stderr: io.Discard}, "search", "")
 	var c storeConfig
 	c.register(fs)
+	c.registerRank(fs)
 	if err := fs.parse([]string{"--sentence-weight", "high"}); err == nil || !strings.Contains(err.Error(), "sentence-weight") {
 		t.Errorf("--sentence-weight high: error %v, want one naming the flag", err)
 	}

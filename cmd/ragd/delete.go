@@ -18,7 +18,7 @@ func runDelete(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("no ids given: ragd delete ID...")
+		return usagef("no ids given: ragd delete ID...")
 	}
 	sc.existing = true
 	st, _, err := sc.openStore(ctx, e)

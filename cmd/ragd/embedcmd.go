@@ -18,13 +18,13 @@ func runEmbed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: ragd embed reads lines from stdin", fs.Arg(0))
+		return usagef("unexpected argument %q: ragd embed reads lines from stdin", fs.Arg(0))
 	}
 	if *batchSize < 1 {
-		return fmt.Errorf("--batch %d must be at least 1", *batchSize)
+		return usagef("--batch %d must be at least 1", *batchSize)
 	}
 	if err := sc.validateEmbedder(); err != nil {
-		return err
+		return usage(err)
 	}
 	emb, err := sc.newEmbedder()
 	if err != nil {

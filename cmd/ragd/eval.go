@@ -58,6 +58,8 @@ type evalConfig struct {
 
 func (c *evalConfig) register(fs *flagSet) {
 	c.store.register(fs)
+	c.store.registerChunk(fs)
+	c.store.registerRank(fs)
 	c.answer.register(fs)
 	c.llm.register(fs)
 	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
@@ -163,12 +165,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: ragd eval takes --questions FILE or --beir DIR", fs.Arg(0))
+		return usagef("unexpected argument %q: ragd eval takes --questions FILE or --beir DIR", fs.Arg(0))
 	}
 	c.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	if err := c.validate(); err != nil {
-		return err
+		return usage(err)
 	}
 	if c.BEIR != "" {
 		return evalBEIR(ctx, e, &c)

@@ -314,17 +314,17 @@ func TestEvalValidateRefusesNaN(t *testing.T) {
 
 // TestEvalHelp checks the value names that ragd eval -h shows.
 func TestEvalHelp(t *testing.T) {
-	code, _, stderr := runRagd(t, "eval", "-h")
+	code, stdout, _ := runRagd(t, "eval", "-h")
 	if code != 0 {
 		t.Fatalf("exit %d, want 0", code)
 	}
 	for _, want := range []string{"-compare FILE", "-questions string", "-beir string"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("usage lacks %q:\n%s", want, stderr)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("usage lacks %q:\n%s", want, stdout)
 		}
 	}
-	if strings.Contains(stderr, "-compare --json") {
-		t.Errorf("usage names the value of --compare --json:\n%s", stderr)
+	if strings.Contains(stdout, "-compare --json") {
+		t.Errorf("usage names the value of --compare --json:\n%s", stdout)
 	}
 }
 

@@ -27,11 +27,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "ingest", "PATH...")
 	var sc storeConfig
 	sc.register(fs)
+	sc.registerChunk(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("no paths given: ragd ingest PATH... (files, folders or .jsonl corpora)")
+		return usagef("no paths given: ragd ingest PATH... (files, folders or .jsonl corpora)")
 	}
 	files, err := collectFiles(fs.Args())
 	if err != nil {

@@ -24,6 +24,7 @@ type llmConfig struct {
 }
 
 func (c *llmConfig) register(fs *flagSet) {
+	defer fs.group("language model")()
 	fs.StringVar(&c.URL, "llm-url", "", "base URL of an OpenAI-compatible chat API that writes answers (ollama: http://localhost:11434/v1); answers are extractive without it")
 	fs.StringVar(&c.Model, "llm-model", "", "chat model name (e.g. llama3.2:1b); required with --llm-url")
 	fs.StringVar(&c.APIKey, "llm-api-key", "", "API key of the chat API")

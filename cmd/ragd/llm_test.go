@@ -35,8 +35,8 @@ func TestLLMFlagErrors(t *testing.T) {
 					args = append(args, "Who?")
 				}
 				code, _, stderr := ragd(t, tt.env, "", args...)
-				if code != 1 || !strings.Contains(stderr, tt.wantMsg) {
-					t.Errorf("exit %d, stderr %q; want 1 and a message naming %q", code, stderr, tt.wantMsg)
+				if code != 2 || !strings.Contains(stderr, tt.wantMsg) {
+					t.Errorf("exit %d, stderr %q; want 2 (a usage error) and a message naming %q", code, stderr, tt.wantMsg)
 				}
 			})
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -17,6 +16,7 @@ type filterFlags struct {
 }
 
 func (f *filterFlags) register(fs *flagSet) {
+	defer fs.group("filter")()
 	fs.StringVar(&f.DocIDs, "doc-id", "", "only these documents (comma-separated ids)")
 	fs.StringVar(&f.ExcludeDocIDs, "exclude-doc-id", "", "leave out these documents (comma-separated ids)")
 	fs.StringVar(&f.Source, "source", "", "only documents with this source")
@@ -51,6 +51,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "search", "QUERY")
 	var sc storeConfig
 	sc.register(fs)
+	sc.registerRank(fs)
 	var ff filterFlags
 	ff.register(fs)
 	k := fs.Int("k", web.DefaultK, "number of hits (1-100)")
@@ -61,18 +62,18 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	query := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if query == "" {
-		return errors.New("no query given: ragd search [flags] QUERY")
+		return usagef("no query given: ragd search [flags] QUERY")
 	}
 	if *k < 1 || *k > retrieval.MaxK {
-		return fmt.Errorf("-k %d is outside 1..%d", *k, retrieval.MaxK)
+		return usagef("-k %d is outside 1..%d", *k, retrieval.MaxK)
 	}
 	m, err := retrieval.ParseMode(*mode)
 	if err != nil {
-		return fmt.Errorf("--mode: %v", err)
+		return usagef("--mode: %v", err)
 	}
 	filter, err := ff.filter()
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	sc.existing = true
 	st, _, err := sc.openStore(ctx, e)

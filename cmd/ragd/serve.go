@@ -32,6 +32,7 @@ type serveConfig struct {
 }
 
 func (c *serveConfig) register(fs *flagSet) {
+	defer fs.group("server")()
 	fs.StringVar(&c.Addr, "addr", "localhost:8080", "address to listen on; an address other than loopback needs API keys or --insecure-no-auth")
 	fs.Int64Var(&c.MaxBody, "max-body", web.DefaultMaxBody, "largest accepted request body in bytes")
 	fs.StringVar(&c.APIKeysFile, "api-keys-file", "", "file of API keys, one `KEY SCOPE` a line (scope read or write); RAGD_API_KEYS may hold more, separated by commas")
@@ -154,6 +155,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "")
 	var sc storeConfig
 	sc.register(fs)
+	sc.registerChunk(fs)
+	sc.registerRank(fs)
 	var ac answerConfig
 	ac.register(fs)
 	var lc llmConfig
@@ -164,10 +167,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if err := hc.validate(); err != nil {
-		return err
+		return usage(err)
 	}
 	keys, err := hc.keys(e)
 	if err != nil {

@@ -31,19 +31,21 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		env     map[string]string
 		args    []string
 		wantErr string
+		// wantCode is 2 for a bad flag value (a usage error), else 1.
+		wantCode int
 	}{
-		{"every interface without keys", nil, []string{"--addr", "0.0.0.0:0"}, "refusing to serve 0.0.0.0:0, which is not a loopback address, without API keys"},
-		{"empty host without keys", nil, []string{"--addr", ":0"}, "not a loopback address"},
-		{"IPv6 any without keys", nil, []string{"--addr", "[::]:0"}, "not a loopback address"},
-		{"a keys file with a bad scope", nil, []string{"--api-keys-file", badKeys}, `line 2: scope "admin" is not read or write`},
-		{"a missing keys file", nil, []string{"--api-keys-file", filepath.Join(dir, "none")}, "--api-keys-file: open"},
-		{"RAGD_API_KEYS with a short key", map[string]string{"RAGD_API_KEYS": "short read"}, nil, "RAGD_API_KEYS: invalid API keys: line 1: key is shorter than 16 characters"},
-		{"a key in both places", map[string]string{"RAGD_API_KEYS": testReadKey + " write"}, []string{"--api-keys-file", goodKeys}, "--api-keys-file and RAGD_API_KEYS: invalid API keys: key"},
-		{"an allowed host with a port", nil, []string{"--allowed-hosts", "ragd.example.org:8080"}, "--allowed-hosts"},
-		{"a CORS origin without a scheme", nil, []string{"--cors-origins", "app.example.org"}, "--cors-origins"},
-		{"no burst", nil, []string{"--rate-burst", "0"}, "--rate-burst 0 must be positive"},
-		{"no connections", nil, []string{"--max-conns", "0"}, "--max-conns 0 must be positive"},
-		{"no write timeout", nil, []string{"--write-timeout", "0s"}, "--write-timeout 0s must be positive"},
+		{"every interface without keys", nil, []string{"--addr", "0.0.0.0:0"}, "refusing to serve 0.0.0.0:0, which is not a loopback address, without API keys", 1},
+		{"empty host without keys", nil, []string{"--addr", ":0"}, "not a loopback address", 1},
+		{"IPv6 any without keys", nil, []string{"--addr", "[::]:0"}, "not a loopback address", 1},
+		{"a keys file with a bad scope", nil, []string{"--api-keys-file", badKeys}, `line 2: scope "admin" is not read or write`, 1},
+		{"a missing keys file", nil, []string{"--api-keys-file", filepath.Join(dir, "none")}, "--api-keys-file: open", 1},
+		{"RAGD_API_KEYS with a short key", map[string]string{"RAGD_API_KEYS": "short read"}, nil, "RAGD_API_KEYS: invalid API keys: line 1: key is shorter than 16 characters", 1},
+		{"a key in both places", map[string]string{"RAGD_API_KEYS": testReadKey + " write"}, []string{"--api-keys-file", goodKeys}, "--api-keys-file and RAGD_API_KEYS: invalid API keys: key", 1},
+		{"an allowed host with a port", nil, []string{"--allowed-hosts", "ragd.example.org:8080"}, "--allowed-hosts", 2},
+		{"a CORS origin without a scheme", nil, []string{"--cors-origins", "app.example.org"}, "--cors-origins", 2},
+		{"no burst", nil, []string{"--rate-burst", "0"}, "--rate-burst 0 must be positive", 2},
+		{"no connections", nil, []string{"--max-conns", "0"}, "--max-conns 0 must be positive", 2},
+		{"no write timeout", nil, []string{"--write-timeout", "0s"}, "--write-timeout 0s must be positive", 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"RAGD_DATA": data}
@@ -51,8 +53,9 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 				env[k] = v
 			}
 			code, _, stderr := ragd(t, env, "", append([]string{"serve"}, tt.args...)...)
-			if code != 1 || !strings.Contains(stderr, tt.wantErr) {
-				t.Fatalf("exit %d, stderr %q; want 1 saying %q", code, stderr, tt.wantErr)
+			want := tt.wantCode
+			if code != want || !strings.Contains(stderr, tt.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want %d saying %q", code, stderr, want, tt.wantErr)
 			}
 			if strings.Contains(stderr, testWriteKey) || strings.Contains(stderr, testReadKey) {
 				t.Errorf("stderr %q reveals a key", stderr)
