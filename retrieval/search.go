@@ -105,6 +105,9 @@ type SearchRequest struct {
 	// AsOf is the time document ages are measured back from for recency:
 	// when zero, the filter's To bound if it has one, else the current time.
 	AsOf time.Time
+	// KeepDuplicates returns every copy of a story where a collapsing
+	// searcher (rank.Collapsing) would return one.
+	KeepDuplicates bool
 }
 
 // Hit is a ranked chunk with its document's metadata.
@@ -112,6 +115,8 @@ type Hit struct {
 	Chunk
 	Title, Source, Author string
 	Published             time.Time
+	// StoryID is the document's story (see Document.StoryID).
+	StoryID string
 	// Score is the fused score; higher is better.
 	Score float64
 	// LexicalRank and DenseRank are 1-based ranks in each ranking, 0 if absent.
