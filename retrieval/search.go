@@ -74,6 +74,8 @@ type Filter struct {
 	DocIDs []string
 	// Source and Author keep chunks whose document has exactly this value.
 	Source, Author string
+	// StoryID keeps chunks of the copies of one story.
+	StoryID string
 	// From and To bound the document's published date, inclusive.
 	// Documents without a date fail a date bound.
 	From, To time.Time
@@ -81,7 +83,7 @@ type Filter struct {
 
 // IsZero reports whether the filter restricts nothing.
 func (f Filter) IsZero() bool {
-	return len(f.DocIDs) == 0 && f.Source == "" && f.Author == "" && f.From.IsZero() && f.To.IsZero()
+	return len(f.DocIDs) == 0 && f.Source == "" && f.Author == "" && f.StoryID == "" && f.From.IsZero() && f.To.IsZero()
 }
 
 // SearchRequest is a query and how to run it.

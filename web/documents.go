@@ -24,6 +24,9 @@ func (s *Server) createDocument(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.URL != "" {
+		return s.createFromURL(c, req)
+	}
 	doc, err := req.document()
 	if err != nil {
 		return err

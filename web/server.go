@@ -49,6 +49,11 @@ type Config struct {
 	// Heartbeat is the interval of keep-alive comments in event streams;
 	// zero means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Fetcher reads articles for POST /api/documents {"url": ...}; nil
+	// refuses URLs.
+	Fetcher Fetcher
+	// Feeds serves /api/feeds; nil leaves the routes out.
+	Feeds Feeds
 }
 
 // Server is ragd's HTTP handler.
@@ -87,6 +92,7 @@ func (s *Server) routes() {
 	api.DELETE("/documents/:id", s.deleteDocument)
 	api.POST("/search", s.search)
 	api.POST("/ask", s.ask)
+	s.feedRoutes(api)
 	v1 := e.Group("/v1")
 	v1.POST("/chat/completions", s.chatCompletions)
 	v1.GET("/models", s.listModels)

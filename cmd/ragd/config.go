@@ -38,6 +38,8 @@ type storeConfig struct {
 	Recency      float64
 	HalfLife     time.Duration
 	Sentence     optionalWeight
+	// Collapse returns one passage per story (see registerCollapse).
+	Collapse bool
 	// existing, set by commands that only read or remove (search, ask,
 	// delete), refuses a --data that holds no index instead of creating
 	// an empty one: a mistyped path would otherwise answer "no hits".

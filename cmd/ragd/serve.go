@@ -22,6 +22,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ac.register(fs)
 	var lc llmConfig
 	lc.register(fs)
+	sc.registerCollapse(fs)
+	var fc fetchConfig
+	fc.register(fs)
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
 	maxBody := fs.Int64("max-body", web.DefaultMaxBody, "largest accepted request body in bytes")
 	if err := fs.parse(args); err != nil {
@@ -33,12 +36,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
+	if err := fc.validate(); err != nil {
+		return err
+	}
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv := web.New(web.Config{Searcher: st, Writer: st, Reader: st, Answerer: answerer, MaxBody: *maxBody, Logger: e.logger})
+	news, err := startNews(ctx, e, st, &sc, &fc)
+	if err != nil {
+		return err
+	}
+	defer news.stop()
+	srv := web.New(web.Config{Searcher: sc.retriever(st), Writer: news.writer, Reader: st, Answerer: answerer, MaxBody: *maxBody, Logger: e.logger,
+		Fetcher: news.articles, Feeds: news.feeds})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

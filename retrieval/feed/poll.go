@@ -305,3 +305,18 @@ func entriesOf(feedURL string, f *gofeed.Feed) []Entry {
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.date().Compare(b.date()) })
 	return out
 }
+
+// Probe fetches and parses the feed at rawURL once, without recording
+// anything, and returns its title and how many entries with links it
+// lists: the check 'ragd feeds add' makes before following a feed.
+func Probe(ctx context.Context, c Getter, rawURL string) (title string, entries int, err error) {
+	resp, err := c.Get(ctx, rawURL, fetch.Validators{})
+	if err != nil {
+		return "", 0, err
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: %s is not an RSS, Atom or JSON feed: %v", ErrInvalid, rawURL, err)
+	}
+	return strings.TrimSpace(parsed.Title), len(entriesOf(rawURL, parsed)), nil
+}
