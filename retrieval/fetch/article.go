@@ -27,8 +27,9 @@ type Article struct {
 	// og:url, else the JSON-LD url, else the URL it was fetched from.
 	// A canonical URL on another site than the page is not believed.
 	Canonical string
-	// Headline is the JSON-LD headline, else og:title, else the title
-	// readability finds (the <title> without the site's name).
+	// Headline is the JSON-LD headline, else og:title, else the page's
+	// only <h1>, else the title readability finds (the <title> without
+	// the site's name).
 	Headline string
 	Author   string
 	// Published and Modified come from JSON-LD, else the meta tags
@@ -71,7 +72,7 @@ func ReadArticle(body []byte, charsetName string, pageURL *url.URL) (Article, er
 	}
 	a := Article{
 		Canonical: canonical(pageURL, m.canonical, m.meta["og:url"], ld.str("url"), ld.str("mainEntityOfPage")),
-		Headline:  firstOf(ld.str("headline"), m.meta["og:title"], ra.Title()),
+		Headline:  firstOf(ld.str("headline"), m.meta["og:title"], m.headline(), ra.Title()),
 		Author:    firstOf(ld.author(), ra.Byline(), m.meta["author"]),
 		Language:  firstOf(ld.str("inLanguage"), ra.Language()),
 		SiteName:  firstOf(ld.publisher(), ra.SiteName()),
@@ -173,6 +174,7 @@ func parseTime(s string) (time.Time, bool) {
 type pageMeta struct {
 	canonical string
 	meta      map[string]string // property or name, lowercase -> content
+	h1        []string          // texts of the page's <h1> elements
 	ld        []map[string]any  // JSON-LD objects, @graph flattened
 }
 
@@ -191,6 +193,9 @@ func (m *pageMeta) scan(n *html.Node) {
 			if _, ok := m.meta[key]; key != "" && !ok {
 				m.meta[key] = attr(n, "content")
 			}
+		case atom.H1:
+			m.h1 = append(m.h1, strings.Join(strings.Fields(textOf(n)), " "))
+			return
 		case atom.Script:
 			if strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") && n.FirstChild != nil {
 				m.addLD(n.FirstChild.Data)
@@ -225,6 +230,27 @@ func (m *pageMeta) addLD(src string) {
 		}
 	}
 	walk(v)
+}
+
+// headline returns the page's one <h1> when it has a headline's length
+// (four words or more): the <title> often adds the site's name, or cuts.
+func (m *pageMeta) headline() string {
+	if len(m.h1) != 1 || len(strings.Fields(m.h1[0])) < 4 || len(m.h1[0]) > 300 {
+		return ""
+	}
+	return m.h1[0]
+}
+
+func textOf(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(textOf(c))
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 // ldObject is a JSON-LD object.
