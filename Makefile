@@ -7,7 +7,7 @@ PKGS    := ./...
 
 # Go 1.26's SIMD experiment (simd/archsimd) gives the dense scan AVX2
 # kernels, chosen at start-up when the CPU has AVX2 and FMA; without it, or
-# on other CPUs, portable code runs (retrieval/dot_simd.go).
+# on other CPUs, portable code runs (retrieval/internal/vecmath/dot_simd.go).
 export GOEXPERIMENT ?= simd
 
 .PHONY: setup run test build lint bench eval clean
@@ -31,11 +31,11 @@ lint:
 	$(GO) vet $(PKGS)
 	GOEXPERIMENT= $(GO) vet $(PKGS)
 
-## test: every test, with the race detector; the retrieval package again
+## test: every test, with the race detector; the retrieval packages again
 ## with the portable kernels.
 test: setup lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
-	GOEXPERIMENT= $(GO) test -count=1 ./retrieval
+	GOEXPERIMENT= $(GO) test -count=1 ./retrieval/...
 
 ## bench: the benchmarks (ingest rate, search latency, ask latency).
 bench: setup

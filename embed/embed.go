@@ -12,6 +12,7 @@
 package embed
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -50,4 +51,30 @@ type StatusError struct {
 // Error returns the status code and the server's message.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("status %d: %s", e.StatusCode, e.Message)
+}
+
+// Batches embeds texts size at a time with fn, in order, and returns one
+// vector per text, checking ctx before each batch. A call to fn that returns another number of vectors
+// than it was given texts fails with an error wrapping ErrBadResponse. A
+// size below 1 sends all texts in one call.
+func Batches(ctx context.Context, texts []string, size int, fn func(context.Context, []string) ([][]float32, error)) ([][]float32, error) {
+	if size < 1 {
+		size = max(len(texts), 1)
+	}
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += size {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		batch := texts[start:min(start+size, len(texts))]
+		vecs, err := fn(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		if len(vecs) != len(batch) {
+			return nil, fmt.Errorf("%w: %d vectors for %d texts", ErrBadResponse, len(vecs), len(batch))
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
 }

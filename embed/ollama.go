@@ -100,14 +100,9 @@ func (o *Ollama) Name() string { return "ollama:" + o.model }
 // per request. A non-success HTTP status yields a *StatusError carrying the
 // server's error message.
 func (o *Ollama) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, 0, len(texts))
-	for start := 0; start < len(texts); start += o.batchSize {
-		batch := texts[start:min(start+o.batchSize, len(texts))]
-		vecs, err := o.embedBatch(ctx, batch)
-		if err != nil {
-			return nil, fmt.Errorf("ollama embed: %w", err)
-		}
-		out = append(out, vecs...)
+	out, err := Batches(ctx, texts, o.batchSize, o.embedBatch)
+	if err != nil {
+		return nil, fmt.Errorf("ollama embed: %w", err)
 	}
 	if err := sameLengths(out); err != nil {
 		return nil, fmt.Errorf("ollama embed: %w", err)

@@ -104,12 +104,12 @@ func ReadQrels(r io.Reader) (Qrels, error) {
 	return out, nil
 }
 
-// Searcher ranks chunks for a query; *retrieval.Store is one.
+// Searcher ranks chunks for a query; every retrieval.Backend is one.
 type Searcher interface {
 	Search(ctx context.Context, req retrieval.SearchRequest) ([]retrieval.Hit, error)
 }
 
-var _ Searcher = (*retrieval.Store)(nil)
+var _ Searcher = retrieval.Backend(nil)
 
 // Retrieval cut-offs: the ranks at which BEIR-style metrics are taken.
 const (

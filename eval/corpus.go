@@ -9,12 +9,12 @@ import (
 	"github.com/ragd/ragd/retrieval"
 )
 
-// Corpus finds stored documents by ID; *retrieval.Store is one.
+// Corpus finds stored documents by ID; every retrieval.Backend is one.
 type Corpus interface {
 	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
 }
 
-var _ Corpus = (*retrieval.Store)(nil)
+var _ Corpus = retrieval.Backend(nil)
 
 // UnknownSources returns the source IDs of questions that c does not hold,
 // each once, in order of first mention. No retrieval can find such a

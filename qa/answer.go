@@ -15,7 +15,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 )
 
-// Retriever finds passages and weighs query terms. *retrieval.Store is one.
+// Retriever finds passages and weighs query terms. Every retrieval.Backend is one.
 type Retriever interface {
 	Search(ctx context.Context, req retrieval.SearchRequest) ([]retrieval.Hit, error)
 	IDF(terms []string) []float64

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
 // Weights of the sentence score. Lexical coverage dominates because a
@@ -344,10 +345,10 @@ func isQuestion(sentence string) bool {
 // they are not counted when sentences are matched with the question.
 var questionFrame = regexp.MustCompile(`(?i)\b(?:(?:what|which|how)\s+(?:word|words|term|phrase|expression|number|percentage|proportion|share|amount|sum|size|figure|level|year|date|day|month|time|long|many|much|far|big|large|old|often|soon)|according\s+to)\b`)
 
-// analyzer analyses questions and passages exactly as retrieval.Terms does,
+// analyzer analyses questions and passages exactly as analysis.Terms does,
 // remembering Snowball stems across answers: stemming the same words at
 // every answer was a quarter of the time of an extractive ask.
-var analyzer retrieval.Analyzer
+var analyzer analysis.Analyzer
 
 // questionTerms are the distinct analysed terms of a question.
 func questionTerms(q string) []string {

@@ -8,6 +8,7 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // memoryAnswerer returns an extractive answerer that never abstains, over an
@@ -15,7 +16,7 @@ import (
 func memoryAnswerer(tb testing.TB, docs ...retrieval.Document) *qa.Answerer {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := retrieval.Open(ctx, retrieval.Config{Embedder: embed.NewHashing(256)})
+	st, err := local.Open(ctx, local.Config{Embedder: embed.NewHashing(256)})
 	if err != nil {
 		tb.Fatal(err)
 	}

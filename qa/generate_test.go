@@ -16,6 +16,8 @@ import (
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/qa/qatest"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/parse"
 )
 
 // answerable is a question the seed articles answer; unanswerable is one
@@ -26,9 +28,9 @@ const (
 )
 
 // openStore opens a store in a temporary directory holding the seed articles.
-func openStore(tb testing.TB) *retrieval.Store {
+func openStore(tb testing.TB) *local.Store {
 	tb.Helper()
-	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
+	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func openStore(tb testing.TB) *retrieval.Store {
 		tb.Fatal("no seed articles in ../testdata/articles")
 	}
 	for _, p := range paths {
-		docs, err := retrieval.ReadFile(p)
+		docs, err := parse.ReadFile(p)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -51,7 +53,7 @@ func openStore(tb testing.TB) *retrieval.Store {
 
 // newAnswerer returns an answerer over st that generates with fake (or
 // answers extractively when fake is nil), after cfg changes the config.
-func newAnswerer(tb testing.TB, st *retrieval.Store, fake *qatest.Server, change func(*qa.Config)) *qa.Answerer {
+func newAnswerer(tb testing.TB, st *local.Store, fake *qatest.Server, change func(*qa.Config)) *qa.Answerer {
 	tb.Helper()
 	cfg := qa.Config{Retriever: st, Embedder: embed.NewHashing(256)}
 	if fake != nil {
@@ -69,7 +71,7 @@ func newAnswerer(tb testing.TB, st *retrieval.Store, fake *qatest.Server, change
 
 // checkQuotes checks that every citation quotes its document verbatim at
 // its offsets and refers to the passage of its number.
-func checkQuotes(tb testing.TB, st *retrieval.Store, ans qa.Answer) {
+func checkQuotes(tb testing.TB, st *local.Store, ans qa.Answer) {
 	tb.Helper()
 	for _, c := range ans.Citations {
 		doc, err := st.Get(context.Background(), c.DocID)

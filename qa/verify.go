@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/chunk"
 )
 
 // Weights and threshold of sentence support. The lexical part is the
@@ -170,7 +171,7 @@ type answerSentence struct {
 func splitAnswer(text string, sent int) []*answerSentence {
 	markers := markerPattern.FindAllStringSubmatchIndex(text, -1)
 	var out []*answerSentence
-	for _, sp := range retrieval.Sentences(text) {
+	for _, sp := range chunk.Sentences(text) {
 		s := &answerSentence{start: sp.Start, end: sp.End}
 		if len(out) > 0 {
 			prev := out[len(out)-1]
@@ -406,7 +407,7 @@ func bestPassage(sentences []*answerSentence, passages [][]*passageSentence) int
 func passageSentences(h *retrieval.Hit) []*passageSentence {
 	var out []*passageSentence
 	pos, bytePos := h.Start, 0
-	for _, sp := range retrieval.Sentences(h.Text) {
+	for _, sp := range chunk.Sentences(h.Text) {
 		pos += utf8.RuneCountInString(h.Text[bytePos:sp.Start])
 		bytePos = sp.Start
 		text := h.Text[sp.Start:sp.End]

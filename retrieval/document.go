@@ -1,5 +1,9 @@
-// Package retrieval ingests documents into a persistent hybrid index (chromem-go
-// vectors plus a BM25 lexical index) and searches it.
+// Package retrieval holds ragd's domain types (documents, chunks, search
+// requests, hits, filters and errors) and the Backend interface that every
+// store implements. The concepts live in packages below it: analysis (text
+// to terms), chunk (sentences and chunks), parse (input formats), rank
+// (ranking signals over hits, for any backend) and local (the embedded
+// engine).
 package retrieval
 
 import "time"

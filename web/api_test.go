@@ -13,21 +13,23 @@ import (
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/parse"
 	"github.com/ragd/ragd/web"
 )
 
 // newServer starts a real ragd HTTP server on loopback over a store in a
 // temporary directory, holding the seed articles.
-func newServer(tb testing.TB, maxBody int64) (*httptest.Server, *retrieval.Store) {
+func newServer(tb testing.TB, maxBody int64) (*httptest.Server, *local.Store) {
 	tb.Helper()
-	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
+	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	paths, _ := filepath.Glob("../testdata/articles/*.txt")
 	for _, p := range paths {
-		docs, err := retrieval.ReadFile(p)
+		docs, err := parse.ReadFile(p)
 		if err != nil {
 			tb.Fatal(err)
 		}

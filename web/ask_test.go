@@ -14,12 +14,14 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/parse"
 	"github.com/ragd/ragd/web"
 )
 
 // newGloVeAskServer serves the seed articles with the offline GloVe model and
 // extractive answers, as `make run` does.
-func newGloVeAskServer(tb testing.TB) (*httptest.Server, *retrieval.Store) {
+func newGloVeAskServer(tb testing.TB) (*httptest.Server, *local.Store) {
 	tb.Helper()
 	g, err := embed.LoadGloVe("../" + embed.DefaultModelPath)
 	if errors.Is(err, embed.ErrModelMissing) {
@@ -31,14 +33,14 @@ func newGloVeAskServer(tb testing.TB) (*httptest.Server, *retrieval.Store) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: tb.TempDir(), Embedder: g})
+	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: g})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	var docs []retrieval.Document
 	for _, d := range seedFiles(tb) {
-		ds, err := retrieval.ReadFile(d)
+		ds, err := parse.ReadFile(d)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -76,7 +76,10 @@ func (s *Server) listDocuments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	infos, total := s.cfg.Reader.List(c.Request().Context(), offset, limit)
+	infos, total, err := s.cfg.Reader.List(c.Request().Context(), offset, limit)
+	if err != nil {
+		return err
+	}
 	out := documentList{Documents: make([]documentInfoJSON, len(infos)), Total: total, Offset: offset, Limit: limit}
 	for i, d := range infos {
 		out.Documents[i] = infoToJSON(d)

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/ragd/ragd/embed"
-	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/feed"
 	"github.com/ragd/ragd/retrieval/fetch"
+	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/retrieval/parse/pdftest"
 	"github.com/ragd/ragd/web"
 )
@@ -23,7 +23,7 @@ import (
 func newsServer(tb testing.TB, allowPrivate bool) *httptest.Server {
 	tb.Helper()
 	dir := tb.TempDir()
-	st, err := retrieval.Open(context.Background(), retrieval.Config{Dir: dir, Embedder: embed.NewHashing(256)})
+	st, err := local.Open(context.Background(), local.Config{Dir: dir, Embedder: embed.NewHashing(256)})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type Writer interface {
 // Reader reads stored documents.
 type Reader interface {
 	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
-	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int)
+	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error)
 }
 
 // Config holds what the server needs.

@@ -37,7 +37,7 @@ func (c *answerConfig) apply(cfg *qa.Config) {
 // openAnswerer validates the answer and model flags (lc may be nil: no
 // model), opens the index and builds the answerer over it. The caller
 // closes the store.
-func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig, lc *llmConfig) (*retrieval.Store, *qa.Answerer, error) {
+func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig, lc *llmConfig) (retrieval.Backend, *qa.Answerer, error) {
 	if err := ac.validate(); err != nil {
 		return nil, nil, err
 	}

@@ -12,16 +12,20 @@ import (
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/chunk"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // Defaults of the store flags.
 const (
+	defaultStore    = "local"
 	defaultDataDir  = "./ragd-data"
 	defaultEmbedder = "glove"
 )
 
 // storeConfig holds the flags shared by every command that opens the index.
 type storeConfig struct {
+	Store        string
 	Data         string
 	Embedder     string
 	ModelPath    string
@@ -73,6 +77,7 @@ func (o *optionalWeight) Set(s string) error {
 }
 
 func (c *storeConfig) register(fs *flagSet) {
+	fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data)")
 	fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
 	c.registerEmbedder(fs)
 	c.registerIndex(fs)
@@ -91,19 +96,22 @@ func (c *storeConfig) registerEmbedder(fs *flagSet) {
 
 // registerIndex registers the flags of chunking and ranking.
 func (c *storeConfig) registerIndex(fs *flagSet) {
-	fs.IntVar(&c.ChunkTokens, "chunk-tokens", retrieval.DefaultChunkTokens, "target chunk size in words")
-	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", retrieval.DefaultChunkOverlap, "overlap between consecutive chunks in words")
-	fs.Float64Var(&c.BM25K1, "bm25-k1", retrieval.DefaultBM25K1, "BM25 term frequency saturation")
-	fs.Float64Var(&c.BM25B, "bm25-b", retrieval.DefaultBM25B, "BM25 length normalisation (0-1)")
+	fs.IntVar(&c.ChunkTokens, "chunk-tokens", chunk.DefaultTokens, "target chunk size in words")
+	fs.IntVar(&c.ChunkOverlap, "chunk-overlap", chunk.DefaultOverlap, "overlap between consecutive chunks in words")
+	fs.Float64Var(&c.BM25K1, "bm25-k1", local.DefaultBM25K1, "BM25 term frequency saturation")
+	fs.Float64Var(&c.BM25B, "bm25-b", local.DefaultBM25B, "BM25 length normalisation (0-1)")
 	fs.StringVar(&c.Fusion, "fusion", string(retrieval.DefaultFusion), "default fusion of dense and lexical rankings: convex or rrf")
-	fs.Float64Var(&c.DocWeight, "doc-weight", retrieval.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
-	fs.Float64Var(&c.Recency, "recency-weight", retrieval.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
-	fs.DurationVar(&c.HalfLife, "recency-half-life", retrieval.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
-	fs.Var(&c.Sentence, "sentence-weight", fmt.Sprintf("re-order the best 20 passages by their best sentence, with this `share` (0-1) of the sorting score; auto is %g with the glove embedder and 0 with ollama or openai, where each query would embed some 200 sentences remotely; 0 turns it off", retrieval.DefaultSentenceWeight))
+	fs.Float64Var(&c.DocWeight, "doc-weight", local.DefaultDocWeight, "share (0-1) of a passage's lexical score taken from its whole article's BM25 score; 0 turns it off")
+	fs.Float64Var(&c.Recency, "recency-weight", local.DefaultRecencyWeight, "share (0-1) of a hit's score taken from its article's recency; 0 turns it off")
+	fs.DurationVar(&c.HalfLife, "recency-half-life", local.DefaultRecencyHalfLife, "age at which an article's recency credit halves")
+	fs.Var(&c.Sentence, "sentence-weight", fmt.Sprintf("re-order the best 20 passages by their best sentence, with this `share` (0-1) of the sorting score; auto is %g with the glove embedder and 0 with ollama or openai, where each query would embed some 200 sentences remotely; 0 turns it off", local.DefaultSentenceWeight))
 }
 
 // validate checks the flags, naming the bad one.
 func (c *storeConfig) validate() error {
+	if c.Store != "local" {
+		return fmt.Errorf("unknown store %q: --store must be local", c.Store)
+	}
 	if err := c.validateEmbedder(); err != nil {
 		return err
 	}
@@ -187,8 +195,8 @@ func (c *storeConfig) newEmbedder() (embedder, error) {
 	return g, err
 }
 
-// openStore validates the flags and opens the index.
-func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, embedder, error) {
+// openStore validates the flags and opens the backend they choose.
+func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend, embedder, error) {
 	if err := c.validate(); err != nil {
 		return nil, nil, err
 	}
@@ -196,10 +204,10 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.existing && c.Data != "" && !retrieval.Exists(c.Data) {
+	if c.existing && c.Data != "" && !local.Exists(c.Data) {
 		return nil, nil, fmt.Errorf("no index in %s: ingest documents first (ragd ingest --data %s PATH...), or give the right --data", c.Data, c.Data)
 	}
-	st, err := retrieval.Open(ctx, c.retrievalConfig(c.Data, emb, e))
+	st, err := local.Open(ctx, c.retrievalConfig(c.Data, emb, e))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,14 +216,14 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (*retrieval.Store, 
 
 // retrievalConfig is the store configuration the flags describe, for the
 // index in dir ("" keeps it in memory).
-func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) retrieval.Config {
+func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) local.Config {
 	fusion, _ := retrieval.ParseFusion(c.Fusion)
-	return retrieval.Config{
+	return local.Config{
 		Dir:      dir,
 		Embedder: emb,
-		Chunk:    retrieval.ChunkOptions{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
+		Chunk:    chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
 		Fusion:   fusion,
-		BM25:     retrieval.BM25{K1: c.BM25K1, B: c.BM25B},
+		BM25:     local.BM25{K1: c.BM25K1, B: c.BM25B},
 		// The flags say 0 for off; retrieval says negative.
 		DocWeight:       offIfZero(c.DocWeight),
 		RecencyWeight:   offIfZero(c.Recency),
@@ -234,7 +242,7 @@ func (c *storeConfig) sentenceWeight() float64 {
 	case c.Sentence.set:
 		return offIfZero(c.Sentence.w)
 	case c.Embedder == "glove":
-		return retrieval.DefaultSentenceWeight
+		return local.DefaultSentenceWeight
 	default:
 		return -1
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 func TestSentenceWeightFlag(t *testing.T) {
@@ -18,14 +18,14 @@ func TestSentenceWeightFlag(t *testing.T) {
 		args []string
 		want float64
 	}{
-		{"glove, unset", nil, nil, retrieval.DefaultSentenceWeight},
+		{"glove, unset", nil, nil, local.DefaultSentenceWeight},
 		{"ollama, unset", nil, []string{"--embedder", "ollama", "--embed-url", "http://localhost:11434", "--embed-model", "nomic-embed-text"}, -1},
 		{"openai, unset", map[string]string{"RAGD_EMBEDDER": "openai", "RAGD_EMBED_URL": "http://localhost:8080/v1", "RAGD_EMBED_MODEL": "text-embedding-3-small"}, nil, -1},
 		{"ollama, given", nil, []string{"--embedder", "ollama", "--embed-url", "http://localhost:11434", "--embed-model", "nomic-embed-text", "--sentence-weight", "0.5"}, 0.5},
 		{"glove, off", nil, []string{"--sentence-weight", "0"}, -1},
 		{"glove, from the environment", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, nil, 0.3},
 		{"the flag wins", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "0"}, -1},
-		{"auto, given", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "auto"}, retrieval.DefaultSentenceWeight},
+		{"auto, given", map[string]string{"RAGD_SENTENCE_WEIGHT": "0.3"}, []string{"--sentence-weight", "auto"}, local.DefaultSentenceWeight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,5 +49,37 @@ func TestSentenceWeightFlag(t *testing.T) {
 	c.register(fs)
 	if err := fs.parse([]string{"--sentence-weight", "high"}); err == nil || !strings.Contains(err.Error(), "sentence-weight") {
 		t.Errorf("--sentence-weight high: error %v, want one naming the flag", err)
+	}
+}
+
+func TestStoreFlag(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		args    []string
+		wantErr string
+	}{
+		{"default", nil, nil, ""},
+		{"local", nil, []string{"--store", "local"}, ""},
+		{"unknown", nil, []string{"--store", "weaviate"}, `unknown store "weaviate"`},
+		{"unknown, from the environment", map[string]string{"RAGD_STORE": "pebble"}, nil, `unknown store "pebble"`},
+		{"empty", nil, []string{"--store", ""}, `unknown store ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := newFlagSet(&env{getenv: func(k string) string { return tt.vars[k] }}, "search", "")
+			var c storeConfig
+			c.register(fs)
+			if err := fs.parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := c.validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("validate: %v, want no error", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n")):
+				t.Errorf("validate: %v, want one line containing %q", err, tt.wantErr)
+			}
+		})
 	}
 }

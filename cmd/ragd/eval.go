@@ -20,6 +20,7 @@ import (
 	"github.com/ragd/ragd/eval"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 )
 
 // evalConfig holds the flags of ragd eval.
@@ -170,7 +171,11 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 			return err
 		}
 		defer st.Close()
-		if docs, _ := st.Len(); docs == 0 {
+		stats, err := st.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if stats.Documents == 0 {
 			return fmt.Errorf("the index in %s is empty: ingest the corpus first", c.store.Data)
 		}
 		unknown, err := eval.UnknownSources(ctx, st, questions)
@@ -563,7 +568,7 @@ func readBEIR(dir, split string) ([]eval.Query, eval.Qrels, error) {
 // openBEIRStore opens the index in --data when it was given on the command
 // line, and otherwise a temporary index in memory, so that a benchmark
 // corpus never lands in the everyday index.
-func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Store, error) {
+func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (retrieval.Backend, error) {
 	if c.set["data"] {
 		st, _, err := c.store.openStore(ctx, e)
 		return st, err
@@ -575,7 +580,11 @@ func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (*retrieval.Stor
 	if err != nil {
 		return nil, err
 	}
-	return retrieval.Open(ctx, c.store.retrievalConfig("", emb, e))
+	st, err := local.Open(ctx, c.store.retrievalConfig("", emb, e))
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

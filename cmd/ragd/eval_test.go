@@ -18,6 +18,7 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/web"
 )
 
@@ -334,7 +335,7 @@ func TestEvalServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := retrieval.Open(ctx, retrieval.Config{Dir: data, Embedder: glove})
+	st, err := local.Open(ctx, local.Config{Dir: data, Embedder: glove})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/dedup"
 	"github.com/ragd/ragd/retrieval/fetch"
+	"github.com/ragd/ragd/retrieval/parse"
 )
 
 // ingestBatch is how many documents are chunked, embedded and stored together.
@@ -77,9 +78,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	docs, chunks := st.Len()
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "ingested %d documents (%d added, %d updated, %d unchanged, %d chunks written) in %s; index holds %d documents, %d chunks\n",
-		sum.docs, sum.added, sum.updated, sum.unchanged, sum.chunks, sum.elapsed.Round(time.Millisecond), docs, chunks)
+		sum.docs, sum.added, sum.updated, sum.unchanged, sum.chunks, sum.elapsed.Round(time.Millisecond), stats.Documents, stats.Chunks)
 	return nil
 }
 
@@ -205,7 +209,7 @@ func readDocuments(path string, fn func(d retrieval.Document, line int) error) e
 			return err
 		}
 		defer f.Close()
-		err = retrieval.ReadJSONLLines(bufio.NewReaderSize(f, 1<<20), func(line int, d retrieval.Document) error {
+		err = parse.JSONLLines(bufio.NewReaderSize(f, 1<<20), func(line int, d retrieval.Document) error {
 			if d.Source == "" {
 				d.Source = path
 			}
@@ -216,7 +220,7 @@ func readDocuments(path string, fn func(d retrieval.Document, line int) error) e
 		}
 		return err
 	}
-	docs, err := readFile(path)
+	docs, err := parse.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -256,7 +260,7 @@ func collectFiles(paths []string) ([]string, error) {
 		}
 		if !info.IsDir() {
 			if !ingestible[strings.ToLower(filepath.Ext(p))] {
-				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html, .pdf or .jsonl)", p, retrieval.ErrUnsupported)
+				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html, .pdf or .jsonl)", p, parse.ErrUnsupported)
 			}
 			keep(p)
 			continue

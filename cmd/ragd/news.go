@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"github.com/ragd/ragd/retrieval/dedup"
 	"github.com/ragd/ragd/retrieval/feed"
 	"github.com/ragd/ragd/retrieval/fetch"
-	"github.com/ragd/ragd/retrieval/parse"
 	"github.com/ragd/ragd/retrieval/rank"
 )
 
@@ -58,7 +55,7 @@ func isURL(arg string) bool {
 
 // storeLister is what loadStories reads from the store.
 type storeLister interface {
-	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int)
+	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error)
 	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
 }
 
@@ -69,7 +66,10 @@ func loadStories(ctx context.Context, st storeLister) (*dedup.Index, error) {
 	ix := dedup.NewIndex(0)
 	const page = 1000
 	for offset := 0; ; offset += page {
-		infos, total := st.List(ctx, offset, page)
+		infos, total, err := st.List(ctx, offset, page)
+		if err != nil {
+			return nil, fmt.Errorf("load stories: %w", err)
+		}
 		for _, info := range infos {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -96,7 +96,7 @@ func loadStories(ctx context.Context, st storeLister) (*dedup.Index, error) {
 // storyRetriever is the store seen through one-passage-per-story search.
 type storyRetriever struct {
 	rank.Collapsing
-	st *retrieval.Store
+	st retrieval.Backend
 }
 
 // IDF weighs query terms by the store's statistics.
@@ -150,7 +150,7 @@ func (c *storeConfig) registerCollapse(fs *flagSet) {
 
 // retriever is the store as searches see it: through one-passage-per-
 // story collapsing when --collapse-duplicates is set.
-func (c *storeConfig) retriever(st *retrieval.Store) interface {
+func (c *storeConfig) retriever(st retrieval.Backend) interface {
 	rank.Searcher
 	IDF(terms []string) []float64
 } {
@@ -172,7 +172,7 @@ type news struct {
 // startNews loads the stories of the stored documents and starts polling
 // the feeds of the data directory in the background until ctx ends or
 // stop is called.
-func startNews(ctx context.Context, e *env, st *retrieval.Store, sc *storeConfig, fc *fetchConfig) (*news, error) {
+func startNews(ctx context.Context, e *env, st retrieval.Backend, sc *storeConfig, fc *fetchConfig) (*news, error) {
 	stories, err := loadStories(ctx, st)
 	if err != nil {
 		return nil, err
@@ -226,28 +226,4 @@ func ingestFetched(ctx context.Context, w articleIngester, docs []retrieval.Docu
 	}
 	sum.count(res)
 	return nil
-}
-
-// readFile reads the documents of a file: a PDF's text layer (its ID the
-// file's base name, as for other single-document files), else what
-// retrieval.ReadFile reads.
-func readFile(path string) ([]retrieval.Document, error) {
-	ext := filepath.Ext(path)
-	if !strings.EqualFold(ext, ".pdf") {
-		return retrieval.ReadFile(path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read file: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read file: %w", err)
-	}
-	d, err := parse.PDF(strings.TrimSuffix(filepath.Base(path), ext), f, info.Size())
-	if err != nil {
-		return nil, fmt.Errorf("read file %s: %w", path, err)
-	}
-	return []retrieval.Document{d}, nil
 }

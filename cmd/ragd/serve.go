@@ -56,8 +56,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	docs, chunks := st.Len()
-	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", docs, "chunks", chunks, "embedder", st.Embedder())
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	e.logger.Info("serving", "addr", "http://"+ln.Addr().String(), "documents", stats.Documents, "chunks", stats.Chunks, "embedder", stats.Embedder)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

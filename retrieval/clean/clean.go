@@ -37,12 +37,16 @@ func Document(d retrieval.Document) retrieval.Document {
 	var b strings.Builder
 	var spans []span
 	old, out := 0, 0 // code point offsets into the old and new text
-	wrote, blank := false, true
+	wrote, blank, removed := false, true, false
 	for i, l := range lines {
 		n := utf8.RuneCountInString(l)
 		isBlank := strings.TrimSpace(l) == ""
-		// Keep a line, but only one blank line in a row and none first.
-		if keep[i] && !(isBlank && blank) {
+		switch {
+		case !keep[i]:
+			removed = true
+		case isBlank && blank && removed:
+			// A blank line that a removal left beside another, or first.
+		default:
 			if wrote {
 				b.WriteByte('\n')
 				out++
@@ -52,6 +56,7 @@ func Document(d retrieval.Document) retrieval.Document {
 			spans = append(spans, span{old: old, new: out, n: n})
 			out += n
 			blank = isBlank
+			removed = removed && isBlank
 		}
 		old += n + 1
 	}
@@ -59,7 +64,7 @@ func Document(d retrieval.Document) retrieval.Document {
 	d.Text = strings.TrimRightFunc(b.String(), unicode.IsSpace)
 	d.Sections = remap(d.Sections, spans)
 	if h := Headline(splitLines(d.Text)); h != "" && (d.Title == "" || d.Title == firstLine(orig)) {
-		d.Title = h
+		d.Title = retrieval.DerivedTitle(h) // a long sentence cut as a long first line is
 	}
 	return d
 }
@@ -145,21 +150,24 @@ func Keep(lines []string) []bool {
 }
 
 // finishLabels removes section labels ("UK", "Ukraine") standing above the
-// headline at the top of the article.
+// headline at the top of the article: among its first three lines, those
+// of label shape that a headline-shaped line follows.
 func finishLabels(lines, norm []string, keep []bool) []bool {
-	looked := 0
-	for i, l := range lines {
-		if !keep[i] || norm[i] == "" {
-			continue
+	var top []int // the first three kept non-blank lines
+	for i := range lines {
+		if keep[i] && norm[i] != "" {
+			if top = append(top, i); len(top) == 3 {
+				break
+			}
 		}
-		if looked++; looked > 3 {
-			break
-		}
-		if isLabel(strings.TrimSpace(l)) {
-			keep[i] = false
-			continue
-		}
-		if headlineShaped(strings.TrimSpace(l)) {
+	}
+	for j, i := range top {
+		if headlineShaped(strings.TrimSpace(lines[i])) {
+			for _, k := range top[:j] {
+				if isLabel(strings.TrimSpace(lines[k])) {
+					keep[k] = false
+				}
+			}
 			break
 		}
 	}
@@ -314,8 +322,7 @@ func headlineShaped(l string) bool {
 }
 
 // Headline returns an article's headline: the first headline-shaped line
-// among its first four non-blank lines, else its first sentence (clipped
-// to MaxHeadline characters at a word), else "".
+// among its first four non-blank lines, else its first sentence, else "".
 func Headline(lines []string) string {
 	looked := 0
 	first := ""
@@ -334,7 +341,7 @@ func Headline(lines []string) string {
 			break
 		}
 	}
-	return clip(firstSentence(first), MaxHeadline)
+	return firstSentence(first)
 }
 
 // firstSentence returns s up to and including its first full stop that is
@@ -356,22 +363,4 @@ func firstSentence(s string) string {
 		}
 	}
 	return s
-}
-
-// clip cuts s to at most n characters at a word boundary, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	cut := 0
-	for i := range s {
-		if utf8.RuneCountInString(s[:i]) >= n {
-			break
-		}
-		cut = i
-	}
-	if sp := strings.LastIndexFunc(s[:cut], unicode.IsSpace); sp > n/2 {
-		cut = sp
-	}
-	return strings.TrimRightFunc(s[:cut], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
 }

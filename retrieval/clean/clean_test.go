@@ -1,6 +1,7 @@
 package clean_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,13 +12,13 @@ import (
 
 // seedTitles are the headlines of the seed articles as their pages print
 // them; 004's page has none, so its lead sentence
-// stands in, clipped to clean.MaxHeadline.
+// stands in.
 var seedTitles = map[string]string{
 	"000_b23e37521d96755f": "UK and France call for US ‘backstop’ in Ukraine peacekeeping efforts",
 	"001_4e0e17ab994ec6fb": "Trump dashes hopes of US backstop for UK and European peacekeepers in Ukraine",
 	"002_ad0790ffa20be1de": "US must provide ‘backstop’ to deter Russia, PM says after talks on Ukraine",
 	"003_fd5a07de505a063c": "UK on collision course with Russia over peacekeeping troops in Ukraine",
-	"004_1d232bd1e832b10d": "UK Prime Minister Sir Keir Starmer is urging US President Donald Trump to provide a security “backstop” to deter Russian President Vladimir Putin from launching another invasion of Ukraine after any…",
+	"004_1d232bd1e832b10d": "UK Prime Minister Sir Keir Starmer is urging US President Donald Trump to provide a security “backstop” to deter Russian President Vladimir Putin from launching another invasion of Ukraine after any future peace deal.",
 }
 
 // furnitureOfSeeds are strings of the seed pages' furniture, none of which
@@ -37,11 +38,11 @@ func TestSeedArticles(t *testing.T) {
 	for _, f := range files {
 		id := strings.TrimSuffix(filepath.Base(f), ".txt")
 		t.Run(id, func(t *testing.T) {
-			docs, err := retrieval.ReadFile(f)
+			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := docs[0]
+			before := retrieval.Document{ID: id, Text: string(b)}
 			got := clean.Document(before)
 			if got.Title != seedTitles[id] {
 				t.Errorf("title = %q, want %q", got.Title, seedTitles[id])

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/ragd/ragd/retrieval"
-	"github.com/ragd/ragd/retrieval/clean"
+	"github.com/ragd/ragd/retrieval/parse"
 )
 
 // ErrNoArticle reports a page in which no article text was found.
@@ -95,14 +95,15 @@ func ReadArticle(body []byte, charsetName string, pageURL *url.URL) (Article, er
 	if err := ra.RenderHTML(&content); err != nil {
 		return Article{}, fmt.Errorf("read article: %w", err)
 	}
-	doc, err := retrieval.ParseHTML(a.Canonical, &content)
+	doc, err := parse.HTML(a.Canonical, &content) // cleaned of furniture
 	if err != nil {
 		return Article{}, fmt.Errorf("read article: %w", err)
 	}
-	doc.Title = a.Headline
-	doc = clean.Document(doc)
 	if strings.TrimSpace(doc.Text) == "" {
 		return Article{}, fmt.Errorf("read article: %w", ErrNoArticle)
+	}
+	if a.Headline != "" {
+		doc.Title = a.Headline
 	}
 	a.Headline = doc.Title
 	doc.Source = a.Canonical

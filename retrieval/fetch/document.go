@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ragd/ragd/retrieval"
-	"github.com/ragd/ragd/retrieval/clean"
 	"github.com/ragd/ragd/retrieval/parse"
 )
 
@@ -52,7 +51,7 @@ func (c *Client) Document(ctx context.Context, rawURL string) (retrieval.Documen
 		if bytes.IndexByte(resp.Body[:min(len(resp.Body), 8<<10)], 0) >= 0 {
 			return retrieval.Document{}, fmt.Errorf("%s: %w: text/plain holding binary data", id, ErrContentType)
 		}
-		d := clean.Document(retrieval.ParseText(id, string(resp.Body)))
+		d := parse.Text(id, string(resp.Body)) // cleaned of furniture
 		d.Source = id
 		return d, nil
 	}

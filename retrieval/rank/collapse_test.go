@@ -11,7 +11,7 @@ import (
 	"github.com/ragd/ragd/retrieval/rank"
 )
 
-func hit(doc, story string, score float64, day int) retrieval.Hit {
+func storyHit(doc, story string, score float64, day int) retrieval.Hit {
 	h := retrieval.Hit{Chunk: retrieval.Chunk{DocID: doc}, StoryID: story, Score: score}
 	if day > 0 {
 		h.Published = time.Date(2025, 3, day, 0, 0, 0, 0, time.UTC)
@@ -33,12 +33,12 @@ func TestCollapse(t *testing.T) {
 		in   []retrieval.Hit
 		want []string
 	}{
-		{"no stories", []retrieval.Hit{hit("a", "", 3, 0), hit("b", "", 2, 0)}, []string{"a", "b"}},
+		{"no stories", []retrieval.Hit{storyHit("a", "", 3, 0), storyHit("b", "", 2, 0)}, []string{"a", "b"}},
 		{"one story, earliest copy cited at the best rank", []retrieval.Hit{
-			hit("syndicated", "s1", 0.9, 5), hit("other", "s2", 0.8, 1), hit("wire", "s1", 0.7, 3), hit("edited", "s1", 0.6, 4),
+			storyHit("syndicated", "s1", 0.9, 5), storyHit("other", "s2", 0.8, 1), storyHit("wire", "s1", 0.7, 3), storyHit("edited", "s1", 0.6, 4),
 		}, []string{"wire", "other"}},
-		{"undated copy counts as latest", []retrieval.Hit{hit("undated", "s", 0.9, 0), hit("dated", "s", 0.5, 9)}, []string{"dated"}},
-		{"two passages of one document", []retrieval.Hit{hit("a", "s", 0.9, 2), hit("a", "s", 0.8, 2), hit("b", "", 0.7, 0)}, []string{"a", "b"}},
+		{"undated copy counts as latest", []retrieval.Hit{storyHit("undated", "s", 0.9, 0), storyHit("dated", "s", 0.5, 9)}, []string{"dated"}},
+		{"two passages of one document", []retrieval.Hit{storyHit("a", "s", 0.9, 2), storyHit("a", "s", 0.8, 2), storyHit("b", "", 0.7, 0)}, []string{"a", "b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := rank.Collapse(tc.in)
@@ -65,7 +65,7 @@ func (f *fakeSearcher) Search(_ context.Context, req retrieval.SearchRequest) ([
 func TestCollapsing(t *testing.T) {
 	var hits []retrieval.Hit
 	for i := range 30 { // ten stories of three copies each, ranked together
-		hits = append(hits, hit(fmt.Sprintf("d%02d", i), fmt.Sprintf("s%d", i/3), float64(100-i), 1+i%3))
+		hits = append(hits, storyHit(fmt.Sprintf("d%02d", i), fmt.Sprintf("s%d", i/3), float64(100-i), 1+i%3))
 	}
 	f := &fakeSearcher{hits: hits}
 	c := rank.Collapsing{Searcher: f}

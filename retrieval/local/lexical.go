@@ -1,0 +1,239 @@
+package local
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// ctxEvery is how many postings or vectors a scan goes through between
+// checks of its context: a cancelled search stops within a few
+// milliseconds however large the index.
+const ctxEvery = 1 << 14
+
+// Default BM25 parameters: Lucene's and Anserini's values for short documents.
+const (
+	DefaultBM25K1 = 0.9
+	DefaultBM25B  = 0.6
+)
+
+// BM25 holds the parameters of Okapi BM25 scoring. Zero fields take the defaults.
+type BM25 struct {
+	K1, B float64
+}
+
+// term is the BM25 contribution of a term with this idf occurring tf times
+// in an entry of the given length, avg being the mean length.
+func (p BM25) term(idf, tf float64, length int, avg float64) float64 {
+	norm := p.K1 * (1 - p.B + p.B*float64(length)/avg)
+	return idf * tf * (p.K1 + 1) / (tf + norm)
+}
+
+func (p BM25) withDefaults() BM25 {
+	if p.K1 == 0 {
+		p.K1 = DefaultBM25K1
+	}
+	if p.B == 0 {
+		p.B = DefaultBM25B
+	}
+	return p
+}
+
+// posting is one chunk's occurrence count of a term.
+type posting struct {
+	ord uint32
+	tf  uint32
+}
+
+// lexicon is an in-memory inverted index over chunks. Chunks are addressed by
+// ordinals, reused after deletion. It is not safe for concurrent mutation;
+// the Store serialises writers and lets readers share it.
+type lexicon struct {
+	postings [][]posting   // by term ID (see vocabulary)
+	chunks   []*chunkEntry // by ordinal; nil when free
+	free     []uint32
+	n        int   // live chunks
+	totalLen int64 // sum of live chunk lengths in terms
+}
+
+// chunkEntry is what the lexicon and the searcher know about a live chunk.
+type chunkEntry struct {
+	ord    uint32
+	chunk  *retrieval.Chunk
+	doc    *record
+	length int
+	terms  []termFreq // sorted by term ID
+}
+
+func newLexicon() *lexicon {
+	return &lexicon{}
+}
+
+// add indexes a chunk and returns its entry.
+func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
+	var ord uint32
+	if n := len(l.free); n > 0 {
+		ord = l.free[n-1]
+		l.free = l.free[:n-1]
+	} else {
+		ord = uint32(len(l.chunks))
+		l.chunks = append(l.chunks, nil)
+	}
+	length := 0
+	for _, tf := range terms {
+		length += int(tf.count)
+		if n := int(tf.id) + 1; n > len(l.postings) {
+			l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
+		}
+		l.postings[tf.id] = append(l.postings[tf.id], posting{ord: ord, tf: tf.count})
+	}
+	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: terms}
+	l.chunks[ord] = e
+	l.n++
+	l.totalLen += int64(length)
+	return e
+}
+
+// remove drops a chunk's postings and frees its ordinal. It appends to
+// emptied the term IDs left without postings, and returns it.
+func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
+	for _, tf := range e.terms {
+		ps := l.postings[tf.id]
+		i := slices.IndexFunc(ps, func(p posting) bool { return p.ord == e.ord })
+		if i < 0 {
+			continue
+		}
+		ps = slices.Delete(ps, i, i+1)
+		if len(ps) == 0 {
+			ps = nil // the array is freed; the term may come back
+			emptied = append(emptied, tf.id)
+		}
+		l.postings[tf.id] = ps
+	}
+	l.chunks[e.ord] = nil
+	l.free = append(l.free, e.ord)
+	l.n--
+	l.totalLen -= int64(e.length)
+	return emptied
+}
+
+// scoreBufs and touchedBufs keep a query's per-chunk score buffer and list
+// of touched ordinals for the next query.
+var (
+	scoreBufs   = sync.Pool{New: func() any { return new([]float32) }}
+	touchedBufs = sync.Pool{New: func() any { return new([]uint32) }}
+)
+
+// score ranks live chunks by BM25 against the query terms, given as
+// distinct term IDs. Only chunks for which keep returns true are considered
+// (keep may be nil). It returns at most n entries, best first.
+func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) ([]scored, error) {
+	if l.n == 0 || n <= 0 {
+		return nil, nil
+	}
+	p = p.withDefaults()
+	avg := float64(l.totalLen) / float64(l.n)
+	if avg == 0 {
+		avg = 1
+	}
+	bufp := scoreBufs.Get().(*[]float32)
+	defer scoreBufs.Put(bufp)
+	acc := *bufp
+	if cap(acc) < len(l.chunks) {
+		acc = make([]float32, len(l.chunks))
+	}
+	acc = acc[:len(l.chunks)]
+	clear(acc)
+	*bufp = acc
+
+	touchedp := touchedBufs.Get().(*[]uint32)
+	defer touchedBufs.Put(touchedp)
+	touched := (*touchedp)[:0]
+	defer func() { *touchedp = touched[:0] }()
+	for _, t := range terms {
+		ps := l.postingsOf(t)
+		if len(ps) == 0 {
+			continue
+		}
+		idf := l.idf(t)
+		for i, ps := range ps {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if acc[ps.ord] == 0 {
+				touched = append(touched, ps.ord)
+			}
+			acc[ps.ord] += float32(p.term(idf, float64(ps.tf), l.chunks[ps.ord].length, avg))
+		}
+	}
+	top := newTopK(n)
+	for _, ord := range touched {
+		// The filter follows pointers: ask it only about chunks good
+		// enough to be kept.
+		if !top.admits(float64(acc[ord])) {
+			continue
+		}
+		e := l.chunks[ord]
+		if keep != nil && !keep(e) {
+			continue
+		}
+		top.push(scored{entry: e, score: float64(acc[ord])})
+	}
+	return top.sorted(), nil
+}
+
+// postingsOf returns the postings of a term ID, none for an ID the
+// lexicon has not seen.
+func (l *lexicon) postingsOf(id uint32) []posting {
+	if int(id) < len(l.postings) {
+		return l.postings[id]
+	}
+	return nil
+}
+
+// idf returns the inverse document frequency of a term over the entries.
+func (l *lexicon) idf(id uint32) float64 {
+	return l.idfOf(len(l.postingsOf(id)))
+}
+
+// idfOf is the BM25 inverse document frequency of a term in df entries;
+// idfOf(0) is that of a term no entry contains.
+func (l *lexicon) idfOf(df int) float64 {
+	return math.Log(1 + (float64(l.n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// scoreEntry returns one entry's BM25 score against the query terms, given
+// as distinct term IDs; the same as score gives it, without ranking the
+// whole index.
+func (l *lexicon) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
+	if l.n == 0 {
+		return 0
+	}
+	p = p.withDefaults()
+	avg := float64(l.totalLen) / float64(l.n)
+	if avg == 0 {
+		avg = 1
+	}
+	total := 0.0
+	for _, t := range terms {
+		if tf, ok := e.count(t); ok {
+			total += p.term(l.idf(t), float64(tf), e.length, avg)
+		}
+	}
+	return total
+}
+
+// count returns how often the term ID occurs in the entry.
+func (e *chunkEntry) count(id uint32) (uint32, bool) {
+	j, found := slices.BinarySearchFunc(e.terms, id, func(tf termFreq, id uint32) int { return cmp.Compare(tf.id, id) })
+	if !found {
+		return 0, false
+	}
+	return e.terms[j].count, true
+}

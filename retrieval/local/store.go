@@ -1,0 +1,879 @@
+// Package local is ragd's embedded search engine: chunk vectors in a
+// chromem-go collection, scanned exactly in memory, and a BM25 index over
+// the same chunks, persisted in a data directory. *Store implements
+// retrieval.Backend.
+package local
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
+	"github.com/ragd/ragd/retrieval/chunk"
+
+	"github.com/philippgille/chromem-go"
+)
+
+// Defaults applied to zero Config fields.
+const (
+	// DefaultEmbedBatch is how many chunk texts are embedded per call.
+	DefaultEmbedBatch = 256
+	// DefaultCandidates is how many results each ranking contributes to fusion.
+	DefaultCandidates = 100
+	// DefaultDocWeight, DefaultRecencyWeight and DefaultRecencyHalfLife
+	// were chosen on the first half of the RealTime QA weeks and checked on
+	// SciFact's train split (see README).
+	DefaultDocWeight       = 0.5
+	DefaultRecencyWeight   = 0.5
+	DefaultRecencyHalfLife = 30 * 24 * time.Hour
+	// DefaultSentenceWeight was chosen on the first half of SQuAD's
+	// articles and checked on the other half, on SciFact and on RealTime QA
+	// (see README).
+	DefaultSentenceWeight = 0.8
+)
+
+// Config configures a Store.
+type Config struct {
+	// Dir is the data directory. Empty keeps everything in memory.
+	Dir string
+	// Embedder embeds chunks and queries. Required.
+	Embedder retrieval.Embedder
+	// Chunk controls chunking; zero fields take package defaults.
+	Chunk chunk.Options
+	// BM25 holds the lexical ranking parameters.
+	BM25 BM25
+	// Fusion is the default way dense and lexical rankings are combined.
+	Fusion retrieval.Fusion
+	// DocWeight is the share of a chunk's lexical score that comes from the
+	// BM25 score of its whole document: DefaultDocWeight when zero, none
+	// when negative.
+	DocWeight float64
+	// RecencyWeight is the share of a hit's final score that comes from its
+	// document's recency (see SearchRequest.AsOf): DefaultRecencyWeight when
+	// zero, none when negative. Undated documents get no recency credit.
+	RecencyWeight float64
+	// RecencyHalfLife is the age at which a document's recency credit
+	// halves: DefaultRecencyHalfLife when zero.
+	RecencyHalfLife time.Duration
+	// SentenceWeight re-orders the best rank.SentenceDepth fused passages among
+	// themselves by (1-w)*relevance + w*(the score of their best sentence),
+	// before recency (see rank.Sentences): DefaultSentenceWeight when zero,
+	// none when negative. It costs an embedding of every sentence of those
+	// passages per query, which is cheap with a local embedder such as GloVe
+	// and not with a remote one.
+	SentenceWeight float64
+	// Candidates is the depth of each ranking before fusion.
+	Candidates int
+	// EmbedBatch is the number of texts per embedding call.
+	EmbedBatch int
+	// Logger receives warnings found while opening the store. Nil discards them.
+	Logger *slog.Logger
+}
+
+// record is a stored document with its chunks.
+type record struct {
+	doc    retrieval.Document
+	hash   string
+	chunks []*retrieval.Chunk
+	terms  [][]termFreq
+	// entries are the lexicon entries of the chunks, by chunk index.
+	entries []*chunkEntry
+	// docTerms are the term frequencies of the whole document (title and
+	// text), and docEntry its entry in the document-level lexicon.
+	docTerms []termFreq
+	docEntry *chunkEntry
+}
+
+// Store is a persistent hybrid index of documents: chunk vectors in a
+// chromem-go collection and a BM25 index over the same chunks. It is safe for
+// concurrent use; writers are serialised.
+type Store struct {
+	cfg  Config
+	dir  string
+	coll *chromem.Collection
+	// lock holds the data directory's lock file open until Close (nil in
+	// memory and off Unix).
+	lock *os.File
+
+	mu     sync.RWMutex
+	docs   map[string]*record
+	lex    *lexicon
+	docLex *lexicon // whole documents, for the document-level BM25 signal
+	// vocab numbers the terms of both lexicons and of the records;
+	// emptied collects the term IDs removals left without postings, for
+	// forgetDeadTerms.
+	vocab   *vocabulary
+	emptied []uint32
+	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
+	// ranking: a scan of memory in order, which also applies filters that
+	// chromem-go cannot.
+	vecs     vectorSlab
+	byChunk  map[string]*chunkEntry
+	fileIDs  map[string]string // chromem file name hash -> chunk ID
+	meta     storeMeta
+	metaPath string
+	analyzer analysis.Analyzer
+}
+
+// storeMeta is persisted in ragd.json beside the data.
+type storeMeta struct {
+	Format   int    `json:"format"`
+	Embedder string `json:"embedder"`
+	Dim      int    `json:"dim"`
+	// Analysis is the version of the text analysis that produced the
+	// stored terms; 0 in stores written before it was recorded.
+	Analysis int `json:"analysis"`
+}
+
+const (
+	metaFile       = "ragd.json"
+	docsDir        = "docs"
+	vectorsDir     = "vectors"
+	collectionName = "chunks"
+	lockFile       = "LOCK"
+	formatVersion  = 1
+)
+
+// Exists reports whether dir holds a store that documents were written
+// to, as opposed to a missing or empty directory that Open would create.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, metaFile))
+	return err == nil
+}
+
+// Open opens the store in cfg.Dir, creating it if needed, and loads every
+// document. A store indexed with another embedder is refused with an error
+// wrapping ErrEmbedderMismatch. Partially written documents, left by a crash,
+// are dropped and reported through the logger. On Unix the store holds a
+// lock on its directory until Close: a directory another Store, in this
+// process or another, has open is refused with an error wrapping ErrLocked.
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
+	if cfg.Embedder == nil {
+		return nil, fmt.Errorf("open store: %w: no embedder", retrieval.ErrInvalid)
+	}
+	if cfg.DocWeight >= 1 || cfg.RecencyWeight >= 1 || cfg.SentenceWeight >= 1 || cfg.RecencyHalfLife < 0 {
+		return nil, fmt.Errorf("open store: %w: document, recency and sentence weights must be below 1 and the half-life not negative", retrieval.ErrInvalid)
+	}
+	cfg.Chunk = chunkDefaults(cfg.Chunk)
+	cfg.Candidates = cmp.Or(cfg.Candidates, DefaultCandidates)
+	cfg.DocWeight = cmp.Or(cfg.DocWeight, DefaultDocWeight)
+	cfg.RecencyWeight = cmp.Or(cfg.RecencyWeight, DefaultRecencyWeight)
+	cfg.RecencyHalfLife = cmp.Or(cfg.RecencyHalfLife, DefaultRecencyHalfLife)
+	cfg.SentenceWeight = cmp.Or(cfg.SentenceWeight, DefaultSentenceWeight)
+	cfg.EmbedBatch = cmp.Or(cfg.EmbedBatch, DefaultEmbedBatch)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		cfg:     cfg,
+		dir:     cfg.Dir,
+		docs:    make(map[string]*record),
+		lex:     newLexicon(),
+		docLex:  newLexicon(),
+		vocab:   newVocabulary(),
+		byChunk: make(map[string]*chunkEntry),
+		fileIDs: make(map[string]string),
+		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
+	}
+	var db *chromem.DB
+	var stored storedRecords
+	if s.dir == "" {
+		db = chromem.NewDB()
+	} else {
+		if err := os.MkdirAll(filepath.Join(s.dir, docsDir), 0o755); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		if s.lock, err = lockDir(s.dir); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil && s.lock != nil {
+				s.lock.Close()
+			}
+		}()
+		s.metaPath = filepath.Join(s.dir, metaFile)
+		if err := s.loadMeta(); err != nil {
+			return nil, err
+		}
+		// chromem-go reads its files one by one: read the records
+		// meanwhile, on the other cores.
+		type opened struct {
+			db  *chromem.DB
+			err error
+		}
+		vectors := make(chan opened, 1)
+		go func() {
+			db, err := openVectors(filepath.Join(s.dir, vectorsDir), cfg.Logger)
+			vectors <- opened{db, err}
+		}()
+		stored, err = s.readRecords()
+		v := <-vectors
+		if err != nil {
+			return nil, err
+		}
+		if v.err != nil {
+			return nil, v.err
+		}
+		db = v.db
+	}
+	coll, err := db.GetOrCreateCollection(collectionName, nil, refuseEmbedding)
+	if err != nil {
+		return nil, fmt.Errorf("open collection: %w", err)
+	}
+	s.coll = coll
+	if s.dir != "" {
+		if err := s.loadRecords(ctx, stored); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// openVectors opens chromem-go's persistent database in vdir. A chunk file
+// cut short by a crash makes chromem-go refuse the whole database: such
+// files are removed (the records still hold the text their vectors are
+// computed from) and the database opened again.
+func openVectors(vdir string, logger *slog.Logger) (*chromem.DB, error) {
+	db, err := chromem.NewPersistentDB(vdir, false)
+	if err == nil {
+		return db, nil
+	}
+	n, rerr := removeUnreadableVectors(vdir)
+	if rerr != nil || n == 0 {
+		return nil, fmt.Errorf("open vectors: %w", err)
+	}
+	logger.Warn("removed unreadable vector files; their chunks are embedded again", "files", n)
+	if db, err = chromem.NewPersistentDB(vdir, false); err != nil {
+		return nil, fmt.Errorf("open vectors: %w", err)
+	}
+	return db, nil
+}
+
+// refuseEmbedding is the collection's embedding function: ragd always passes
+// vectors it computed in batches, so chromem-go must never embed by itself.
+func refuseEmbedding(context.Context, string) ([]float32, error) {
+	return nil, errors.New("ragd computes embeddings itself")
+}
+
+func (s *Store) loadMeta() error {
+	b, err := os.ReadFile(s.metaPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read store metadata: %w", err)
+	}
+	var m storeMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("read store metadata %s: %w", s.metaPath, err)
+	}
+	if m.Format != formatVersion {
+		return fmt.Errorf("open store: format %d in %s is not %d: re-index into a new data directory", m.Format, s.dir, formatVersion)
+	}
+	if m.Embedder != "" && m.Embedder != s.meta.Embedder {
+		return fmt.Errorf("open store: %w: %s was indexed with %q (dimension %d) but ragd is using %q; re-index: delete %s and ingest again, or choose the original embedder",
+			retrieval.ErrEmbedderMismatch, s.dir, m.Embedder, m.Dim, s.meta.Embedder, s.dir)
+	}
+	s.meta.Dim = m.Dim
+	s.meta.Analysis = m.Analysis
+	return nil
+}
+
+func (s *Store) saveMeta() error {
+	if s.dir == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(s.meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save store metadata: %w", err)
+	}
+	return writeFileAtomic(s.metaPath, b)
+}
+
+// Embedder returns the name of the embedding model the store uses.
+func (s *Store) Embedder() string { return s.meta.Embedder }
+
+// Len returns the number of documents and chunks in the store.
+func (s *Store) Len() (docs, chunks int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.docs), s.lex.n
+}
+
+// Stats reports the number of documents and chunks, the embedder and the
+// analysis version of the stored terms.
+func (s *Store) Stats(context.Context) (retrieval.Stats, error) {
+	docs, chunks := s.Len()
+	return retrieval.Stats{Documents: docs, Chunks: chunks, Embedder: s.Embedder(), Analysis: analysis.Version}, nil
+}
+
+// Close releases the store. Every acknowledged write is already on disk.
+func (s *Store) Close() error {
+	if s.dir == "" {
+		return nil
+	}
+	err := syncDir(s.dir)
+	if s.lock != nil {
+		// Closing the file releases the lock.
+		err = errors.Join(err, s.lock.Close())
+		s.lock = nil
+	}
+	return err
+}
+
+// prepared is a document chunked and embedded, ready to be applied.
+type prepared struct {
+	rec     *record
+	vectors [][]float32
+	// gen is the vocabulary's generation before rec's terms were numbered.
+	gen uint64
+}
+
+// Ingest adds or replaces documents. A document whose content is unchanged
+// since it was stored is skipped without work. Documents are validated first:
+// if any is invalid, nothing is written and the error wraps ErrInvalid.
+func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrieval.IngestResult, error) {
+	for i := range docs {
+		if err := retrieval.NormalizeDocument(&docs[i]); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	results := make([]retrieval.IngestResult, len(docs))
+	type change struct {
+		doc  retrieval.Document
+		hash string
+		res  *retrieval.IngestResult
+	}
+	var changes []change
+	seen := make(map[string]int, len(docs))
+	s.mu.RLock()
+	for i, d := range docs {
+		if j, dup := seen[d.ID]; dup {
+			s.mu.RUnlock()
+			return nil, fmt.Errorf("ingest: %w: document %q appears twice (items %d and %d)", retrieval.ErrInvalid, d.ID, j, i)
+		}
+		seen[d.ID] = i
+		h := s.hashOf(d)
+		results[i] = retrieval.IngestResult{ID: d.ID, Status: retrieval.Added}
+		if old, ok := s.docs[d.ID]; ok {
+			results[i].Status = retrieval.Updated
+			if old.hash == h {
+				results[i] = retrieval.IngestResult{ID: d.ID, Chunks: len(old.chunks), Status: retrieval.Unchanged}
+				continue
+			}
+		}
+		changes = append(changes, change{doc: d, hash: h, res: &results[i]})
+	}
+	s.mu.RUnlock()
+	if len(changes) == 0 {
+		return results, nil
+	}
+
+	// Chunk and analyse outside the lock: searches and other writers go on.
+	todo := make([]*prepared, len(changes))
+	var texts []string
+	for i, ch := range changes {
+		if err := ctx.Err(); err != nil {
+			s.mu.Lock()
+			s.dropPrepared(todo[:i])
+			s.mu.Unlock()
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		gen := s.vocab.generation() // before numbering the terms
+		rec, indexTexts := s.chunkDocument(ch.doc, ch.hash)
+		ch.res.Chunks = len(rec.chunks)
+		todo[i] = &prepared{rec: rec, gen: gen}
+		texts = append(texts, indexTexts...)
+	}
+
+	vectors, err := s.embed(ctx, texts)
+	if err != nil {
+		s.mu.Lock()
+		s.dropPrepared(todo)
+		s.mu.Unlock()
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	for _, p := range todo {
+		p.vectors, vectors = vectors[:len(p.rec.chunks)], vectors[len(p.rec.chunks):]
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	applied := 0
+	defer func() { s.dropPrepared(todo[applied:]) }()
+	if err := s.checkDim(todo); err != nil {
+		return nil, err
+	}
+	for _, p := range todo {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		if err := s.apply(ctx, p); err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
+		}
+		applied++
+	}
+	if s.dir != "" {
+		if err := syncDir(s.dir); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	return results, nil
+}
+
+// embed embeds texts in batches of cfg.EmbedBatch.
+func (s *Store) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out, err := embed.Batches(ctx, texts, s.cfg.EmbedBatch, s.cfg.Embedder.Embed)
+	if err != nil {
+		return nil, fmt.Errorf("embed: %s: %w", s.cfg.Embedder.Name(), err)
+	}
+	return out, nil
+}
+
+// checkDim records the embedding dimension on first use and refuses vectors
+// of another dimension afterwards.
+func (s *Store) checkDim(todo []*prepared) error {
+	for _, p := range todo {
+		for _, v := range p.vectors {
+			if s.meta.Dim == 0 {
+				if len(v) == 0 {
+					return fmt.Errorf("ingest: embedder %s returned an empty vector", s.meta.Embedder)
+				}
+				s.meta.Dim = len(v)
+				if err := s.saveMeta(); err != nil {
+					return err
+				}
+			}
+			if len(v) != s.meta.Dim {
+				return fmt.Errorf("ingest: %w: the index holds %d-dimensional vectors from %q but got %d dimensions; re-index into a new data directory",
+					retrieval.ErrEmbedderMismatch, s.meta.Dim, s.meta.Embedder, len(v))
+			}
+		}
+	}
+	return nil
+}
+
+// apply replaces a document's stored chunks with prepared ones.
+// The caller holds s.mu for writing.
+//
+// The new vectors are written first, then the record, which replaces the
+// old one atomically and is the commit point; only then are the old
+// version's leftover vectors deleted. A crash before the record leaves the
+// old record, whose chunk vectors the new version may have overwritten:
+// opening the store finds them by their text and computes them again (see
+// loadRecords), so the old version survives whole. A crash after it leaves
+// orphan vectors, which opening removes.
+func (s *Store) apply(ctx context.Context, p *prepared) error {
+	rec := p.rec
+	if s.vocab.freedSince(p.gen, rec.docTerms) || s.vocab.freedSince(p.gen, rec.terms...) {
+		// Terms were forgotten since rec's were numbered, one of them
+		// with an ID of rec's: it is free now, or another term's.
+		s.analyse(rec)
+	}
+	old := s.docs[rec.doc.ID]
+	oldIDs := map[string]bool{}
+	if old != nil {
+		for _, c := range old.chunks {
+			oldIDs[c.ID] = true
+		}
+	}
+	docs := make([]chromem.Document, len(rec.chunks))
+	for i, c := range rec.chunks {
+		c.ID = s.uniqueChunkID(c.ID)
+		docs[i] = vectorDocument(rec.doc, c, p.vectors[i])
+	}
+	// undo forgets the new chunks that the old version does not share; the
+	// vectors of shared ones may be the new version's until the store
+	// reopens, but the old version keeps its vectors in memory.
+	undo := func() {
+		var added []*retrieval.Chunk
+		for _, c := range rec.chunks {
+			if !oldIDs[c.ID] {
+				added = append(added, c)
+			}
+		}
+		_ = s.coll.Delete(ctx, nil, nil, chunkIDs(added)...)
+		s.forgetChunkIDs(added)
+	}
+	if len(docs) > 0 {
+		if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
+			undo()
+			return fmt.Errorf("add vectors: %w", err)
+		}
+	}
+	if s.dir != "" {
+		if err := writeRecord(s.recordPath(rec.doc.ID), rec, s.vocab); err != nil {
+			undo()
+			return err
+		}
+	}
+	if old != nil {
+		s.unindex(old)
+		newIDs := make(map[string]bool, len(rec.chunks))
+		for _, c := range rec.chunks {
+			newIDs[c.ID] = true
+		}
+		var gone []*retrieval.Chunk
+		for _, c := range old.chunks {
+			if !newIDs[c.ID] {
+				gone = append(gone, c)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.coll.Delete(ctx, nil, nil, chunkIDs(gone)...); err != nil {
+				s.cfg.Logger.Warn("could not delete the vectors of a replaced version; opening the store removes them", "doc_id", old.doc.ID, "err", err)
+			}
+			s.forgetChunkIDs(gone)
+		}
+	}
+	s.index(rec, p.vectors)
+	return nil
+}
+
+// index adds a record and its chunks' vectors to the in-memory lexicon and
+// maps.
+func (s *Store) index(rec *record, vectors [][]float32) {
+	rec.entries = make([]*chunkEntry, len(rec.chunks))
+	for i, c := range rec.chunks {
+		e := s.lex.add(c, rec, rec.terms[i])
+		s.vecs.set(e.ord, vectors[i])
+		rec.entries[i] = e
+		s.byChunk[c.ID] = e
+	}
+	if len(rec.chunks) > 0 {
+		// The document's entry carries its first chunk so that ties between
+		// documents break by chunk ID, as they do between chunks.
+		rec.docEntry = s.docLex.add(rec.chunks[0], rec, rec.docTerms)
+	}
+	s.docs[rec.doc.ID] = rec
+}
+
+// remove deletes a stored record: its file first (the commit point), then its
+// vectors and postings. The caller holds s.mu for writing.
+func (s *Store) remove(ctx context.Context, rec *record) error {
+	if s.dir != "" {
+		if err := os.Remove(s.recordPath(rec.doc.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove record: %w", err)
+		}
+	}
+	if ids := chunkIDs(rec.chunks); len(ids) > 0 {
+		if err := s.coll.Delete(ctx, nil, nil, ids...); err != nil {
+			return fmt.Errorf("remove vectors: %w", err)
+		}
+	}
+	s.unindex(rec)
+	s.forgetChunkIDs(rec.chunks)
+	return nil
+}
+
+// unindex removes a record from the in-memory indexes and maps.
+func (s *Store) unindex(rec *record) {
+	if rec.docEntry != nil {
+		s.emptied = s.docLex.remove(rec.docEntry, s.emptied)
+	}
+	for _, e := range rec.entries {
+		s.emptied = s.lex.remove(e, s.emptied)
+		delete(s.byChunk, e.chunk.ID)
+	}
+	delete(s.docs, rec.doc.ID)
+}
+
+// dropPrepared forgets the terms of prepared documents that were not
+// indexed (an error stopped the batch), unless something else holds them,
+// along with those removals left without postings. The caller holds s.mu
+// for writing.
+func (s *Store) dropPrepared(todo []*prepared) {
+	for _, p := range todo {
+		for _, tfs := range p.rec.terms {
+			for _, tf := range tfs {
+				s.emptied = append(s.emptied, tf.id)
+			}
+		}
+		for _, tf := range p.rec.docTerms {
+			s.emptied = append(s.emptied, tf.id)
+		}
+	}
+	s.forgetDeadTerms()
+}
+
+// forgetDeadTerms forgets the terms that unindex left without postings and
+// that nothing indexed since holds, so that the vocabulary does not keep
+// every term ever ingested. The caller holds s.mu for writing; it runs at
+// the end of a write, so that a batch's own prepared records keep their
+// numbering.
+func (s *Store) forgetDeadTerms() {
+	slices.Sort(s.emptied)
+	var dead []uint32
+	for _, id := range slices.Compact(s.emptied) {
+		if len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {
+			dead = append(dead, id)
+		}
+	}
+	s.emptied = s.emptied[:0]
+	s.vocab.forget(dead)
+}
+
+// Delete removes a document, its chunks, vectors and postings. It returns an
+// error wrapping ErrNotFound if there is no such document.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.forgetDeadTerms()
+	rec, ok := s.docs[id]
+	if !ok {
+		return fmt.Errorf("delete %q: %w", id, retrieval.ErrNotFound)
+	}
+	if err := s.remove(ctx, rec); err != nil {
+		return fmt.Errorf("delete %q: %w", id, err)
+	}
+	if s.dir != "" {
+		if err := syncDir(s.dir); err != nil {
+			return fmt.Errorf("delete %q: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Get returns a stored document, or an error wrapping ErrNotFound.
+func (s *Store) Get(_ context.Context, id string) (retrieval.StoredDocument, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.docs[id]
+	if !ok {
+		return retrieval.StoredDocument{}, fmt.Errorf("get %q: %w", id, retrieval.ErrNotFound)
+	}
+	out := retrieval.StoredDocument{Document: rec.doc, Chunks: make([]retrieval.Chunk, len(rec.chunks))}
+	for i, c := range rec.chunks {
+		out.Chunks[i] = *c
+	}
+	return out, nil
+}
+
+// List returns documents ordered by ID, skipping offset and returning at
+// most limit, with the total number of documents.
+func (s *Store) List(_ context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.docs))
+	for id := range s.docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	total := len(ids)
+	offset = min(max(offset, 0), total)
+	end := min(offset+max(limit, 0), total)
+	out := make([]retrieval.DocumentInfo, 0, end-offset)
+	for _, id := range ids[offset:end] {
+		r := s.docs[id]
+		out = append(out, retrieval.DocumentInfo{
+			ID: id, Title: r.doc.Title, Source: r.doc.Source, Author: r.doc.Author,
+			Published: r.doc.Published, Chunks: len(r.chunks), Chars: utf8.RuneCountInString(r.doc.Text),
+		})
+	}
+	return out, total, nil
+}
+
+// hashOf fingerprints everything that determines a document's stored form.
+func (s *Store) hashOf(d retrieval.Document) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00",
+		d.ID, d.Title, d.Text, d.Source, d.Author, d.Published.UTC().Format(time.RFC3339),
+		s.cfg.Chunk.TargetTokens, s.cfg.Chunk.OverlapTokens)
+	for _, sec := range d.Sections {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", sec.Heading, sec.Start, sec.End)
+	}
+	// Fields of fetched articles, hashed only when set, so that documents
+	// stored before them keep their hash.
+	if !d.Modified.IsZero() || d.Language != "" || d.SiteName != "" || d.StoryID != "" {
+		fmt.Fprintf(h, "news\x00%s\x00%s\x00%s\x00%s\x00", d.Modified.UTC().Format(time.RFC3339), d.Language, d.SiteName, d.StoryID)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// chunkDocument splits a document into chunks and analyses them. It also
+// returns each chunk's index text, which is what gets embedded.
+func (s *Store) chunkDocument(d retrieval.Document, hash string) (*record, []string) {
+	spans := chunk.Split(d.Text, s.cfg.Chunk)
+	rec := &record{doc: d, hash: hash, chunks: make([]*retrieval.Chunk, 0, len(spans))}
+	texts := make([]string, 0, len(spans))
+	// Starts increase and ends increase; one counter each keeps the
+	// conversion a single pass despite the overlap between chunks.
+	starts, ends := chunk.NewRuneCounter(d.Text), chunk.NewRuneCounter(d.Text)
+	for i, sp := range spans {
+		start, end := starts.Runes(sp.Start), ends.Runes(sp.End)
+		c := &retrieval.Chunk{
+			ID:      d.ID + "#" + strconv.Itoa(i),
+			DocID:   d.ID,
+			Index:   i,
+			Text:    d.Text[sp.Start:sp.End],
+			Start:   start,
+			End:     end,
+			Section: d.SectionAt(start),
+		}
+		rec.chunks = append(rec.chunks, c)
+		texts = append(texts, s.indexText(d, c))
+	}
+	s.analyse(rec)
+	return rec, texts
+}
+
+// analyse computes the lexical terms of a record's chunks and document.
+func (s *Store) analyse(rec *record) {
+	rec.terms = make([][]termFreq, len(rec.chunks))
+	for i, c := range rec.chunks {
+		rec.terms[i] = s.vocab.count(s.analyzer.Terms(s.indexText(rec.doc, c)))
+	}
+	rec.docTerms = s.documentTerms(rec.doc)
+}
+
+// documentTerms analyses a whole document for the document-level BM25 index:
+// its title, unless the text starts with it, and its text.
+func (s *Store) documentTerms(d retrieval.Document) []termFreq {
+	text := d.Text
+	if d.Title != "" && !strings.HasPrefix(d.Text, d.Title) {
+		text = d.Title + "\n" + d.Text
+	}
+	return s.vocab.count(s.analyzer.Terms(text))
+}
+
+// indexText is what is embedded and indexed for a chunk: the document title,
+// the section heading and the chunk text.
+func (s *Store) indexText(d retrieval.Document, c *retrieval.Chunk) string {
+	var b strings.Builder
+	b.Grow(len(d.Title) + len(c.Section) + len(c.Text) + 2)
+	if d.Title != "" && !strings.HasPrefix(c.Text, d.Title) {
+		b.WriteString(d.Title)
+		b.WriteByte('\n')
+	}
+	if c.Section != "" && !strings.HasPrefix(c.Text, c.Section) {
+		b.WriteString(c.Section)
+		b.WriteByte('\n')
+	}
+	b.WriteString(c.Text)
+	return b.String()
+}
+
+// vectorDocument is what chromem-go stores for a chunk of d: its vector,
+// the fields that equality filters use, and a fingerprint of its text, by
+// which opening the store tells a vector of this text from one an
+// interrupted update left (see vectorHolds). The text itself is in the
+// record; storing it again would double what chromem-go holds in memory.
+func vectorDocument(d retrieval.Document, c *retrieval.Chunk, vec []float32) chromem.Document {
+	m := map[string]string{"doc_id": d.ID, textKey: textFingerprint(c.Text)}
+	if d.Source != "" {
+		m["source"] = d.Source
+	}
+	if d.Author != "" {
+		m["author"] = d.Author
+	}
+	return chromem.Document{ID: c.ID, Embedding: vec, Metadata: m}
+}
+
+// textKey is the metadata key of a chunk's text fingerprint.
+const textKey = "text_sha256"
+
+// textFingerprint is the first 16 bytes of the SHA-256 of text, in hex.
+func textFingerprint(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:16])
+}
+
+// vectorHolds reports whether a stored vector document was computed from
+// c's text: by its fingerprint, or by its content in stores written before
+// fingerprints.
+func vectorHolds(d chromem.Document, c *retrieval.Chunk) bool {
+	if fp, ok := d.Metadata[textKey]; ok {
+		return fp == textFingerprint(c.Text)
+	}
+	return d.Content == c.Text
+}
+
+func chunkIDs(chunks []*retrieval.Chunk) []string {
+	ids := make([]string, len(chunks))
+	for i, c := range chunks {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// fileHash mirrors the name chromem-go gives a document's file: the first 4
+// bytes of the SHA-256 of its ID. Distinct IDs with the same name would
+// overwrite each other on disk, so the store keeps chunk IDs unique in it.
+func fileHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:4])
+}
+
+// uniqueChunkID returns id, or id with a suffix if its file name is taken,
+// and reserves the result.
+func (s *Store) uniqueChunkID(id string) string {
+	cand := id
+	for n := 1; ; n++ {
+		h := fileHash(cand)
+		if owner, taken := s.fileIDs[h]; !taken || owner == cand {
+			s.fileIDs[h] = cand
+			return cand
+		}
+		cand = id + "~" + strconv.Itoa(n)
+	}
+}
+
+func (s *Store) forgetChunkIDs(chunks []*retrieval.Chunk) {
+	for _, c := range chunks {
+		if h := fileHash(c.ID); s.fileIDs[h] == c.ID {
+			delete(s.fileIDs, h)
+		}
+	}
+}
+
+// chunkDefaults fills zero chunking options with the package defaults.
+func chunkDefaults(o chunk.Options) chunk.Options {
+	o.TargetTokens = cmp.Or(o.TargetTokens, chunk.DefaultTokens)
+	o.OverlapTokens = cmp.Or(o.OverlapTokens, chunk.DefaultOverlap)
+	return o
+}
+
+// parallelism is the number of goroutines used for CPU-bound loading work.
+func parallelism() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// IDF returns the inverse document frequency over chunks of each analysed
+// term, as BM25 computes it: rare terms weigh more, and a term absent from
+// the index weighs the most.
+func (s *Store) IDF(terms []string) []float64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]float64, len(terms))
+	for i, t := range terms {
+		out[i] = s.termIDF(t)
+	}
+	return out
+}
+
+// termIDF is the chunk-level IDF of an analysed term. The caller holds s.mu.
+func (s *Store) termIDF(t string) float64 {
+	if id, ok := s.vocab.lookup(t); ok {
+		return s.lex.idf(id)
+	}
+	return s.lex.idfOf(0)
+}
+
+// Store is the embedded retrieval.Backend.
+var _ retrieval.Backend = (*Store)(nil)

@@ -1,0 +1,60 @@
+package local
+
+import (
+	"math"
+	"slices"
+
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
+)
+
+// vectorSlab holds the unit-length embeddings of the indexed chunks by
+// ordinal, end to end in one slice, so that an exhaustive dense scan reads
+// memory in order instead of following a pointer per chunk. Each vector is
+// zero-padded to a multiple of vecmath.Lanes (100 -> 104 values for GloVe),
+// so that SIMD kernels need no remainder handling. A freed ordinal's slot
+// keeps its old vector until the ordinal is reused; callers skip free
+// ordinals.
+type vectorSlab struct {
+	dim, stride int
+	data        []float32
+}
+
+// set stores vec, scaled to unit length, as the vector of ord. Every vector
+// of a slab has the dimension of the first (the store checks dimensions
+// before indexing).
+func (v *vectorSlab) set(ord uint32, vec []float32) {
+	if v.stride == 0 {
+		v.dim = len(vec)
+		v.stride = (len(vec) + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
+	}
+	start := int(ord) * v.stride
+	if end := start + v.stride; end > len(v.data) {
+		v.data = slices.Grow(v.data, end-len(v.data))[:end]
+	}
+	dst := v.data[start : start+v.stride]
+	n := math.Sqrt(float64(vecmath.Dot(vec, vec)))
+	for i, x := range vec[:v.dim] {
+		if n == 0 {
+			dst[i] = x
+		} else {
+			dst[i] = float32(float64(x) / n)
+		}
+	}
+	clear(dst[v.dim:])
+}
+
+// row returns the padded vector of ord, which must have been set.
+func (v *vectorSlab) row(ord uint32) []float32 {
+	start := int(ord) * v.stride
+	return v.data[start : start+v.stride : start+v.stride]
+}
+
+// query returns q scaled to unit length and zero-padded like the slab's
+// vectors, or nil when q has another dimension or the slab is empty.
+func (v *vectorSlab) query(q []float32) []float32 {
+	if v.stride == 0 || len(q) != v.dim {
+		return nil
+	}
+	out := vecmath.Unit(q)
+	return append(out, make([]float32, v.stride-v.dim)...)
+}

@@ -1,0 +1,168 @@
+package rank
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/analysis"
+	"github.com/ragd/ragd/retrieval/chunk"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
+)
+
+// Sentence re-ranking re-orders the best passages of a ranking by their
+// best sentence: a question is usually answered by one sentence, which
+// repeats its rare words or says the same in other words, while a passage
+// that merely shares its topic spreads the same words over many. It costs an
+// embedding of every sentence of those passages per query.
+const (
+	// SentenceDepth is how many of the best passages are re-scored.
+	SentenceDepth = 20
+	// neighbourShare is how much the terms of a sentence's neighbours (two
+	// before, one after: the speaker of a quotation, a pronoun's referent)
+	// count towards its coverage of the query.
+	neighbourShare = 0.7
+	// sentenceLexical and sentenceDense weigh a sentence's IDF-weighted
+	// coverage of the query terms and its embedding similarity; they sum
+	// to 1.
+	sentenceLexical = 0.5625
+	sentenceDense   = 0.4375
+)
+
+// Sentences re-ranks hits by the evidence of their best sentence.
+type Sentences struct {
+	// Analyzer analyses the sentences and titles of passages, as the
+	// query's terms were analysed. Required.
+	Analyzer *analysis.Analyzer
+	// Embed embeds sentences, one vector per text, in order. Required.
+	Embed func(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// SentenceQuery is the query as sentence re-ranking sees it.
+type SentenceQuery struct {
+	// Terms are the distinct analysed terms of the query and IDF their
+	// weights, in the same order (see retrieval.Backend.IDF).
+	Terms []string
+	IDF   []float64
+	// Vector is the query's embedding.
+	Vector []float32
+}
+
+// DistinctTerms returns terms without repeats, in first-seen order.
+func DistinctTerms(terms []string) []string {
+	var out []string
+	for _, t := range terms {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Rerank re-orders the first SentenceDepth hits among themselves by
+// (1-w)*relevance + w*evidence, where relevance is the hit's score scaled to
+// [0, 1] over them and evidence the score of the passage's best sentence
+// (see Evidence). They keep the head's scores, best to the new first, so
+// the rest of the list and any signal mixed in later see the same scores as
+// without re-ranking. It returns a new slice.
+func (s Sentences) Rerank(ctx context.Context, hits []retrieval.Hit, q SentenceQuery, w float64) ([]retrieval.Hit, error) {
+	head := hits[:min(SentenceDepth, len(hits))]
+	evidence, err := s.Evidence(ctx, head, q)
+	if err != nil {
+		return nil, err
+	}
+	norm := minMax(head)
+	mixed := make([]retrieval.Hit, len(head))
+	for i, h := range head {
+		mixed[i] = h
+		mixed[i].Score = (1-w)*norm(h.Score) + w*evidence[i]
+	}
+	Sort(mixed)
+	out := make([]retrieval.Hit, 0, len(hits))
+	for i, h := range mixed {
+		h.Score = head[i].Score
+		out = append(out, h)
+	}
+	return append(out, hits[len(head):]...), nil
+}
+
+// Evidence returns, for each hit, the score of its best sentence for the
+// query: sentenceLexical times the IDF-weighted share of the query's terms
+// it holds (counting the passage title, and its neighbours at
+// neighbourShare) plus sentenceDense times its cosine similarity with the
+// query vector (negative counts as 0).
+func (s Sentences) Evidence(ctx context.Context, hits []retrieval.Hit, q SentenceQuery) ([]float64, error) {
+	total := 0.0
+	for _, w := range q.IDF {
+		total += w
+	}
+	type sentence struct {
+		passage int
+		terms   map[string]bool
+	}
+	var sents []sentence
+	var texts []string
+	titles := make([]map[string]bool, len(hits))
+	for i, h := range hits {
+		titles[i] = s.termSet(h.Title)
+		for _, sp := range chunk.Sentences(h.Text) {
+			texts = append(texts, h.Text[sp.Start:sp.End])
+			sents = append(sents, sentence{passage: i, terms: s.termSet(h.Text[sp.Start:sp.End])})
+		}
+	}
+	vecs, err := s.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("sentence evidence: %w", err)
+	}
+	if len(vecs) != len(texts) {
+		return nil, fmt.Errorf("sentence evidence: got %d vectors for %d sentences", len(vecs), len(texts))
+	}
+	qv := vecmath.Unit(q.Vector)
+	cover := func(sets ...map[string]bool) float64 {
+		if total == 0 {
+			return 0
+		}
+		got := 0.0
+		for i, t := range q.Terms {
+			for _, set := range sets {
+				if set[t] {
+					got += q.IDF[i]
+					break
+				}
+			}
+		}
+		return got / total
+	}
+	best := make([]float64, len(hits))
+	for i, sn := range sents {
+		title := titles[sn.passage]
+		own := cover(sn.terms, title)
+		ctxSets := []map[string]bool{sn.terms, title}
+		for _, j := range []int{i - 2, i - 1, i + 1} {
+			if j >= 0 && j < len(sents) && sents[j].passage == sn.passage {
+				ctxSets = append(ctxSets, sents[j].terms)
+			}
+		}
+		near := cover(ctxSets...)
+		lexical := own + neighbourShare*(near-own)
+		dense := 0.0
+		if v := vecs[i]; len(v) == len(qv) {
+			if n := math.Sqrt(float64(vecmath.Dot(v, v))); n > 0 {
+				dense = math.Max(0, float64(vecmath.Dot(qv, v))/n)
+			}
+		}
+		best[sn.passage] = math.Max(best[sn.passage], sentenceLexical*lexical+sentenceDense*dense)
+	}
+	return best, nil
+}
+
+// termSet is the set of analysed terms of text.
+func (s Sentences) termSet(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range s.Analyzer.Terms(text) {
+		m[t] = true
+	}
+	return m
+}
