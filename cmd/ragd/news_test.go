@@ -29,7 +29,10 @@ type newsSite struct {
 
 type story struct {
 	slug, headline, published string
-	paras                     []string
+	// modified, when set, is the page's dateModified and the entry's
+	// date: a correction.
+	modified string
+	paras    []string
 }
 
 func newNewsSite(tb testing.TB) *newsSite {
@@ -70,8 +73,15 @@ func (s *newsSite) publish(st story, furniture int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addPage("/news/"+st.slug, articlePage(s.URL, st, furniture))
-	s.items = append([]string{fmt.Sprintf(`<item><title>%s</title><link>%s/news/%s?utm_source=rss</link><guid>%s</guid><pubDate>%s</pubDate><description>Summary.</description></item>`,
-		st.headline, s.URL, st.slug, st.slug, st.published)}, s.items...)
+	item := fmt.Sprintf(`<item><title>%s</title><link>%s/news/%s?utm_source=rss</link><guid>%s</guid><pubDate>%s</pubDate><description>Summary.</description></item>`,
+		st.headline, s.URL, st.slug, st.slug, cmpOr(st.modified, st.published))
+	for i, it := range s.items {
+		if strings.Contains(it, "<guid>"+st.slug+"</guid>") {
+			s.items = append(s.items[:i], s.items[i+1:]...) // a correction replaces its entry
+			break
+		}
+	}
+	s.items = append([]string{item}, s.items...)
 	s.version++
 }
 
@@ -87,14 +97,22 @@ func (s *newsSite) feedCount() int {
 	return s.feedGets
 }
 
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 func articlePage(base string, st story, furniture int) string {
 	t, _ := time.Parse(time.RFC1123, st.published)
+	m, _ := time.Parse(time.RFC1123, cmpOr(st.modified, st.published))
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s | Coast News</title>
 <link rel="canonical" href="%s/news/%s">
 <meta property="og:site_name" content="Coast News">
-<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":%q,"datePublished":%q,"author":{"@type":"Person","name":"Morag Bell"}}</script>
-</head><body>`, st.headline, base, st.slug, st.headline, t.UTC().Format(time.RFC3339))
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":%q,"datePublished":%q,"dateModified":%q,"author":{"@type":"Person","name":"Morag Bell"}}</script>
+</head><body>`, st.headline, base, st.slug, st.headline, t.UTC().Format(time.RFC3339), m.UTC().Format(time.RFC3339))
 	switch furniture {
 	case 0:
 		b.WriteString(`<header><nav><a href="/">Home</a> <a href="/scotland">Scotland</a> <a href="/weather">Weather</a></nav></header>`)
@@ -277,6 +295,32 @@ func TestServeFollowsFeed(t *testing.T) {
 	}
 	if len(copies) != 2 {
 		t.Errorf("search with collapse_duplicates false found copies %v, want both", copies)
+	}
+
+	// A correction: same canonical URL, new text, a later date. It
+	// replaces the stored version and keeps its modified date.
+	corrected := harbourStory
+	corrected.modified = "Tue, 04 Mar 2025 16:30:00 GMT"
+	corrected.paras = append(append([]string(nil), harbourStory.paras...), "Correction: an earlier version of this article said the wall would close for four weeks; the council has said six.")
+	site.publish(corrected, 0)
+	var got struct {
+		Text     string  `json:"text"`
+		Modified *string `json:"modified"`
+	}
+	waitFor(t, p, "the correction", func() bool {
+		resp, err := http.Get(p.URL + "/api/documents/" + strings.ReplaceAll(harbour, "/", "%2F"))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&got)
+		return strings.Contains(got.Text, "Correction:")
+	})
+	if got.Modified == nil || *got.Modified != "2025-03-04T16:30:00Z" {
+		t.Errorf("corrected article's modified date = %v, want 2025-03-04T16:30:00Z", got.Modified)
+	}
+	if n := len(listDocs(t, p.URL).Documents); n != 3 {
+		t.Errorf("%d documents after the correction, want 3: it replaces the old version", n)
 	}
 
 	// A restart neither misses nor refetches: after two more polls, no
