@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/clean"
@@ -84,25 +85,29 @@ func edit(r *rand.Rand, text string) string {
 }
 
 // TestPrecisionRecall builds a set from the RealTime QA corpus, every
-// article plus one to three edited, re-furnished copies of 300 of them,
+// article (the first 800 under the race detector) plus one to three
+// edited, re-furnished copies of 300 of them (60),
 // cleans each as ingest does, assigns stories in a shuffled order and
 // measures precision and recall over pairs of same-story documents.
 func TestPrecisionRecall(t *testing.T) {
 	corpus := readCorpus(t)
+	copies := 300
+	if raceEnabled {
+		corpus, copies = corpus[:800], 60
+	}
 	r := rand.New(rand.NewPCG(17, 42))
 	type item struct {
 		id, text, truth string
 	}
-	// The corpus repeats some articles word for word (one per week that
-	// asked about them): those are one story from the start.
+	// The corpus has copies of its own: articles repeated word for word
+	// (one per week that asked about them), one wire story under two
+	// mastheads, a live blog and its "lite" version. Its articles that
+	// share half the sentences of the shorter one verbatim are one story
+	// from the start: a truth drawn from whole sentences, not shingles.
 	var items []item
-	first := make(map[string]string)
+	truth := sentenceStories(corpus)
 	for _, a := range corpus {
-		key := strings.Join(strings.Fields(a.text), " ")
-		if _, ok := first[key]; !ok {
-			first[key] = a.id
-		}
-		items = append(items, item{a.id, a.text, first[key]})
+		items = append(items, item{a.id, a.text, truth[a.id]})
 	}
 	copied := 0
 	for _, i := range r.Perm(len(corpus)) {
@@ -111,9 +116,9 @@ func TestPrecisionRecall(t *testing.T) {
 			continue
 		}
 		for c := range 1 + r.IntN(3) {
-			items = append(items, item{fmt.Sprintf("%s-copy%d", a.id, c), edit(r, a.text), first[strings.Join(strings.Fields(a.text), " ")]})
+			items = append(items, item{fmt.Sprintf("%s-copy%d", a.id, c), edit(r, a.text), truth[a.id]})
 		}
-		if copied++; copied == 300 {
+		if copied++; copied == copies {
 			break
 		}
 	}
@@ -159,12 +164,75 @@ func TestPrecisionRecall(t *testing.T) {
 	recall := float64(tp) / float64(tp+fn)
 	t.Logf("%d documents (%d copies of %d articles): %d true pairs found, %d false, %d missed: precision %.3f, recall %.3f",
 		len(items), len(items)-len(corpus), copied, tp, fp, fn, precision, recall)
-	// The truth is the construction's, which knows nothing of the
-	// corpus's own syndicated pairs (one wire story under two mastheads, a
-	// live blog and its "lite" version): found, they count as false here.
-	if precision < 0.97 || recall < 0.97 {
-		t.Errorf("precision %.3f, recall %.3f; want at least 0.97 each", precision, recall)
+	if precision < 0.98 || recall < 0.98 {
+		t.Errorf("precision %.3f, recall %.3f; want at least 0.98 each", precision, recall)
 	}
+}
+
+// sentenceStories groups articles repeated word for word, and articles that
+// share at least half of the sentences of the longer one, word for word
+// whatever the punctuation (sentences of eight words or more), and returns
+// each article's group.
+func sentenceStories(corpus []article) map[string]string {
+	parent := make(map[string]string)
+	var find func(string) string
+	find = func(x string) string {
+		if p, ok := parent[x]; ok && p != x {
+			parent[x] = find(p)
+			return parent[x]
+		}
+		return x
+	}
+	// Articles repeated word for word are one story; one of each goes on.
+	exact := make(map[string]string)
+	var reps []article
+	for _, a := range corpus {
+		key := strings.Join(strings.Fields(a.text), " ")
+		if first, ok := exact[key]; ok {
+			parent[a.id] = first
+			continue
+		}
+		exact[key] = a.id
+		reps = append(reps, a)
+	}
+	sentences := make(map[string][]string) // sentence -> articles
+	count := make(map[string]int)
+	for _, a := range reps {
+		seen := make(map[string]bool)
+		for _, s := range strings.FieldsFunc(a.text, func(r rune) bool { return r == '.' || r == '\n' || r == '?' || r == '!' }) {
+			s = strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+			if strings.Count(s, " ") < 7 || seen[s] {
+				continue
+			}
+			seen[s] = true
+			sentences[s] = append(sentences[s], a.id)
+		}
+		count[a.id] = len(seen)
+	}
+	shared := make(map[[2]string]int)
+	for _, ids := range sentences {
+		if len(ids) > 20 {
+			continue // boilerplate every article of a site carries
+		}
+		for i := range ids {
+			for j := i + 1; j < len(ids); j++ {
+				shared[[2]string{ids[i], ids[j]}]++
+			}
+		}
+	}
+	for pair, n := range shared {
+		if 2*n >= max(count[pair[0]], count[pair[1]]) {
+			a, b := find(pair[0]), find(pair[1])
+			if a != b {
+				parent[max(a, b)] = min(a, b)
+			}
+		}
+	}
+	out := make(map[string]string, len(corpus))
+	for _, a := range corpus {
+		out[a.id] = find(a.id)
+	}
+	return out
 }
 
 func TestSignature(t *testing.T) {
