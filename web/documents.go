@@ -24,10 +24,11 @@ func (s *Server) createDocument(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	fromRequest := req.document
 	if req.URL != "" {
-		return s.createFromURL(c, req)
+		fromRequest = func() (retrieval.Document, error) { return s.fetchDocument(c, req) }
 	}
-	doc, err := req.document()
+	doc, err := fromRequest()
 	if err != nil {
 		return err
 	}

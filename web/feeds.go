@@ -152,28 +152,20 @@ func (s *Server) removeFeed(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"id": feedID(f.URL), "url": f.URL, "deleted": true})
 }
 
-// createFromURL answers POST /api/documents {"url": ...}: it fetches the
-// article and stores it under its canonical URL.
-func (s *Server) createFromURL(c echo.Context, req documentRequest) error {
+// fetchDocument reads the article of POST /api/documents {"url": ...},
+// which is stored under its canonical URL.
+func (s *Server) fetchDocument(c echo.Context, req documentRequest) (retrieval.Document, error) {
 	if s.cfg.Fetcher == nil {
-		return badRequest("this server does not fetch URLs: send title and text")
+		return retrieval.Document{}, badRequest("this server does not fetch URLs: send title and text")
 	}
 	if req.ID != "" || req.Title != "" || req.Text != "" || req.Source != "" || req.Published != "" || req.Author != "" {
-		return badRequest("give url alone, or title and text without url: a fetched article's fields come from its page")
+		return retrieval.Document{}, badRequest("give url alone, or title and text without url: a fetched article's fields come from its page")
 	}
 	doc, err := s.cfg.Fetcher.Document(c.Request().Context(), req.URL)
 	if err != nil {
-		return fetchError(err)
+		return retrieval.Document{}, fetchError(err)
 	}
-	res, err := s.cfg.Writer.Ingest(c.Request().Context(), []retrieval.Document{doc})
-	if err != nil {
-		return err
-	}
-	code := http.StatusOK
-	if res[0].Status == retrieval.Added {
-		code = http.StatusCreated
-	}
-	return c.JSON(code, documentCreated{ID: res[0].ID, Chunks: res[0].Chunks, Status: string(res[0].Status)})
+	return doc, nil
 }
 
 // feedError maps the feed registry's errors to HTTP errors.
