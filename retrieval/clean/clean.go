@@ -229,6 +229,7 @@ var (
 	newsletterRe = regexp.MustCompile(`^(sign up|join|subscribe|get|receive|register)\b.*\b(newsletter|bulletin|briefing|inbox)`)
 	followRe     = regexp.MustCompile(`^(follow|like) us on\b|^(click|tap) here to\b|^download (our|the) app\b|^get the app\b`)
 	durationRe   = regexp.MustCompile(`^(duration )?\d{1,2}:\d{2}(:\d{2})?$`)
+	shareRe      = regexp.MustCompile(`^share (this|on|via|with|the (story|article|page)|article|story|page)\b`)
 	captionHdRe  = regexp.MustCompile(`^(image caption|image source|media caption|video caption|photo credit|image credit|picture credit|caption)\b`)
 )
 
@@ -248,7 +249,7 @@ func furniture(n string) bool {
 		return true
 	case words <= 12 && captionHdRe.MatchString(n):
 		return true
-	case words <= 8 && strings.HasPrefix(n, "share "):
+	case words <= 8 && shareRe.MatchString(n):
 		return true
 	}
 	return false
@@ -275,8 +276,10 @@ func credit(l string) bool {
 }
 
 // captionText reports whether l, standing before the captioned credit
-// next, is an image's alt text: a line with no final full stop, or the
-// caption's own words.
+// next, is an image's alt text: the caption's own first words, or a line
+// of five words or more with no final punctuation that names someone or
+// something the caption names (a capitalised word of four letters or
+// more). A short subheading above a picture is not taken.
 func captionText(l, next string) bool {
 	l = strings.TrimSpace(l)
 	if l == "" || utf8.RuneCountInString(l) > 300 {
@@ -286,7 +289,22 @@ func captionText(l, next string) bool {
 		return true
 	}
 	last, _ := utf8.DecodeLastRuneInString(l)
-	return !strings.ContainsRune(".!?:\"”’'", last)
+	if strings.ContainsRune(".!?:\"”’'", last) || len(strings.Fields(l)) < 5 {
+		return false
+	}
+	names := make(map[string]bool)
+	for _, w := range strings.Fields(next) {
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) && utf8.RuneCountInString(w) >= 4 {
+			names[strings.Trim(w, ",.;:()")] = true
+		}
+	}
+	for _, w := range strings.Fields(l)[1:] { // the first word is capitalised anyway
+		if names[strings.Trim(w, ",.;:()")] {
+			return true
+		}
+	}
+	first := strings.Fields(l)[0]
+	return names[first] && first != "The" && first != "This"
 }
 
 // isLabel reports whether l is a section label: one to three words with

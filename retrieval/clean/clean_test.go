@@ -62,3 +62,59 @@ func TestSeedArticles(t *testing.T) {
 		})
 	}
 }
+
+func TestKeep(t *testing.T) {
+	body := "The council voted on Tuesday to build a new bridge, which will open in 2027."
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		drop  []string // the lines removed, in order
+	}{
+		{"share prompts", []string{"Share this article", body, "Share on X", "Copy link"}, []string{"Share this article", "Share on X", "Copy link"}},
+		{"share prices are news", []string{"Share prices rose sharply on Monday", body}, nil},
+		{"newsletter prompts", []string{body, "Sign up for our morning briefing newsletter", "Join Our Newsletter"}, []string{"Sign up for our morning briefing newsletter", "Join Our Newsletter"}},
+		{"a sentence about a newsletter is news", []string{body, "The paper's newsletter was read by two million people last year, its editor said."}, nil},
+		{"video and ad residue", []string{body, "Advertisement", "Video unavailable", "2:31", "WatchUsOn", body}, []string{"Advertisement", "Video unavailable", "2:31", "WatchUsOn"}},
+		{"captions and credits", []string{body, "Crowds outside the town hall in Kendal", "Crowds gathered outside the town hall in Kendal (Photo: Jo Smith/Getty)", "Getty Images", body},
+			[]string{"Crowds outside the town hall in Kendal", "Crowds gathered outside the town hall in Kendal (Photo: Jo Smith/Getty)", "Getty Images"}},
+		{"a subheading above a picture stays", []string{body, "What happens next", "The bridge site in March (Picture: Council/PA)", body}, []string{"The bridge site in March (Picture: Council/PA)"}},
+		{"label above the headline", []string{"Politics", "Council approves new bridge over the river Kent", body}, []string{"Politics"}},
+		{"a one-word title without a headline stays", []string{"Minutes", "Present: the chair and six members."}, nil},
+		{"trailer cuts the link lists", []string{"Council approves new bridge over the river Kent", body, body, "Related topics", "Kendal", "Transport"}, []string{"Related topics", "Kendal", "Transport"}},
+		{"a trailer word early is kept", []string{"Trending", body, body, body}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keep := clean.Keep(tc.lines)
+			var dropped []string
+			for i, k := range keep {
+				if !k {
+					dropped = append(dropped, tc.lines[i])
+				}
+			}
+			if strings.Join(dropped, "|") != strings.Join(tc.drop, "|") {
+				t.Errorf("dropped %q, want %q", dropped, tc.drop)
+			}
+		})
+	}
+}
+
+func TestDocumentMovesSections(t *testing.T) {
+	text := "UK\nBridge approved for the river Kent crossing\nShare this article\nThe council voted.\nCosts\nIt will cost two million pounds."
+	runes := []rune(text)
+	at := func(s string) int { return len([]rune(text[:strings.Index(text, s)])) }
+	d := clean.Document(retrieval.Document{ID: "x", Text: text, Sections: []retrieval.Section{
+		{Heading: "Bridge approved for the river Kent crossing", Start: at("Bridge"), End: at("Costs")},
+		{Heading: "Costs", Start: at("Costs"), End: len(runes)},
+	}})
+	want := "Bridge approved for the river Kent crossing\nThe council voted.\nCosts\nIt will cost two million pounds."
+	if d.Text != want || d.Title != "Bridge approved for the river Kent crossing" {
+		t.Fatalf("got %q titled %q", d.Text, d.Title)
+	}
+	got := []rune(d.Text)
+	for i, wantText := range []string{"Bridge approved for the river Kent crossing\nThe council voted.\n", "Costs\nIt will cost two million pounds."} {
+		s := d.Sections[i]
+		if string(got[s.Start:s.End]) != wantText {
+			t.Errorf("section %d spans %q, want %q", i, string(got[s.Start:s.End]), wantText)
+		}
+	}
+}
