@@ -139,7 +139,7 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(c.text)
+		b.WriteString(neutralizeMarkers(c.text))
 		b.WriteString(" [")
 		b.WriteString(strconv.Itoa(n))
 		b.WriteString("]")

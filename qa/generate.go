@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -238,6 +240,44 @@ func (a *Answerer) chatStream(ctx context.Context, req openai.ChatCompletionRequ
 	}
 }
 
+// errorCode matches an error code fit to pass on: a short identifier such
+// as "invalid_api_key" or "rate_limit_exceeded".
+var errorCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// secretLike matches what may be a key or token: a run of 12 or more key
+// characters holding a digit, or of 20 or more, or whatever follows
+// "Bearer".
+var secretLike = regexp.MustCompile(`(?i)bearer\s+\S+|[A-Za-z0-9_\-+/=.]*[0-9][A-Za-z0-9_\-+/=.]*|[A-Za-z0-9_\-+/=]{20,}`)
+
+// maxModelMessage bounds the part of a model's error message passed on.
+const maxModelMessage = 200
+
+// statusSummary describes a model's error response: its status, its error
+// code when that is an identifier, and its message with anything that
+// looks like a key or token replaced by "[redacted]".
+func statusSummary(status int, code any, message string) string {
+	msg := fmt.Sprintf("status %d", status)
+	if text := http.StatusText(status); text != "" {
+		msg += " " + text
+	}
+	if c, ok := code.(string); ok && errorCode.MatchString(c) {
+		msg += " (" + c + ")"
+	}
+	message = secretLike.ReplaceAllStringFunc(strings.Join(strings.Fields(message), " "), func(w string) string {
+		if len(w) < 12 && !strings.HasPrefix(strings.ToLower(w), "bearer") {
+			return w
+		}
+		return "[redacted]"
+	})
+	if r := []rune(message); len(r) > maxModelMessage {
+		message = string(r[:maxModelMessage]) + "…"
+	}
+	if message != "" {
+		msg += ": " + message
+	}
+	return msg
+}
+
 // modelError classifies a failed call: the caller's own cancellation or
 // deadline passes through, the model's timeout becomes ErrModelTimeout and
 // anything else ErrModelFailed, with the server's message when it sent one.
@@ -251,14 +291,15 @@ func (a *Answerer) modelError(ctx, cctx context.Context, err error) error {
 	if errors.Is(err, ErrModelFailed) {
 		return err
 	}
+	// A model's error message or body can repeat what it was sent, the
+	// bearer key included: it is passed on summarised, without secrets.
 	var apiErr *openai.APIError
 	if errors.As(err, &apiErr) && apiErr.HTTPStatusCode != 0 {
-		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, apiErr.HTTPStatusCode, apiErr.Message)
+		return fmt.Errorf("%w: %s", ErrModelFailed, statusSummary(apiErr.HTTPStatusCode, apiErr.Code, apiErr.Message))
 	}
 	var reqErr *openai.RequestError
 	if errors.As(err, &reqErr) && reqErr.HTTPStatusCode != 0 {
-		body := []rune(strings.TrimSpace(string(reqErr.Body)))
-		return fmt.Errorf("%w: status %d: %s", ErrModelFailed, reqErr.HTTPStatusCode, string(body[:min(len(body), 200)]))
+		return fmt.Errorf("%w: %s", ErrModelFailed, statusSummary(reqErr.HTTPStatusCode, nil, string(reqErr.Body)))
 	}
 	// A transport failure names the request ("Post \"http://host/v1/...\": ");
 	// the reason is enough, and the model's address is no business of

@@ -95,7 +95,7 @@ func AnswerPrompt(question string, hits []retrieval.Hit, maxTokens int) (Prompt,
 	budget := maxTokens - EstimateTokens(empty)
 	full := 0
 	for i, h := range hits {
-		p := promptPassage{N: i + 1, Title: oneLine(h.Title), Source: "unknown", Date: "unknown", Text: oneLine(h.Text)}
+		p := promptPassage{N: i + 1, Title: oneLine(h.Title), Source: "unknown", Date: "unknown", Text: neutralizeMarkers(oneLine(h.Text))}
 		if s := oneLine(h.Source); s != "" {
 			p.Source = s
 		}

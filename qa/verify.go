@@ -47,6 +47,17 @@ type Sentence struct {
 // markerPattern matches a citation marker: "[3]" or "[1, 2]".
 var markerPattern = regexp.MustCompile(`\[(\d+(?:\s*,\s*\d+)*)\]`)
 
+// neutralizeMarkers rewrites what would read as a citation marker in a
+// document's own text, "[3]" or "[2, 5]", as "(3)" or "(2, 5)", so that
+// only ragd's own markers cite. It is applied where passages enter an
+// answer: quoted into an extractive answer or shown to the model.
+func neutralizeMarkers(s string) string {
+	if !strings.Contains(s, "[") {
+		return s
+	}
+	return markerPattern.ReplaceAllString(s, "($1)")
+}
+
 // cannotAnswer matches the no-answer sentence and its usual variants.
 var cannotAnswer = regexp.MustCompile(`(?i)\b(?:passages?|context|sources?|documents?|articles?|texts?|information)\b[^.!?]{0,40}?\b(?:do|does|did)(?:\s+not|n['’]t)\s+(?:contain|include|mention|provide|say|state|specify|answer|cover)|\b(?:cannot|can['’]t|can not|unable to|not able to)\s+(?:answer|find|determine|tell)|\bno (?:relevant )?information\b|\bnot (?:enough|sufficient) information\b`)
 

@@ -38,6 +38,9 @@ const (
 	RRFK = 60
 	// MaxK is the largest number of hits a search may ask for.
 	MaxK = 100
+	// MaxQueryTerms is the largest number of analysed terms a query may
+	// have: ranking costs grow with it.
+	MaxQueryTerms = 1024
 )
 
 // ParseFusion returns the fusion named s, or an error wrapping ErrInvalid.

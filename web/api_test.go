@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,7 +21,17 @@ import (
 // temporary directory, holding the seed articles.
 func newServer(tb testing.TB, maxBody int64) (*httptest.Server, *local.Store) {
 	tb.Helper()
-	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: embed.NewHashing(256)})
+	st := seededStore(tb, embed.NewHashing(256))
+	srv := httptest.NewServer(web.New(web.Config{Searcher: st, Writer: st, Reader: st, MaxBody: maxBody}))
+	tb.Cleanup(srv.Close)
+	return srv, st
+}
+
+// seededStore opens a store in a temporary directory and ingests the seed
+// articles.
+func seededStore(tb testing.TB, emb retrieval.Embedder) *local.Store {
+	tb.Helper()
+	st, err := local.Open(context.Background(), local.Config{Dir: tb.TempDir(), Embedder: emb})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,40 +46,26 @@ func newServer(tb testing.TB, maxBody int64) (*httptest.Server, *local.Store) {
 			tb.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(web.New(web.Config{Searcher: st, Writer: st, Reader: st, MaxBody: maxBody}))
-	tb.Cleanup(srv.Close)
-	return srv, st
+	return st
 }
 
 // call sends a request and decodes the JSON response into out (if not nil).
 func call(tb testing.TB, srv *httptest.Server, method, path, body string, out any) int {
 	tb.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
+	var header map[string]string
+	if body != "" || method == http.MethodPost {
+		header = map[string]string{"Content-Type": "application/json"}
 	}
-	req, err := http.NewRequest(method, srv.URL+path, r)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	code, h, data := send(tb, srv, method, path, body, header)
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		tb.Errorf("%s %s: content type %q, want JSON", method, path, ct)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := json.Unmarshal([]byte(data), out); err != nil {
 			tb.Fatalf("%s %s: decode %q: %v", method, path, data, err)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 type errorResponse struct {

@@ -146,6 +146,9 @@ func (r askRequest) toDomain() (string, qa.Options, error) {
 	if strings.TrimSpace(r.Question) == "" {
 		return "", opt, badRequest("question is required")
 	}
+	if err := checkQuestion("question", r.Question); err != nil {
+		return "", opt, err
+	}
 	if r.K != nil {
 		if *r.K < 1 || *r.K > qa.MaxK {
 			return "", opt, badRequest("k must be between 1 and %d", qa.MaxK)
@@ -163,6 +166,9 @@ func (r askRequest) toDomain() (string, qa.Options, error) {
 		}
 		opt.History = append(opt.History, qa.Turn{Role: t.Role, Content: t.Content})
 	}
+	if err := checkHistory("history", opt.History); err != nil {
+		return "", opt, err
+	}
 	return r.Question, opt, nil
 }
 
@@ -178,9 +184,21 @@ func (s *Server) ask(c echo.Context) error {
 	if req.Stream || acceptsEventStream(c.Request()) {
 		return s.askStream(c, question, opt)
 	}
-	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	ans, err := s.answer(c, question, opt)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, AnswerJSON(ans))
+}
+
+// answer answers a question for a request and records the answer's stages
+// and model failures in the metrics.
+func (s *Server) answer(c echo.Context, question string, opt qa.Options) (qa.Answer, error) {
+	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	if err != nil {
+		s.metrics.failed(err)
+		return ans, err
+	}
+	s.metrics.answered(ans)
+	return ans, nil
 }

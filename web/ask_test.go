@@ -23,6 +23,12 @@ import (
 // extractive answers, as `make run` does.
 func newGloVeAskServer(tb testing.TB) (*httptest.Server, *local.Store) {
 	tb.Helper()
+	return newGloVeServer(tb, nil)
+}
+
+// newGloVeServer is newGloVeAskServer with the configuration edit makes.
+func newGloVeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *local.Store) {
+	tb.Helper()
 	g, err := embed.LoadGloVe("../" + embed.DefaultModelPath)
 	if errors.Is(err, embed.ErrModelMissing) {
 		if b, ok := tb.(*testing.B); ok {
@@ -53,7 +59,11 @@ func newGloVeAskServer(tb testing.TB) (*httptest.Server, *local.Store) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{Searcher: st, Writer: st, Reader: st, Answerer: a}))
+	cfg := web.Config{Searcher: st, Writer: st, Reader: st, Answerer: a}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv := httptest.NewServer(web.New(cfg))
 	tb.Cleanup(srv.Close)
 	return srv, st
 }

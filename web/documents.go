@@ -36,6 +36,7 @@ func (s *Server) createDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.ingestedResults(res)
 	code := http.StatusOK
 	if res[0].Status == retrieval.Added {
 		code = http.StatusCreated
@@ -121,6 +122,7 @@ func (s *Server) deleteDocument(c echo.Context) error {
 	if err := s.cfg.Writer.Delete(c.Request().Context(), id); err != nil {
 		return err
 	}
+	s.metrics.deleted.Inc()
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "deleted": true})
 }
 

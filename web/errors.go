@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,6 +41,8 @@ func statusOf(err error) (int, string) {
 			msg = "request body too large"
 		}
 		return he.Code, msg
+	case errors.Is(err, errRequestTimeout):
+		return http.StatusServiceUnavailable, err.Error()
 	case errors.Is(err, retrieval.ErrNotFound):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, retrieval.ErrInvalid):
@@ -56,7 +60,39 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, context.Canceled):
 		return 499, "the request was cancelled"
 	}
+	if code, msg, ok := storageFault(err); ok {
+		return code, msg
+	}
 	return http.StatusInternalServerError, "internal error"
+}
+
+// storageFault maps an operating system's refusal to store data to 507
+// Insufficient Storage (a full disk or quota) or 503 Service Unavailable
+// (a read-only or forbidden data directory, which an operator must fix),
+// with the reason and without the paths involved.
+func storageFault(err error) (int, string, bool) {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return http.StatusInsufficientStorage, "the index cannot be written: no space left on its disk", true
+	case errors.Is(err, syscall.EROFS):
+		return http.StatusServiceUnavailable, "the index cannot be written: its file system is read-only", true
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return http.StatusServiceUnavailable, "the index cannot be written: permission denied on its data directory", true
+	case errors.Is(err, syscall.EIO):
+		return http.StatusServiceUnavailable, "the index cannot be written: the disk reported an I/O error", true
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return http.StatusServiceUnavailable, "the server has too many open files; retry later", true
+	}
+	return 0, "", false
+}
+
+// withCause returns errRequestTimeout for an error of a request cancelled
+// by its timeout, which says only "context canceled", and err otherwise.
+func withCause(c echo.Context, err error) error {
+	if errors.Is(err, context.Canceled) && errors.Is(context.Cause(c.Request().Context()), errRequestTimeout) {
+		return errRequestTimeout
+	}
+	return err
 }
 
 // reason returns what err says after the sentinel it wraps ("retrieve:
@@ -78,7 +114,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg := statusOf(err)
+	code, msg := statusOf(withCause(c, err))
 	if code >= 500 {
 		s.cfg.Logger.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}
@@ -102,11 +138,11 @@ func decodeJSON(c echo.Context, v any) error {
 // decodeBody reads a JSON request body into v as decodeJSON does; unless
 // strict, it accepts unknown fields, as OpenAI's clients send many.
 func decodeBody(c echo.Context, v any, strict bool) error {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != echo.MIMEApplicationJSON {
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be application/json")
-		}
+	// A JSON body must say so: a form or text/plain body, which any web
+	// page may send to any address without asking, is refused.
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); ct == "" || err != nil || mt != echo.MIMEApplicationJSON {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 	}
 	// The whole body is read first: a body over the limit is refused
 	// whatever it holds (the limit can refuse a chunked body, which has no
@@ -114,8 +150,13 @@ func decodeBody(c echo.Context, v any, strict bool) error {
 	// could stop before that or drop the error).
 	data, err := io.ReadAll(c.Request().Body)
 	switch {
+	case err == nil:
+		bodyRead(c)
 	case isTooLarge(err):
 		return echo.ErrStatusRequestEntityTooLarge
+	case isTimeout(err):
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		return echo.NewHTTPError(http.StatusRequestTimeout, "the request body did not arrive within the read timeout")
 	case err != nil:
 		return badRequest("reading the request body: %v", err)
 	}
@@ -154,6 +195,12 @@ func isTooLarge(err error) bool {
 	var he *echo.HTTPError
 	var maxErr *http.MaxBytesError
 	return errors.As(err, &maxErr) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge
+}
+
+// isTimeout reports whether err is a passed deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // jsonKind names the JSON value that decodes into a value of type t.

@@ -172,6 +172,9 @@ func (r chatRequest) toDomain() (string, qa.Options, error) {
 	if strings.TrimSpace(string(last.Content)) == "" {
 		return "", opt, badRequest("the last message has no text")
 	}
+	if err := checkQuestion("the last message", string(last.Content)); err != nil {
+		return "", opt, err
+	}
 	for i, m := range r.Messages[:len(r.Messages)-1] {
 		switch m.Role {
 		case "user", "assistant":
@@ -180,6 +183,9 @@ func (r chatRequest) toDomain() (string, qa.Options, error) {
 		default:
 			return "", opt, badRequest("messages[%d].role %q is not system, developer, user, assistant or tool", i, m.Role)
 		}
+	}
+	if err := checkHistory("messages", opt.History); err != nil {
+		return "", opt, err
 	}
 	return string(last.Content), opt, nil
 }
@@ -204,7 +210,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	if req.Stream {
 		return s.chatStream(c, question, opt, id, created)
 	}
-	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	ans, err := s.answer(c, question, opt)
 	if err != nil {
 		return err
 	}
@@ -222,7 +228,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 // The stream starts with the first piece of the answer, so that a failure
 // before it gets an ordinary error response.
 func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id string, created int64) error {
-	stream := &eventStream{res: c.Response()}
+	stream := newEventStream(c)
 	defer heartbeat(stream, s.cfg.Heartbeat)()
 	chunk := func(d chatDelta, finish *string, citations *[]CitationJSON) chatChunk {
 		return chatChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: ModelName,
@@ -235,12 +241,12 @@ func (s *Server) chatStream(c echo.Context, question string, opt qa.Options, id 
 		}
 		stream.send("", chunk(d, nil, nil))
 	}
-	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	ans, err := s.answer(c, question, opt)
 	if err != nil {
 		if !stream.hasStarted() {
 			return err
 		}
-		code, _ := statusOf(err)
+		code, _ := statusOf(withCause(c, err))
 		stream.send("", openAIErrorOf(code, s.streamError(c, err)))
 		return nil
 	}

@@ -33,6 +33,9 @@ func (r searchRequest) toDomain() (retrieval.SearchRequest, error) {
 	if strings.TrimSpace(r.Query) == "" {
 		return out, badRequest("query is required")
 	}
+	if err := checkQuery("query", r.Query); err != nil {
+		return out, err
+	}
 	if r.K != nil {
 		if *r.K < 1 || *r.K > retrieval.MaxK {
 			return out, badRequest("k must be between 1 and %d", retrieval.MaxK)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -44,6 +45,14 @@ type eventStream struct {
 	mu      sync.Mutex
 	res     *echo.Response
 	started bool
+	// deadline, when not nil, sets the deadline of the next write.
+	deadline func()
+}
+
+// newEventStream returns the stream of c, which trades the request's write
+// timeout for the limits of streams.
+func newEventStream(c echo.Context) *eventStream {
+	return &eventStream{res: c.Response(), deadline: streaming(c)}
 }
 
 // send writes one event; an empty name writes a data-only event, as
@@ -58,6 +67,7 @@ func (s *eventStream) send(name string, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.start()
+	s.beforeWrite()
 	if name != "" {
 		fmt.Fprintf(s.res, "event: %s\n", name)
 	}
@@ -70,6 +80,7 @@ func (s *eventStream) raw(data string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.start()
+	s.beforeWrite()
 	fmt.Fprintf(s.res, "data: %s\n\n", data)
 	s.res.Flush()
 }
@@ -79,8 +90,16 @@ func (s *eventStream) ping() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
+		s.beforeWrite()
 		fmt.Fprint(s.res, ": ping\n\n")
 		s.res.Flush()
+	}
+}
+
+// beforeWrite sets the deadline of the write about to be made.
+func (s *eventStream) beforeWrite() {
+	if s.deadline != nil {
+		s.deadline()
 	}
 }
 
@@ -134,11 +153,11 @@ func (s *Server) askStream(c echo.Context, question string, opt qa.Options) erro
 	if _, err := qa.Validate(question, opt); err != nil {
 		return err
 	}
-	stream := &eventStream{res: c.Response()}
+	stream := newEventStream(c)
 	defer heartbeat(stream, s.cfg.Heartbeat)()
 	opt.OnPassages = func(hits []retrieval.Hit) { stream.send("passages", HitsJSON(hits)) }
 	opt.OnDelta = func(text string) { stream.send("delta", deltaJSON{Text: text}) }
-	ans, err := s.cfg.Answerer.Answer(c.Request().Context(), question, opt)
+	ans, err := s.answer(c, question, opt)
 	if err != nil {
 		if !stream.hasStarted() {
 			return err
@@ -158,8 +177,9 @@ func (s *Server) askStream(c echo.Context, question string, opt qa.Options) erro
 // streamError is the message of an error reported inside a stream, which
 // is logged like an error response of the same status would be.
 func (s *Server) streamError(c echo.Context, err error) string {
+	err = withCause(c, err)
 	code, msg := statusOf(err)
-	if code >= 500 && c.Request().Context().Err() == nil {
+	if code >= 500 && (c.Request().Context().Err() == nil || errors.Is(err, errRequestTimeout)) {
 		s.cfg.Logger.Error("stream failed", "method", c.Request().Method, "path", c.Path(), "status", code, "err", err)
 	}
 	return msg

@@ -55,7 +55,14 @@ func TestBrowser(t *testing.T) {
 	}
 	node, chromium := requireBrowser(t)
 	url := startRagd(t)
+	runNodeTest(t, node, "chat.test.mjs", "RAGD_URL="+url, "RAGD_CHROMIUM="+chromium)
+}
 
+// runNodeTest runs one of e2e's test files with node, with env added to the
+// environment and RAGD_ARTIFACTS naming artifacts/browser/ for screenshots,
+// and fails the test if it fails.
+func runNodeTest(t *testing.T, node, script string, env ...string) {
+	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
@@ -71,9 +78,9 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithDeadline(t.Context(), deadline.Add(-10*time.Second))
 	defer cancel()
 
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "chat.test.mjs")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", script)
 	cmd.Dir = filepath.Join(root, "e2e")
-	cmd.Env = append(os.Environ(), "RAGD_URL="+url, "RAGD_ARTIFACTS="+artifacts, "RAGD_CHROMIUM="+chromium, "NO_COLOR=1")
+	cmd.Env = append(append(os.Environ(), "RAGD_ARTIFACTS="+artifacts, "NO_COLOR=1"), env...)
 	out := &lineLogger{tb: t}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
@@ -81,9 +88,9 @@ func TestBrowser(t *testing.T) {
 	err = cmd.Run()
 	out.Flush()
 	if err != nil {
-		t.Fatalf("node --test e2e/chat.test.mjs: %v after %v", err, time.Since(start).Round(time.Millisecond))
+		t.Fatalf("node --test e2e/%s: %v after %v", script, err, time.Since(start).Round(time.Millisecond))
 	}
-	t.Logf("browser tests passed in %v; screenshots in %s", time.Since(start).Round(time.Millisecond), artifacts)
+	t.Logf("e2e/%s passed in %v; screenshots in %s", script, time.Since(start).Round(time.Millisecond), artifacts)
 }
 
 // lineLogger passes a process's output to the test log a line at a time, so

@@ -33,6 +33,9 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 	mode := cmp.Or(req.Mode, retrieval.Hybrid)
 	fusion := cmp.Or(req.Fusion, s.cfg.Fusion, retrieval.DefaultFusion)
 	q := s.analyzer.ParseQuery(req.Query)
+	if len(q.Terms) > retrieval.MaxQueryTerms {
+		return nil, fmt.Errorf("search: %w: the query has more than %d terms", retrieval.ErrInvalid, retrieval.MaxQueryTerms)
+	}
 	sentenceWeight := cmp.Or(req.SentenceWeight, s.cfg.SentenceWeight)
 
 	var qvec []float32

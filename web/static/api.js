@@ -15,6 +15,41 @@ export class ApiError extends Error {
   }
 }
 
+// The API key, when the server wants one, is kept in the tab's
+// sessionStorage only: it is gone when the tab is closed, and other tabs
+// and sites never see it.
+const keyStorage = 'ragd.apiKey';
+
+/** storedKey returns the tab's API key, or '' when there is none. */
+function storedKey() {
+  try {
+    return sessionStorage.getItem(keyStorage) || '';
+  } catch {
+    return '';
+  }
+}
+
+/** storeKey keeps key for the tab; an empty key forgets it. */
+function storeKey(key) {
+  try {
+    if (key) sessionStorage.setItem(keyStorage, key);
+    else sessionStorage.removeItem(keyStorage);
+  } catch {
+    // Storage refused (a privacy mode): the key lasts as long as the page.
+  }
+}
+
+/**
+ * keyPrompt, set by setKeyPrompt, asks the person for an API key and
+ * resolves to it, or to null when they decline.
+ */
+let keyPrompt = null;
+
+/** setKeyPrompt sets the function that asks for a key on a 401. */
+export function setKeyPrompt(fn) {
+  keyPrompt = fn;
+}
+
 const networkMessage = 'The server did not respond. Check that ragd is running and the network is up, then try again.';
 
 /**
@@ -23,15 +58,30 @@ const networkMessage = 'The server did not respond. Check that ragd is running a
  * {"error"} message.
  */
 async function request(path, init = {}) {
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError(networkMessage, { network: true });
+  for (let attempt = 0; ; attempt++) {
+    const headers = new Headers(init.headers || {});
+    const key = storedKey();
+    if (key) headers.set('Authorization', `Bearer ${key}`);
+    let res;
+    try {
+      res = await fetch(path, { ...init, headers });
+    } catch (err) {
+      if (err.name === 'AbortError') throw err;
+      throw new ApiError(networkMessage, { network: true });
+    }
+    if (res.status === 401 && keyPrompt && attempt < 3) {
+      const err = await errorOf(res);
+      if (key) storeKey('');
+      const given = await keyPrompt(key ? `${err.message}. Enter another key.` : 'This ragd server needs an API key.');
+      if (given) {
+        storeKey(given);
+        continue;
+      }
+      throw err;
+    }
+    if (!res.ok) throw await errorOf(res);
+    return res;
   }
-  if (!res.ok) throw await errorOf(res);
-  return res;
 }
 
 /** errorOf reads the {"error"} body of a failed response. */

@@ -1,15 +1,18 @@
 // app.js starts the chat page: it wires the chat, the documents view and
 // the source panel together and switches views by the URL's fragment.
 
-import { listDocuments } from './api.js';
+import { listDocuments, setKeyPrompt } from './api.js';
 import { Chat } from './chat.js';
 import { plural } from './dom.js';
 import { Documents } from './documents.js';
+import { KeyDialog } from './key.js';
 import { SourcePanel } from './panel.js';
 
 const views = ['chat', 'documents'];
 
 function start() {
+  const keyDialog = new KeyDialog(document.getElementById('key-dialog'));
+  setKeyPrompt((message) => keyDialog.ask(message));
   const panel = new SourcePanel(document.getElementById('source-panel'));
   const chat = new Chat({ panel });
   const countBadge = document.getElementById('doc-count');
