@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ragd/ragd/qa"
+	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/web"
 )
 
@@ -29,6 +30,14 @@ type Reply struct {
 	Evidence float64
 	// Passages are the texts of the retrieved passages, in rank order.
 	Passages []string
+	// PassageDocs are the document IDs of Passages.
+	PassageDocs []string
+	// Generated reports an answer that the language model was asked for
+	// (an answer it wrote or its "no answer").
+	Generated bool
+	// Verified reports a generated answer every sentence of which the
+	// passages it cites support.
+	Verified bool
 }
 
 // AskFunc asks ragd one question.
@@ -45,7 +54,7 @@ var _ Answerer = (*qa.Answerer)(nil)
 // means qa.DefaultK).
 func Local(a Answerer, k int) AskFunc {
 	return func(ctx context.Context, q Question) (Reply, error) {
-		opt := qa.Options{K: k}
+		opt := qa.Options{K: k, Filter: retrieval.Filter{ExcludeDocIDs: q.Exclude}}
 		if !q.AsOf.IsZero() {
 			opt.Filter.To = q.AsOf.Add(24*time.Hour - time.Nanosecond)
 		}
@@ -68,7 +77,12 @@ func ReplyFromAnswer(a qa.Answer) Reply {
 	for i, p := range a.Passages {
 		passages[i], texts[i] = p.DocID, p.Text
 	}
-	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence, Passages: texts}
+	verified := a.Generated && !a.Abstained && len(a.Sentences) > 0
+	for _, s := range a.Sentences {
+		verified = verified && s.Supported
+	}
+	return Reply{Text: a.Text, Abstained: a.Abstained, Docs: rankDocs(cited, passages), Evidence: a.Evidence, Passages: texts, PassageDocs: passages,
+		Generated: a.Generated, Verified: verified}
 }
 
 // ReplyFromResponse converts an answer received over HTTP to a Reply.
@@ -82,7 +96,7 @@ func ReplyFromResponse(r web.AskResponse) Reply {
 	for i, p := range r.Passages {
 		passages[i], texts[i] = p.DocID, p.Text
 	}
-	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages), Evidence: r.Evidence, Passages: texts}
+	return Reply{Text: r.Answer, Abstained: r.Abstained, Docs: rankDocs(cited, passages), Evidence: r.Evidence, Passages: texts, PassageDocs: passages}
 }
 
 // rankDocs concatenates document ID lists, keeping the first occurrence of
@@ -109,7 +123,8 @@ type askBody struct {
 }
 
 type askFilters struct {
-	PublishedTo string `json:"published_to"`
+	PublishedTo  string   `json:"published_to,omitempty"`
+	ExcludeDocID []string `json:"exclude_doc_id,omitempty"`
 }
 
 // Remote returns an AskFunc that posts each question to POST /api/ask of the
@@ -119,8 +134,11 @@ func Remote(client *http.Client, baseURL string, k int) AskFunc {
 	endpoint := strings.TrimRight(baseURL, "/") + "/api/ask"
 	return func(ctx context.Context, q Question) (Reply, error) {
 		ab := askBody{Question: q.Text, K: k}
-		if !q.AsOf.IsZero() {
-			ab.Filters = &askFilters{PublishedTo: q.AsOf.Format(time.DateOnly)}
+		if !q.AsOf.IsZero() || len(q.Exclude) > 0 {
+			ab.Filters = &askFilters{ExcludeDocID: q.Exclude}
+			if !q.AsOf.IsZero() {
+				ab.Filters.PublishedTo = q.AsOf.Format(time.DateOnly)
+			}
 		}
 		body, err := json.Marshal(ab)
 		if err != nil {

@@ -31,6 +31,12 @@ type Question struct {
 	// then searches only documents published by that day: the index as it
 	// was when the question was asked.
 	AsOf time.Time
+	// Exclude are IDs of documents the question is asked without.
+	Exclude []string
+	// Withheld are the gold answers of the answerable question an
+	// unanswerable variant was made from: a retrieved passage holding one
+	// has its document excluded too (see ExcludingAnswers).
+	Withheld []string
 }
 
 // Unanswerable reports whether the corpus cannot answer the question, so
@@ -168,6 +174,14 @@ type QuestionSummary struct {
 	// unanswerable questions; AbstentionRecall the share of unanswerable
 	// questions on which ragd abstained.
 	AbstentionPrecision, AbstentionRecall float64
+	// FalseAbstention is the share of answerable questions on which ragd
+	// abstained.
+	FalseAbstention float64
+	// SentToModel is the share of answerable questions that reached the
+	// language model; Verified the share of the answers it wrote whose
+	// every sentence its cited passages support. Both are NaN without a
+	// generated answer.
+	SentToModel, Verified float64
 	// P50 and P95 are nearest-rank percentiles of the ask latency.
 	P50, P95 time.Duration
 }
@@ -227,6 +241,7 @@ func Summarize(results []QuestionResult) QuestionSummary {
 	var s QuestionSummary
 	var withSources, withAnswers, correct, abstained, unanswerable, trueAbstained int
 	var hit1, hit3, hit5, ansHit1, ansHit5 int
+	var generated, sent, written, verified int
 	var rr float64
 	latencies := make([]time.Duration, 0, len(results))
 	for _, r := range results {
@@ -243,6 +258,13 @@ func Summarize(results []QuestionResult) QuestionSummary {
 			continue
 		}
 		s.Answerable++
+		if r.Reply.Generated {
+			sent++
+			if !r.Reply.Abstained {
+				written++
+				verified += b2i(r.Reply.Verified)
+			}
+		}
 		if len(r.Question.Sources) > 0 {
 			withSources++
 			if r.HitRank > 0 {
@@ -270,6 +292,16 @@ func Summarize(results []QuestionResult) QuestionSummary {
 	s.AnswerHit5 = ratio(float64(ansHit5), withAnswers)
 	s.AbstentionPrecision = ratio(float64(trueAbstained), abstained)
 	s.AbstentionRecall = ratio(float64(trueAbstained), unanswerable)
+	s.FalseAbstention = ratio(float64(abstained-trueAbstained), s.Answerable)
+	for _, r := range results {
+		generated += b2i(r.Reply.Generated)
+	}
+	if generated > 0 {
+		s.SentToModel = ratio(float64(sent), s.Answerable)
+		s.Verified = ratio(float64(verified), written)
+	} else {
+		s.SentToModel, s.Verified = math.NaN(), math.NaN()
+	}
 	s.P50 = Percentile(latencies, 50)
 	s.P95 = Percentile(latencies, 95)
 	return s

@@ -98,12 +98,17 @@ func TestEvalSummarize(t *testing.T) {
 		AnswerAccuracy: 0.5,
 		AnswerHit1:     0.25, AnswerHit5: 0.5, // q1 at 1, q3 at 2 (abstaining does not matter); q2 at 7, q4 nowhere
 		AbstentionPrecision: 0.5, AbstentionRecall: 0.5,
-		P50: 30 * ms, P95: 60 * ms,
+		FalseAbstention: 0.25, // q3 of the four answerable
+		P50:             30 * ms, P95: 60 * ms,
 	}
 	if !near(got.MRR, want.MRR) {
 		t.Errorf("MRR = %.9f, want %.9f", got.MRR, want.MRR)
 	}
 	got.MRR = want.MRR
+	if !math.IsNaN(got.SentToModel) || !math.IsNaN(got.Verified) {
+		t.Errorf("SentToModel, Verified = %v, %v without a generated answer, want NaN", got.SentToModel, got.Verified)
+	}
+	got.SentToModel, got.Verified = 0, 0
 	if got != want {
 		t.Errorf("Summarize =\n%+v, want\n%+v", got, want)
 	}

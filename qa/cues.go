@@ -2,9 +2,10 @@ package qa
 
 import (
 	"regexp"
-
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ragd/ragd/retrieval/analysis"
 )
 
 // cueKind is the kind of answer a question asks for.
@@ -29,6 +30,7 @@ type answerCue struct {
 	// phrase ("what word did she use", "how did he describe it"): a quoted
 	// clause is a weaker answer to it than a quoted label.
 	label bool
+	an    *analysis.Analyzer
 }
 
 // maxLabelWords is the most words a quoted label has; a longer quotation
@@ -52,26 +54,26 @@ var (
 )
 
 // detectCue reads the kind of answer a question asks for.
-func detectCue(q string) answerCue {
+func (a *Answerer) detectCue(q string) answerCue {
 	switch {
 	case quoteQuestion.MatchString(q):
-		return answerCue{kind: cueQuote, label: labelQuestion.MatchString(q)}
+		return answerCue{kind: cueQuote, label: labelQuestion.MatchString(q), an: a.an}
 	case numberQuestion.MatchString(q):
-		c := answerCue{kind: cueNumber}
+		c := answerCue{kind: cueNumber, an: a.an}
 		if m := howManyFocus.FindStringSubmatch(q); m != nil {
-			if ts := analyzer.Terms(m[1]); len(ts) > 0 {
+			if ts := a.an.Terms(m[1]); len(ts) > 0 {
 				c.focus = ts[0]
 			}
 		}
 		return c
 	case dateQuestion.MatchString(q):
-		return answerCue{kind: cueDate}
+		return answerCue{kind: cueDate, an: a.an}
 	case personQuestion.MatchString(q):
-		return answerCue{kind: cuePerson}
+		return answerCue{kind: cuePerson, an: a.an}
 	case placeQuestion.MatchString(q):
-		return answerCue{kind: cuePlace}
+		return answerCue{kind: cuePlace, an: a.an}
 	}
-	return answerCue{kind: cueNone}
+	return answerCue{kind: cueNone, an: a.an}
 }
 
 // stopNames are capitalised words that start sentences or name months and
@@ -172,7 +174,7 @@ func (c answerCue) labelSpan(text string, spans [][]int) []int {
 func (c answerCue) focusSpan(text string, spans [][]int) []int {
 	for _, m := range spans {
 		rest := text[m[0]:min(len(text), m[1]+24)]
-		for _, t := range analyzer.Terms(rest) {
+		for _, t := range c.an.Terms(rest) {
 			if t == c.focus {
 				return m
 			}

@@ -1,6 +1,10 @@
 package qa
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ragd/ragd/retrieval/analysis"
+)
 
 func TestCueScore(t *testing.T) {
 	long := "“We worked very hard together with the prime minister on a joint proposal to say we are ready to send troops, not to go to the front line but to be in certain places once a peace deal is signed.”"
@@ -17,8 +21,9 @@ func TestCueScore(t *testing.T) {
 		{"How many troops would be needed?", "It would need 100,000 troops.", 1},
 		{"How many troops would be needed?", "It would stretch for 1,800 miles.", 0.5},
 	}
+	a := &Answerer{an: &analysis.Analyzer{}}
 	for _, tt := range tests {
-		if got := detectCue(tt.question).score(tt.text, tt.question); got != tt.want {
+		if got := a.detectCue(tt.question).score(tt.text, tt.question); got != tt.want {
 			t.Errorf("cue of %q on %q = %g, want %g", tt.question, tt.text, got, tt.want)
 		}
 	}

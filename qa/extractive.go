@@ -1,130 +1,155 @@
 package qa
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
-	"github.com/ragd/ragd/retrieval/analysis"
 )
 
-// Weights of the sentence score. Lexical coverage dominates because a
-// sentence that answers a question nearly always repeats its rare words; the
-// embedding similarity rewards paraphrase; the cue rewards a sentence holding
-// the kind of thing asked for; the rank prior prefers better passages. The
-// lexical and dense weights were chosen on RealTime QA (0.45/0.35 answers
-// 120 of 206, 0.55/0.25 117, 0.35/0.45 119).
+// Limits of sentence choice. companionMargin and minGain were chosen on
+// the choosing splits (400 questions of SQuAD articles 1-24 drawn with seed
+// 3; RealTime QA weeks 1-11) by answer accuracy: margins 1, 2 and 3 gave
+// 0.818, 0.835, 0.835 and 0.612, 0.621, 0.621; at margin 2, gains 0.05,
+// 0.15 and 0.3 gave 0.853, 0.835, 0.805 and 0.670, 0.621, 0.563.
 const (
-	weightLexical = 0.45
-	weightDense   = 0.35
-	weightCue     = 0.12
-	weightRank    = 0.08
-	// cueEvidence is the share of the evidence a number, date or name
-	// question loses when the answer would quote nothing of that kind.
-	cueEvidence = 0.4
 	// maxSentences is the most sentences an extractive answer quotes.
 	maxSentences = 3
 	// minGain is the share of the question's weight a further sentence must
 	// newly cover to be added.
-	minGain = 0.15
+	minGain = 0.05
+	// companionMargin is how far below the best sentence's score (a
+	// log-odds) a further sentence may be to be quoted with it: e^-2, about
+	// a seventh as likely to be the answer.
+	companionMargin = 2.0
 )
 
 // candidate is a sentence of a retrieved passage.
 type candidate struct {
 	hit        *retrieval.Hit
 	rank       int
+	pos        int // index of the sentence in its passage
 	text       string
 	start, end int // code points in the document
 	terms      map[string]bool
+	words      []string   // lowercased words with index terms, for soft matching
 	prev, next *candidate // neighbouring sentences in the same passage
-	coverage   float64    // IDF-weighted share of question terms in the sentence
-	context    float64    // the same, counting the passage's title too
-	dense      float64
 	cue        float64
-	score      float64
+	features   []float64
+	score      float64 // the sentence model's score
 }
 
-// extract picks the sentences that answer question among the hits.
-func (a *Answerer) extract(ctx context.Context, question string, hits []retrieval.Hit) (Answer, error) {
-	if len(hits) == 0 {
-		return abstain(0), nil
-	}
-	qt := questionTerms(questionFrame.ReplaceAllString(question, " "))
-	weights := a.cfg.Retriever.IDF(qt)
-	total := 0.0
-	for _, w := range weights {
-		total += w
-	}
-	cue := detectCue(question)
-	negated := hasNegation(question)
+// Candidate is a sentence of the retrieved passages as the answer model
+// sees it; `ragd train` labels candidates to fit the model.
+type Candidate struct {
+	DocID    string
+	Rank     int
+	Text     string
+	Features []float64
+	// Score is the sentence model's score: the higher, the likelier the
+	// sentence answers, among the sentences of one question.
+	Score float64
+}
 
-	cands := sentences(hits)
-	if len(cands) == 0 {
-		return abstain(0), nil
-	}
-	texts := make([]string, 0, len(cands)+1)
-	texts = append(texts, question)
-	for _, c := range cands {
-		texts = append(texts, c.text)
-	}
-	vecs, err := a.cfg.Embedder.Embed(ctx, texts)
+// Judgement is what the answer models make of the passages retrieved for a
+// question.
+type Judgement struct {
+	// Relevance holds the relevance model's features; RelevanceProb its
+	// probability that the passages are about the question.
+	Relevance     []float64
+	RelevanceProb float64
+	// Answerable holds the answerability model's features; Evidence its
+	// probability that the best sentence answers.
+	Answerable []float64
+	Evidence   float64
+	// Candidates are the sentences, best first.
+	Candidates []Candidate
+}
+
+// Judge computes the features and probabilities of both answer models for
+// question over hits, as answering does.
+func (a *Answerer) Judge(ctx context.Context, question string, hits []retrieval.Hit) (Judgement, error) {
+	j, err := a.judge(ctx, question, hits)
 	if err != nil {
-		return Answer{}, fmt.Errorf("embed sentences: %w", err)
+		return Judgement{}, err
 	}
-	if len(vecs) != len(texts) {
-		return Answer{}, fmt.Errorf("embed sentences: got %d vectors for %d texts", len(vecs), len(texts))
+	out := Judgement{Relevance: j.relevance, RelevanceProb: j.relevanceProb, Answerable: j.answerable, Evidence: j.evidence}
+	for _, c := range j.cands {
+		out.Candidates = append(out.Candidates, Candidate{DocID: c.hit.DocID, Rank: c.rank, Text: c.text, Features: c.features, Score: c.score})
 	}
-	qvec := vecs[0]
-	titleTerms := map[string]map[string]bool{}
-	for i, c := range cands {
-		if _, ok := titleTerms[c.hit.ID]; !ok {
-			titleTerms[c.hit.ID] = termSet(c.hit.Title)
-		}
-		c.coverage = coverage(qt, weights, total, c.terms, nil)
-		own := coverage(qt, weights, total, c.terms, titleTerms[c.hit.ID])
-		// Terms of the neighbouring sentences count 0.7: a quotation's
-		// speaker or a pronoun's referent is often one sentence away.
-		near := coverage(qt, weights, total, union(c.terms, titleTerms[c.hit.ID]), c.neighbourTerms())
-		c.context = own + 0.7*(near-own)
-		c.dense = math.Max(0, cosine(qvec, vecs[i+1]))
-		c.cue = cue.score(c.text, question)
-		if negated && hasNegation(c.text) {
-			c.cue += 0.5
-		}
-		c.score = weightLexical*c.context + weightDense*c.dense + weightCue*c.cue + weightRank/float64(1+c.rank)
+	return out, nil
+}
+
+// judgement is the scored candidates of one question.
+type judgement struct {
+	qt            []string
+	weights       []float64
+	total         float64
+	cue           answerCue
+	cands         []*candidate // best first
+	relevance     []float64
+	relevanceProb float64
+	answerable    []float64
+	evidence      float64 // the answerability model's probability
+}
+
+// relevant reports whether the relevance gate lets the question through.
+func (a *Answerer) relevant(j *judgement) bool {
+	return len(j.cands) > 0 && j.relevanceProb >= a.cfg.Models.Relevance.Threshold
+}
+
+// judge scores every sentence of hits as an answer to question.
+func (a *Answerer) judge(ctx context.Context, question string, hits []retrieval.Hit) (*judgement, error) {
+	j := &judgement{}
+	j.qt = a.questionTerms(questionFrame.ReplaceAllString(question, " "))
+	j.weights = a.cfg.Retriever.IDF(j.qt)
+	for _, w := range j.weights {
+		j.total += w
 	}
-	slices.SortStableFunc(cands, func(x, y *candidate) int {
-		switch {
-		case x.score > y.score:
-			return -1
-		case x.score < y.score:
-			return 1
-		}
-		return 0
-	})
+	j.cue = a.detectCue(question)
+	j.cands = a.sentences(hits)
+	if len(j.cands) == 0 {
+		j.relevance = make([]float64, len(relevanceFeatureNames))
+		return j, nil
+	}
+	if err := a.featurize(ctx, question, hits, j); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(j.cands, func(x, y *candidate) int { return cmp.Compare(y.score, x.score) })
+	return j, nil
+}
+
+// extract picks the sentences that answer question among the hits, or
+// abstains when the passages are not about the question or no sentence
+// answers it.
+func (a *Answerer) extract(ctx context.Context, question string, hits []retrieval.Hit) (Answer, *judgement, error) {
+	j, err := a.judge(ctx, question, hits)
+	if err != nil {
+		return Answer{}, nil, err
+	}
+	if len(j.cands) == 0 {
+		return abstain(0), j, nil
+	}
+	evidence := j.evidence
+	if !a.relevant(j) || evidence < a.cfg.AbstainThreshold {
+		return abstain(evidence), j, nil
+	}
+	return a.quote(j, question, evidence), j, nil
+}
+
+// quote writes the extractive answer: the best sentence and the ones
+// chosen with it, each cited.
+func (a *Answerer) quote(j *judgement, question string, evidence float64) Answer {
+	cands, cue := j.cands, j.cue
 	best := cands[0]
-	evidence := evidenceOf(best) * (0.4 + 0.6*entityCoverage(question, hits))
-	if cue.kind != cueNone && cue.kind != cueQuote {
-		// A question asking for a number, date or name is less supported
-		// when neither the best sentence nor the neighbour an answer would
-		// quote with it holds one. (Quoted words are a form an answer may
-		// take, not a kind it must have.)
-		found := best.cue
-		if found < 1 && nearestWithCue(best, cue, question) != nil {
-			found = 1
-		}
-		evidence *= 1 - cueEvidence + cueEvidence*found
-	}
-	if evidence < a.cfg.AbstainThreshold {
-		return abstain(evidence), nil
-	}
-	chosen := a.choose(cands, qt, weights, total, cue, question)
+	chosen := a.choose(cands, j.qt, j.weights, j.total, cue, question)
 	// When a "who" answer quotes the sentence naming the person the best
 	// sentence calls "he" or "the president", a name in the best sentence
 	// is someone else: only the naming sentence is highlighted.
@@ -139,7 +164,7 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(neutralizeMarkers(c.text))
+		b.WriteString(neutralizeMarkers(balanceQuotes(c.text)))
 		b.WriteString(" [")
 		b.WriteString(strconv.Itoa(n))
 		b.WriteString("]")
@@ -153,29 +178,42 @@ func (a *Answerer) extract(ctx context.Context, question string, hits []retrieva
 		ans.Citations = append(ans.Citations, cit)
 	}
 	ans.Text = b.String()
-	return ans, nil
+	return ans
+}
+
+// balanceQuotes closes a quotation that a sentence opens and leaves open
+// (the quotation goes on in the next sentence), and opens one that it
+// closes without opening, so that the quoted sentence reads as a whole.
+func balanceQuotes(s string) string {
+	open, closed := strings.Count(s, "“"), strings.Count(s, "”")
+	switch {
+	case open > closed:
+		return s + strings.Repeat("”", open-closed)
+	case closed > open:
+		return strings.Repeat("“", closed-open) + s
+	}
+	if n := strings.Count(s, `"`); n%2 == 1 {
+		if strings.HasPrefix(strings.TrimSpace(s), `"`) {
+			return s + `"`
+		}
+		return `"` + s
+	}
+	return s
 }
 
 // entityCoverage is the share of the names in a question (capitalised words
 // after the first) that occur in the retrieved passages or their titles; 1
 // when the question names nothing. A question about a name the passages never
 // mention is rarely answered by them.
-func entityCoverage(question string, hits []retrieval.Hit) float64 {
-	var names []string
-	for i, w := range strings.Fields(question) {
-		w = strings.Trim(w, `"'“”‘’?!.,;:()`)
-		if i == 0 || w == "" || !unicode.IsUpper([]rune(w)[0]) {
-			continue
-		}
-		names = append(names, analyzer.Terms(w)...)
-	}
+func (a *Answerer) entityCoverage(question string, hits []retrieval.Hit) float64 {
+	names := a.questionNames(question)
 	if len(names) == 0 {
 		return 1
 	}
 	seen := map[string]bool{}
 	for i := range hits {
 		text := hits[i].Title + "\n" + hits[i].Text
-		for _, t := range analyzer.Terms(text) {
+		for _, t := range a.an.Terms(text) {
 			seen[t] = true
 		}
 		// An acronym in the question ("UN") names what the passage may
@@ -192,22 +230,30 @@ func entityCoverage(question string, hits []retrieval.Hit) float64 {
 	}
 	found := 0
 	for _, n := range names {
-		if seen[n] {
+		if seen[n] || seen[a.alias[n]] {
 			found++
 		}
 	}
 	return float64(found) / float64(len(names))
 }
 
+// questionNames are the analysed terms of the capitalised words of a
+// question after its first word.
+func (a *Answerer) questionNames(question string) []string {
+	var names []string
+	for i, w := range strings.Fields(question) {
+		w = strings.Trim(w, `"'“”‘’?!.,;:()`)
+		if i == 0 || w == "" || !unicode.IsUpper([]rune(w)[0]) {
+			continue
+		}
+		names = append(names, a.an.Terms(w)...)
+	}
+	return names
+}
+
 // spelledOut matches runs of two or more capitalised words, which may
 // include "of", "and" or "for": the spelled-out form of an acronym.
 var spelledOut = regexp.MustCompile(`\p{Lu}\pL+(?:\s+(?:(?:of|and|for|the)\s+)?\p{Lu}\pL+)+`)
-
-// evidenceOf is the support a sentence gives: mostly how much of the
-// question's weight it (with its title) covers, partly its similarity.
-func evidenceOf(c *candidate) float64 {
-	return 0.8*c.context + 0.2*c.dense
-}
 
 // choose returns the best sentence and up to two more that cover question
 // terms the earlier ones miss, or that supply the asked-for kind of answer.
@@ -221,6 +267,13 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 		for t := range a.terms {
 			covered[t] = true
 		}
+	} else if sp := cands[0].speaker(); sp != nil && cue.kind == cuePerson {
+		// Asked who said a quotation, the answer names the speaker the
+		// article gives it, not someone named inside the quotation.
+		chosen = append(chosen, sp)
+		for t := range sp.terms {
+			covered[t] = true
+		}
 	}
 	hasCue := cue.score(cands[0].text, question) == 1
 	if cue.kind != cueNone && !hasCue {
@@ -232,17 +285,19 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			hasCue = true
 		}
 	}
-	if len(chosen) == 1 && restates(cands[0], question) {
-		// A best sentence that only restates the question ("the most
-		// transmissible variant yet has arrived") cannot hold the answer,
-		// which is something the question does not say, and no neighbour
-		// holds the asked-for kind of answer: the next statement usually
-		// says it.
-		next := cands[0].next
+	// A sentence that only restates the question ("the most
+	// transmissible variant yet has arrived") cannot hold the answer,
+	// which is something the question does not say: the next statement
+	// usually says it, and is quoted with it.
+	followRestatement := func(c *candidate) {
+		if len(chosen) == maxSentences || !a.restates(c, question) {
+			return
+		}
+		next := c.next
 		for next != nil && isQuestion(next.text) {
 			next = next.next
 		}
-		if next != nil {
+		if next != nil && !overlaps(chosen, next) {
 			chosen = append(chosen, next)
 			for t := range next.terms {
 				covered[t] = true
@@ -250,11 +305,14 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			hasCue = hasCue || cue.score(next.text, question) == 1
 		}
 	}
+	if len(chosen) == 1 {
+		followRestatement(cands[0])
+	}
 	for _, c := range cands[1:] {
 		if len(chosen) == maxSentences {
 			break
 		}
-		if c.score < 0.6*cands[0].score || overlaps(chosen, c) {
+		if c.score < cands[0].score-companionMargin || overlaps(chosen, c) {
 			continue
 		}
 		gain := coverage(qt, weights, total, c.terms, nil) - coverage(qt, weights, total, intersect(c.terms, covered), nil)
@@ -267,6 +325,7 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 			covered[t] = true
 		}
 		hasCue = hasCue || cue.score(c.text, question) == 1
+		followRestatement(c)
 	}
 	// Read in document order, keeping the best sentence's document first.
 	docOrder := map[string]int{}
@@ -285,11 +344,11 @@ func (a *Answerer) choose(cands []*candidate, qt []string, weights []float64, to
 }
 
 // restates reports whether every term of c is also a term of the question.
-func restates(c *candidate, question string) bool {
+func (a *Answerer) restates(c *candidate, question string) bool {
 	if len(c.terms) == 0 {
 		return false
 	}
-	q := termSet(question)
+	q := a.termSet(question)
 	for t := range c.terms {
 		if !q[t] {
 			return false
@@ -304,7 +363,7 @@ func abstain(evidence float64) Answer {
 
 // sentences splits every hit into candidate sentences, once per document
 // position (overlapping chunks repeat sentences), leaving out questions.
-func sentences(hits []retrieval.Hit) []*candidate {
+func (a *Answerer) sentences(hits []retrieval.Hit) []*candidate {
 	type key struct {
 		doc   string
 		start int
@@ -314,16 +373,17 @@ func sentences(hits []retrieval.Hit) []*candidate {
 	for i := range hits {
 		h := &hits[i]
 		var prev *candidate
-		for _, ps := range passageSentences(h) {
-			c := &candidate{hit: h, rank: i, text: ps.text, start: ps.start, end: ps.end, terms: ps.terms, prev: prev}
+		for pos, ps := range a.passageSentences(h) {
+			c := &candidate{hit: h, rank: i, pos: pos, text: ps.text, start: ps.start, end: ps.end, terms: ps.terms, prev: prev}
 			if prev != nil {
 				prev.next = c
 			}
 			prev = c
 			k := key{h.DocID, c.start}
-			if seen[k] || isQuestion(c.text) {
-				// Scored once; a question asks rather than answers, but
-				// both stay linked as neighbours.
+			if seen[k] || isQuestion(c.text) || isHeading(c.text) {
+				// Scored once; a question asks rather than answers, and
+				// a heading labels what follows, but all stay linked as
+				// neighbours.
 				continue
 			}
 			seen[k] = true
@@ -339,21 +399,28 @@ func isQuestion(sentence string) bool {
 	return strings.HasSuffix(strings.TrimRight(sentence, " \"'”’)]"), "?")
 }
 
+// isHeading reports whether a sentence is a section label or heading
+// ("Italy", "What happens next"): a few words without a closing
+// punctuation mark.
+func isHeading(sentence string) bool {
+	t := strings.TrimRight(strings.TrimSpace(sentence), "\"'”’)]")
+	if t == "" {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(t)
+	return !strings.ContainsRune(".!?:;…", r) && len(strings.Fields(t)) <= 6
+}
+
 // questionFrame matches the words of a question that name the kind of
 // answer asked for ("what year", "how many", "which word") or its source
 // ("according to"): an answering sentence states the answer instead, so
 // they are not counted when sentences are matched with the question.
 var questionFrame = regexp.MustCompile(`(?i)\b(?:(?:what|which|how)\s+(?:word|words|term|phrase|expression|number|percentage|proportion|share|amount|sum|size|figure|level|year|date|day|month|time|long|many|much|far|big|large|old|often|soon)|according\s+to)\b`)
 
-// analyzer analyses questions and passages exactly as analysis.Terms does,
-// remembering Snowball stems across answers: stemming the same words at
-// every answer was a quarter of the time of an extractive ask.
-var analyzer analysis.Analyzer
-
 // questionTerms are the distinct analysed terms of a question.
-func questionTerms(q string) []string {
+func (a *Answerer) questionTerms(q string) []string {
 	var out []string
-	for _, t := range analyzer.Terms(q) {
+	for _, t := range a.an.Terms(q) {
 		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
@@ -361,9 +428,9 @@ func questionTerms(q string) []string {
 	return out
 }
 
-func termSet(text string) map[string]bool {
+func (a *Answerer) termSet(text string) map[string]bool {
 	m := map[string]bool{}
-	for _, t := range analyzer.Terms(text) {
+	for _, t := range a.an.Terms(text) {
 		m[t] = true
 	}
 	return m
@@ -425,6 +492,57 @@ func (c *candidate) antecedent() *candidate {
 		p = p.prev
 	}
 	return nil
+}
+
+// speaker returns, for a sentence that is all quotation and names no one
+// outside it, the sentence naming the person the article gives the words
+// to: the next sentence or one of the five before it that attributes words
+// ("said", "replied") to a named person, or to "he" or "she" named in an
+// earlier sentence. It is nil otherwise.
+func (c *candidate) speaker() *candidate {
+	if !isQuotation(c.text) || namesPerson(c.text) {
+		return nil
+	}
+	attributes := func(n *candidate) bool {
+		return n != nil && attribution.MatchString(quoteSpan.ReplaceAllString(n.text, " "))
+	}
+	named := func(n *candidate) *candidate {
+		if namesPerson(n.text) {
+			return n
+		}
+		if !pronounSpeaker.MatchString(quoteSpan.ReplaceAllString(n.text, " ")) {
+			return nil
+		}
+		for p, i := n.prev, 0; p != nil && i < maxAntecedentDistance; p, i = p.prev, i+1 {
+			if namesPerson(p.text) {
+				return p
+			}
+		}
+		return nil
+	}
+	if attributes(c.next) && !isQuotation(c.next.text) {
+		if n := named(c.next); n != nil {
+			return n
+		}
+	}
+	for p, i := c.prev, 0; p != nil && i < maxAntecedentDistance; p, i = p.prev, i+1 {
+		if attributes(p) {
+			return named(p)
+		}
+	}
+	return nil
+}
+
+// pronounSpeaker matches "he said", "she replied" and the like.
+var pronounSpeaker = regexp.MustCompile(`(?i)\b(?:he|she)\s+(?:said|says|told|added|asked|wrote|warned|insisted|argued|claimed|declared|stated|explained|replied)\b`)
+
+// attribution matches the verbs that attribute words to a speaker.
+var attribution = regexp.MustCompile(`(?i)\b(?:said|says|told|added|asked|wrote|warned|insisted|argued|claimed|declared|stated|explained|replied|according to)\b`)
+
+// isQuotation reports whether a sentence opens with a quotation mark: it
+// reports someone's words.
+func isQuotation(text string) bool {
+	return strings.HasPrefix(strings.TrimSpace(text), "“") || strings.HasPrefix(strings.TrimSpace(text), `"`)
 }
 
 // personName matches a name with a title ("Mr Johnson") or of two or more

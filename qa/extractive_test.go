@@ -83,6 +83,24 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 			want:     "BA.5",
 			notWant:  "Is it more dangerous?",
 		},
+		{
+			name: "asked who said a quotation, the answer names the speaker the article gives it",
+			docs: []retrieval.Document{{ID: "british", Title: "Backstop", Text: "President Trump was asked if US forces would help British peacekeepers. " +
+				"“They can take care of themselves,” he replied. " +
+				"“You know, the British have incredible soldiers, incredible military.” " +
+				"Talks went on."}},
+			question: "Who said the British have incredible soldiers?",
+			want:     "Trump",
+		},
+		{
+			name: "a section label is never quoted as a sentence",
+			docs: []retrieval.Document{{ID: "reactions", Title: "Reactions", Text: "Italy\n\n" +
+				"Italy’s prime minister Giorgia Meloni said Europe must stay united with the United States.\n\nGermany\n\n" +
+				"Germany’s chancellor called the debate irritating."}},
+			question: "What did Italy’s prime minister say about Europe?",
+			want:     "Meloni",
+			notWant:  "Italy [",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,63 +122,47 @@ func TestExtractiveAnswerChoosesSentences(t *testing.T) {
 	}
 }
 
+// TestExtractiveEvidence checks that the answerability model's evidence
+// moves the right way between two passages that differ in one respect.
 func TestExtractiveEvidence(t *testing.T) {
 	tests := []struct {
-		name     string
-		title    string // of the one document; by default its first line
-		text     string // the one document
-		question string
-		min, max float64 // bounds of the evidence
+		name          string
+		question      string
+		better, worse string // the one document of each answerer
 	}{
 		{
-			name:     "words naming the kind of answer need not occur",
-			text:     "Analysts say the buffer zone could stretch for 1,800 miles. It would need many troops.",
-			question: "How long could the buffer zone stretch, according to analysts?",
-			min:      0.8, max: 1,
-		},
-		{
-			name:     "an acronym in the question matches its spelled-out form",
-			text:     "Lord Howard called the United Nations vote a stark reminder of shifting reality.",
+			name:     "an acronym in the question matches its spelled-out form; a name never mentioned does not",
 			question: "Who called the UN vote a stark reminder of shifting reality?",
-			min:      0.5, max: 1,
+			better:   "Lord Howard called the United Nations vote a stark reminder of shifting reality.",
+			worse:    "Lord Howard called the vote a stark reminder of shifting reality.",
 		},
 		{
-			name:     "a name the passages never mention lowers the evidence",
-			text:     "Lord Howard called the vote a stark reminder of shifting reality.",
-			question: "Who called the UN vote a stark reminder of shifting reality?",
-			min:      0, max: 0.3,
+			name:     "a number question is better supported by a sentence holding a number",
+			question: "How long could the buffer zone stretch?",
+			better:   "The buffer zone could stretch for 1,800 miles. It would need many troops.",
+			worse:    "The buffer zone could stretch along the whole front. It would need many troops.",
 		},
 		{
-			name:  "a pronoun subject counts the name it refers to",
-			title: "Minerals deal",
-			text: "Former prime minister Boris Johnson backed the minerals deal on the radio. " +
-				"“There is no way America gets the proceeds until Ukraine is free. That is a massive prize.” " +
-				"He also said that Ukrainian negotiators had “kept their cool” during the discussions.",
+			name:     "a sentence holding the question's words supports it better than one on the same topic",
 			question: "What did Boris Johnson say Ukrainian negotiators had during the discussions?",
-			min:      0.75, max: 1,
-		},
-		{
-			name:     "a number question loses support when no number is quoted",
-			text:     "The buffer zone could stretch along the whole front. It would need many troops.",
-			question: "How long could the buffer zone stretch?",
-			min:      0, max: 0.65,
-		},
-		{
-			name:     "a number in the next sentence is quoted with the best one",
-			text:     "The buffer zone could stretch along the whole front. Analysts put it at 1,800 miles.",
-			question: "How long could the buffer zone stretch?",
-			min:      0.8, max: 1,
+			better: "Former prime minister Boris Johnson backed the minerals deal on the radio. " +
+				"He also said that Ukrainian negotiators had “kept their cool” during the discussions.",
+			worse: "Former prime minister Boris Johnson backed the minerals deal on the radio. " +
+				"He said the deal was a massive prize for America.",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := memoryAnswerer(t, retrieval.Document{ID: "a", Title: tt.title, Text: tt.text})
-			ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
-			if err != nil {
-				t.Fatal(err)
+			evidence := func(text string) float64 {
+				a := memoryAnswerer(t, retrieval.Document{ID: "a", Text: text})
+				ans, err := a.Answer(context.Background(), tt.question, qa.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ans.Evidence
 			}
-			if ans.Evidence < tt.min || ans.Evidence > tt.max {
-				t.Errorf("evidence %.3f, want it in [%g, %g] (answer %q)", ans.Evidence, tt.min, tt.max, ans.Text)
+			if b, w := evidence(tt.better), evidence(tt.worse); b <= w {
+				t.Errorf("evidence %.3f with %q, want above %.3f with %q", b, tt.better, w, tt.worse)
 			}
 		})
 	}
@@ -240,5 +242,38 @@ func TestExtractiveFollowUps(t *testing.T) {
 				t.Errorf("the expected answer abstains (%q): the case tests nothing", tt.want.Text)
 			}
 		})
+	}
+}
+
+// TestFollowUpNeverAnswersFromThePreviousTopic checks that a question the
+// articles do not answer, asked after one they do, is refused as it is when
+// asked alone: the previous turn may widen the search but cannot make the
+// previous topic's passages answer it.
+func TestFollowUpNeverAnswersFromThePreviousTopic(t *testing.T) {
+	st := openStore(t)
+	a := newAnswerer(t, st, nil, nil)
+	ctx := context.Background()
+	const (
+		buffer = "How long could the buffer zone in Ukraine stretch?"
+		kyiv   = "What is the population of Kyiv?"
+	)
+	first, err := a.Answer(ctx, buffer, qa.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := a.Answer(ctx, kyiv, qa.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Abstained || !alone.Abstained {
+		t.Fatalf("%q abstained %v, %q abstained %v: the test needs the first answered and the second refused alone",
+			buffer, first.Abstained, kyiv, alone.Abstained)
+	}
+	after, err := a.Answer(ctx, kyiv, qa.Options{History: []qa.Turn{{Role: "user", Content: buffer}, {Role: "assistant", Content: first.Text}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Abstained {
+		t.Errorf("after %q, %q answered %q (evidence %.3f), want the refusal it gets alone", buffer, kyiv, after.Text, after.Evidence)
 	}
 }

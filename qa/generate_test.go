@@ -426,3 +426,27 @@ func TestUnreachableModelWarningHidesItsAddress(t *testing.T) {
 		t.Errorf("warning %q: want the reason without the address %s", ans.Warning, addr)
 	}
 }
+
+// TestOnlyTheRelevanceGateRunsBeforeTheModel checks that with a model the
+// extractive answerability decision does not keep a question from it: a
+// question about the articles reaches the model even when no sentence
+// would be quoted as its answer, while an off-topic one does not.
+func TestOnlyTheRelevanceGateRunsBeforeTheModel(t *testing.T) {
+	st := openStore(t)
+	fake := qatest.NewServer(t)
+	// No extractive answer reaches this threshold.
+	a := newAnswerer(t, st, fake, func(c *qa.Config) { c.AbstainThreshold = 1 - 1e-12 })
+	ans, err := a.Answer(context.Background(), "What did Macron say European troops would not do?", qa.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Requests()); n != 1 || !ans.Generated {
+		t.Errorf("the model got %d requests (generated %v), want 1: only relevance gates it", n, ans.Generated)
+	}
+	if _, err := a.Answer(context.Background(), unanswerable, qa.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Errorf("the model got %d requests after an off-topic question, want still 1", n)
+	}
+}

@@ -290,12 +290,12 @@ func (a *Answerer) verify(ctx context.Context, text string, sent []retrieval.Hit
 	var texts []string
 	for _, s := range sentences {
 		plain := markerPattern.ReplaceAllString(text[s.start:s.end], "")
-		s.terms = questionTerms(plain)
+		s.terms = a.questionTerms(plain)
 		s.weights = a.cfg.Retriever.IDF(s.terms)
 		texts = append(texts, plain)
 	}
 	for i := range sent {
-		passages[i] = passageSentences(&sent[i])
+		passages[i] = a.passageSentences(&sent[i])
 		for _, p := range passages[i] {
 			texts = append(texts, p.text)
 		}
@@ -415,16 +415,22 @@ func bestPassage(sentences []*answerSentence, passages [][]*passageSentence) int
 
 // passageSentences splits a passage into sentences with their code point
 // offsets in the document, skipping sentences without terms.
-func passageSentences(h *retrieval.Hit) []*passageSentence {
+func (a *Answerer) passageSentences(h *retrieval.Hit) []*passageSentence {
 	var out []*passageSentence
 	pos, bytePos := h.Start, 0
 	for _, sp := range chunk.Sentences(h.Text) {
 		pos += utf8.RuneCountInString(h.Text[bytePos:sp.Start])
 		bytePos = sp.Start
 		text := h.Text[sp.Start:sp.End]
-		terms := termSet(text)
+		terms := a.termSet(text)
 		if len(terms) == 0 {
 			continue
+		}
+		for t := range terms {
+			// A country's name matches its demonym, and the other way round.
+			if al, ok := a.alias[t]; ok {
+				terms[al] = true
+			}
 		}
 		out = append(out, &passageSentence{text: text, start: pos, end: pos + utf8.RuneCountInString(text), terms: terms})
 	}

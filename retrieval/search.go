@@ -71,6 +71,8 @@ func ParseMode(s string) (Mode, error) {
 type Filter struct {
 	// DocIDs keeps chunks of these documents.
 	DocIDs []string
+	// ExcludeDocIDs drops chunks of these documents.
+	ExcludeDocIDs []string
 	// Source and Author keep chunks whose document has exactly this value.
 	Source, Author string
 	// StoryID keeps chunks of the copies of one story.
@@ -82,7 +84,7 @@ type Filter struct {
 
 // IsZero reports whether the filter restricts nothing.
 func (f Filter) IsZero() bool {
-	return len(f.DocIDs) == 0 && f.Source == "" && f.Author == "" && f.StoryID == "" && f.From.IsZero() && f.To.IsZero()
+	return len(f.DocIDs) == 0 && len(f.ExcludeDocIDs) == 0 && f.Source == "" && f.Author == "" && f.StoryID == "" && f.From.IsZero() && f.To.IsZero()
 }
 
 // SearchRequest is a query and how to run it.

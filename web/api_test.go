@@ -95,6 +95,7 @@ func TestClientErrors(t *testing.T) {
 		{"body not an object", "POST", "/api/search", `[]`, 400, "request body must be an object, not array"},
 		{"filters not an object", "POST", "/api/search", `{"query":"x","filters":"abc"}`, 400, `field "filters" must be an object, not string`},
 		{"doc_id filter not strings", "POST", "/api/search", `{"query":"x","filters":{"doc_id":5}}`, 400, "doc_id must be a string or an array of strings"},
+		{"exclude_doc_id filter not strings", "POST", "/api/ask", `{"question":"x","filters":{"exclude_doc_id":[1]}}`, 400, "exclude_doc_id must be a string or an array of strings"},
 		{"trailing brace", "POST", "/api/documents", `{"title":"T","text":"x"} }`, 400, "trailing"},
 		{"trailing data", "POST", "/api/documents", `{"title":"T","text":"x"} {}`, 400, "trailing"},
 		{"too large", "POST", "/api/documents", big, 413, "too large"},

@@ -55,7 +55,7 @@ func newGloVeServer(tb testing.TB, edit func(*web.Config)) (*httptest.Server, *l
 	if _, err := st.Ingest(context.Background(), docs); err != nil {
 		tb.Fatal(err)
 	}
-	a, err := qa.New(qa.Config{Retriever: st, Embedder: g})
+	a, err := qa.New(qa.Config{Retriever: st, Embedder: g, Words: g})
 	if err != nil {
 		tb.Fatal(err)
 	}

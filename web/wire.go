@@ -88,17 +88,28 @@ func ParseDate(s string) (time.Time, error) {
 // of the doc_id filter, which its error message names.
 type stringList []string
 
-func (l *stringList) UnmarshalJSON(b []byte) error {
+func (l *stringList) UnmarshalJSON(b []byte) error { return unmarshalIDs(b, (*[]string)(l), "doc_id") }
+
+// excludeList is stringList for the exclude_doc_id filter.
+type excludeList []string
+
+func (l *excludeList) UnmarshalJSON(b []byte) error {
+	return unmarshalIDs(b, (*[]string)(l), "exclude_doc_id")
+}
+
+// unmarshalIDs decodes a string or an array of strings into l; name is the
+// field its error names.
+func unmarshalIDs(b []byte, l *[]string, name string) error {
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
 		if one != "" {
-			*l = stringList{one}
+			*l = []string{one}
 		}
 		return nil
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New("doc_id must be a string or an array of strings")
+		return errors.New(name + " must be a string or an array of strings")
 	}
 	*l = many
 	return nil
@@ -106,12 +117,13 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 
 // FiltersJSON restricts a search on the wire.
 type FiltersJSON struct {
-	DocID         stringList `json:"doc_id,omitempty"`
-	Source        string     `json:"source,omitempty"`
-	Author        string     `json:"author,omitempty"`
-	PublishedFrom string     `json:"published_from,omitempty"`
-	PublishedTo   string     `json:"published_to,omitempty"`
-	StoryID       string     `json:"story_id,omitempty"`
+	DocID         stringList  `json:"doc_id,omitempty"`
+	ExcludeDocID  excludeList `json:"exclude_doc_id,omitempty"`
+	Source        string      `json:"source,omitempty"`
+	Author        string      `json:"author,omitempty"`
+	PublishedFrom string      `json:"published_from,omitempty"`
+	PublishedTo   string      `json:"published_to,omitempty"`
+	StoryID       string      `json:"story_id,omitempty"`
 }
 
 // Filter converts wire filters to a retrieval filter. A date bound without
@@ -120,7 +132,7 @@ func (f *FiltersJSON) Filter() (retrieval.Filter, error) {
 	if f == nil {
 		return retrieval.Filter{}, nil
 	}
-	out := retrieval.Filter{DocIDs: f.DocID, Source: f.Source, Author: f.Author, StoryID: f.StoryID}
+	out := retrieval.Filter{DocIDs: f.DocID, ExcludeDocIDs: f.ExcludeDocID, Source: f.Source, Author: f.Author, StoryID: f.StoryID}
 	if f.PublishedFrom != "" {
 		t, err := ParseDate(f.PublishedFrom)
 		if err != nil {

@@ -85,7 +85,7 @@ func TestEvalPublicBenchmarks(t *testing.T) {
 		sum := evalJSON(t, "--data", data, "--questions", filepath.Join(dir, "questions.jsonl"))
 		atLeast(t, sum, "answerable", 206)
 		atLeast(t, sum, "hit@5", 0.75)           // the target; measured 0.840
-		atLeast(t, sum, "answer_accuracy", 0.55) // no target; measured 0.578
+		atLeast(t, sum, "answer_accuracy", 0.60) // no target for all weeks; measured 0.621
 		atLeast(t, sum, "answer_hit@5", 0.80)    // no target; measured 0.840
 	})
 }

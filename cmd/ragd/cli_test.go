@@ -87,6 +87,29 @@ func TestSearchRanksTheBufferZoneArticleFirst(t *testing.T) {
 	}
 }
 
+// TestSearchExcludesDocuments checks --exclude-doc-id: the excluded
+// document's chunks are never hits, and the others still are.
+func TestSearchExcludesDocuments(t *testing.T) {
+	env := seededEnv(t)
+	const query = "how many troops would the buffer zone need"
+	code, stdout, stderr := ragd(t, env, "", "search", "--json", "--exclude-doc-id", "001_4e0e17ab994ec6fb", query)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got hitsJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("output is not the hits JSON: %v\n%s", err, stdout)
+	}
+	if len(got.Hits) == 0 {
+		t.Fatal("no hits: the other articles should still match")
+	}
+	for _, h := range got.Hits {
+		if h.DocID == "001_4e0e17ab994ec6fb" {
+			t.Errorf("hit %s from the excluded document", h.ChunkID)
+		}
+	}
+}
+
 func TestIngestTwiceDoesNoWork(t *testing.T) {
 	env := seededEnv(t)
 	code, stdout, stderr := ragd(t, env, "", "ingest", "../../testdata/articles")
@@ -173,6 +196,13 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"infinite env value", map[string]string{"RAGD_ABSTAIN_THRESHOLD": "-Inf"}, []string{"ask", "why?"}, `RAGD_ABSTAIN_THRESHOLD="-Inf" must be a finite number`},
 		{"mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"search", "--data", filepath.Join(dir, "typo"), "troops"}, "no index in"},
 		{"ask on mistyped data", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"ask", "--data", filepath.Join(dir, "typo"), "why?"}, "no index in"},
+		{"relevance threshold above 1", nil, []string{"ask", "--relevance-threshold", "2", "why?"}, "--relevance-threshold 2 must be between 0 and 1"},
+		{"bad article range", nil, []string{"eval", "--questions", "x.jsonl", "--articles", "48-25"}, "--articles"},
+		{"weeks without questions", nil, []string{"eval", "--beir", dir, "--weeks", "1-11"}, "--weeks applies only with --questions"},
+		{"articles of a question set", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"eval", "--questions", "../../testdata/questions.jsonl", "--articles", "1-2"}, "not one"},
+		{"llm with a server", nil, []string{"eval", "--questions", "x.jsonl", "--server", "http://localhost:1", "--llm-url", "http://localhost:2/v1", "--llm-model", "m"}, "--server and --llm-url"},
+		{"train with an argument", nil, []string{"train", "extra"}, "takes only flags"},
+		{"train without benchmarks", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"train", "--bench", filepath.Join(dir, "none")}, "--bench"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

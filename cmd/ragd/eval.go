@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,15 +42,24 @@ type evalConfig struct {
 	MinHit3    float64
 	MinAcc     float64
 	MinRecall  float64
+	MaxFalseAb float64
+	Variant    bool
+	Articles   string
+	Weeks      string
+	Sample     int
+	Seed       uint64
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
 	// answer holds the answering flags of --questions.
 	answer answerConfig
+	// llm holds the language model flags of --questions.
+	llm llmConfig
 }
 
 func (c *evalConfig) register(fs *flagSet) {
 	c.store.register(fs)
 	c.answer.register(fs)
+	c.llm.register(fs)
 	fs.StringVar(&c.Questions, "questions", "", "question set to answer: JSONL of {id, question, answers, sources}")
 	fs.StringVar(&c.BEIR, "beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to ingest and search; the corpus goes into a temporary in-memory index unless --data is on the command line")
 	fs.StringVar(&c.Server, "server", "", "with --questions: ask the ragd server at this URL instead of the index in --data")
@@ -65,6 +75,12 @@ func (c *evalConfig) register(fs *flagSet) {
 	fs.Float64Var(&c.MinHit3, "min-hit3", 0, "with --questions: fail when source hit@3 is below this (0-1)")
 	fs.Float64Var(&c.MinAcc, "min-answer-accuracy", 0, "with --questions: fail when answer accuracy is below this (0-1)")
 	fs.Float64Var(&c.MinRecall, "min-abstention-recall", 0, "with --questions: fail when abstention recall is below this (0-1)")
+	fs.Float64Var(&c.MaxFalseAb, "max-false-abstention", 1, "with --questions: fail when the share of answerable questions refused is above this (0-1)")
+	fs.StringVar(&c.Articles, "articles", "", "with --questions naming a SQuAD v1.1 JSON file: only these articles, counted from 1 in file order (e.g. 25-48)")
+	fs.StringVar(&c.Weeks, "weeks", "", "with --questions: only the questions of these weeks, counted from 1 in date order of the WEEK_N question ids (e.g. 12-22 of RealTime QA)")
+	fs.IntVar(&c.Sample, "sample", 0, "with --questions: answer only N questions drawn at random with --seed (0: all)")
+	fs.Uint64Var(&c.Seed, "seed", 1, "with --sample: the seed of the draw")
+	fs.BoolVar(&c.Variant, "unanswerable-variant", false, "with --questions: ask every answerable question a second time with the documents holding its answer excluded (its sources, then any retrieved document holding a gold answer), as an unanswerable question")
 }
 
 // validate checks the eval flags, naming the bad one. Flags that do not apply
@@ -82,6 +98,9 @@ func (c *evalConfig) validate() error {
 	only := map[string]string{
 		"server": "questions", "k": "questions", "timeout": "questions", "as-of": "questions",
 		"min-hit3": "questions", "min-answer-accuracy": "questions", "min-abstention-recall": "questions",
+		"max-false-abstention": "questions", "unanswerable-variant": "questions",
+		"articles": "questions", "weeks": "questions", "sample": "questions", "seed": "questions",
+		"llm-url": "questions", "llm-model": "questions",
 		"mode": "beir", "dense-weight": "beir", "max-queries": "beir", "compare": "beir", "split": "beir",
 	}
 	for name, mode := range only {
@@ -92,6 +111,9 @@ func (c *evalConfig) validate() error {
 	if c.Server != "" {
 		if c.set["data"] {
 			return errors.New("--server and --data cannot be combined: the server answers from its own index")
+		}
+		if c.set["llm-url"] {
+			return errors.New("--server and --llm-url cannot be combined: the server answers with its own model")
 		}
 		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--server %q is not an http or https URL", c.Server)
@@ -114,10 +136,18 @@ func (c *evalConfig) validate() error {
 	if c.MaxQueries < 0 {
 		return fmt.Errorf("--max-queries %d is negative", c.MaxQueries)
 	}
+	for name, v := range map[string]string{"articles": c.Articles, "weeks": c.Weeks} {
+		if _, err := eval.ParseSpan(v); v != "" && err != nil {
+			return fmt.Errorf("--%s: %v", name, err)
+		}
+	}
+	if c.Sample < 0 {
+		return fmt.Errorf("--sample %d is negative", c.Sample)
+	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %s must be positive", c.Timeout)
 	}
-	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall} {
+	for name, v := range map[string]float64{"min-hit3": c.MinHit3, "min-answer-accuracy": c.MinAcc, "min-abstention-recall": c.MinRecall, "max-false-abstention": c.MaxFalseAb} {
 		if !(v >= 0 && v <= 1) {
 			return fmt.Errorf("--%s %g is outside 0..1", name, v)
 		}
@@ -149,14 +179,9 @@ func runEval(ctx context.Context, e *env, args []string) error {
 // evalQuestions answers a question set in process or over HTTP, prints the
 // report and checks the gates.
 func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
-	f, err := os.Open(c.Questions)
+	questions, err := readQuestionSet(c)
 	if err != nil {
 		return err
-	}
-	questions, err := eval.ReadQuestions(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.Questions, err)
 	}
 	if len(questions) == 0 {
 		return fmt.Errorf("%s holds no questions", c.Questions)
@@ -166,7 +191,7 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 		ask = eval.Remote(&http.Client{}, c.Server, c.K)
 	} else {
 		c.store.existing = true
-		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, nil)
+		st, answerer, err := openAnswerer(ctx, e, &c.store, &c.answer, &c.llm)
 		if err != nil {
 			return err
 		}
@@ -193,6 +218,14 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 			questions[i].AsOf = time.Time{}
 		}
 	}
+	if c.Variant {
+		variants := eval.UnanswerableVariants(questions)
+		if len(variants) == 0 {
+			return fmt.Errorf("--unanswerable-variant: %s has no answerable question", c.Questions)
+		}
+		questions = append(questions, variants...)
+		ask = eval.ExcludingAnswers(ask)
+	}
 	timed := func(ctx context.Context, q eval.Question) (eval.Reply, error) {
 		ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
@@ -212,6 +245,39 @@ func evalQuestions(ctx context.Context, e *env, c *evalConfig) error {
 	return checkGates(rep.Summary, c)
 }
 
+// readQuestionSet reads the questions of --questions, a JSONL question set
+// or a SQuAD v1.1 JSON file, and keeps those of --articles, --weeks and
+// --sample.
+func readQuestionSet(c *evalConfig) ([]eval.Question, error) {
+	data, err := os.ReadFile(c.Questions)
+	if err != nil {
+		return nil, err
+	}
+	var questions []eval.Question
+	if eval.IsSQuAD(data) {
+		span := eval.Span{From: 1, To: math.MaxInt}
+		if c.Articles != "" {
+			span, _ = eval.ParseSpan(c.Articles)
+		}
+		questions, err = eval.ReadSQuAD(bytes.NewReader(data), span)
+	} else {
+		if c.Articles != "" {
+			return nil, fmt.Errorf("--articles applies to a SQuAD JSON file, and %s is not one", c.Questions)
+		}
+		questions, err = eval.ReadQuestions(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Questions, err)
+	}
+	if c.Weeks != "" {
+		span, _ := eval.ParseSpan(c.Weeks)
+		if questions, err = eval.Weeks(questions, span); err != nil {
+			return nil, fmt.Errorf("--weeks: %s: %w", c.Questions, err)
+		}
+	}
+	return eval.Sample(questions, c.Sample, c.Seed), nil
+}
+
 // checkGates returns an error naming every missed gate and its figure, and
 // every gate on a figure that the set gives nothing to measure (NaN): such
 // a gate fails, as it cannot tell that the quality holds.
@@ -229,6 +295,13 @@ func checkGates(s eval.QuestionSummary, c *evalConfig) error {
 	gate("hit@3", "min-hit3", "question with sources", s.Hit3, c.MinHit3)
 	gate("answer accuracy", "min-answer-accuracy", "question with answers", s.AnswerAccuracy, c.MinAcc)
 	gate("abstention recall", "min-abstention-recall", "unanswerable question", s.AbstentionRecall, c.MinRecall)
+	switch {
+	case c.MaxFalseAb >= 1:
+	case math.IsNaN(s.FalseAbstention):
+		unmeasured = append(unmeasured, "--max-false-abstention: no answerable question to measure false abstention")
+	case s.FalseAbstention > c.MaxFalseAb:
+		missed = append(missed, fmt.Sprintf("false abstention %.4f is above --max-false-abstention %g", s.FalseAbstention, c.MaxFalseAb))
+	}
 	if len(missed) > 0 {
 		unmeasured = append(unmeasured, "quality gate missed: "+strings.Join(missed, "; "))
 	}
@@ -260,6 +333,9 @@ type questionSummaryJSON struct {
 	AnswerHit5          *float64 `json:"answer_hit@5"`
 	AbstentionPrecision *float64 `json:"abstention_precision"`
 	AbstentionRecall    *float64 `json:"abstention_recall"`
+	FalseAbstention     *float64 `json:"false_abstention"`
+	SentToModel         *float64 `json:"sent_to_model"`
+	Verified            *float64 `json:"verified"`
 	P50                 float64  `json:"p50_ms"`
 	P95                 float64  `json:"p95_ms"`
 }
@@ -274,6 +350,8 @@ type questionResultJSON struct {
 	Correct    bool    `json:"correct"`
 	Abstained  bool    `json:"abstained"`
 	Evidence   float64 `json:"evidence"`
+	Generated  bool    `json:"generated"`
+	Verified   bool    `json:"verified"`
 	MS         float64 `json:"ms"`
 	Answer     string  `json:"answer"`
 }
@@ -292,6 +370,8 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 			AnswerAccuracy: figureJSON(s.AnswerAccuracy),
 			AnswerHit1:     figureJSON(s.AnswerHit1), AnswerHit5: figureJSON(s.AnswerHit5),
 			AbstentionPrecision: figureJSON(s.AbstentionPrecision), AbstentionRecall: figureJSON(s.AbstentionRecall),
+			FalseAbstention: figureJSON(s.FalseAbstention),
+			SentToModel:     figureJSON(s.SentToModel), Verified: figureJSON(s.Verified),
 			P50: millis(s.P50), P95: millis(s.P95),
 		},
 		Questions: make([]questionResultJSON, len(rep.Results)),
@@ -300,6 +380,7 @@ func questionReportJSON(rep eval.QuestionReport) questionReportJSONBody {
 		out.Questions[i] = questionResultJSON{
 			ID: r.Question.ID, Question: r.Question.Text, Answerable: !r.Question.Unanswerable(),
 			HitRank: r.HitRank, AnswerRank: r.AnswerRank, Correct: r.Correct, Abstained: r.Reply.Abstained, Evidence: round4(r.Reply.Evidence),
+			Generated: r.Reply.Generated, Verified: r.Reply.Verified,
 			MS: millis(r.Latency), Answer: r.Reply.Text,
 		}
 	}
@@ -355,7 +436,10 @@ func printQuestionReport(w io.Writer, rep eval.QuestionReport) {
 	fmt.Fprintf(w, "\nquestions %d (answerable %d)\n", s.Questions, s.Answerable)
 	fmt.Fprintf(w, "sources:    hit@1 %s  hit@3 %s  hit@5 %s  MRR %s\n", figure(s.Hit1), figure(s.Hit3), figure(s.Hit5), figure(s.MRR))
 	fmt.Fprintf(w, "answers:    accuracy %s  in passage 1 %s  in passages 1-5 %s\n", figure(s.AnswerAccuracy), figure(s.AnswerHit1), figure(s.AnswerHit5))
-	fmt.Fprintf(w, "abstention: precision %s  recall %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall))
+	fmt.Fprintf(w, "abstention: precision %s  recall %s  false abstention %s\n", figure(s.AbstentionPrecision), figure(s.AbstentionRecall), figure(s.FalseAbstention))
+	if !math.IsNaN(s.SentToModel) {
+		fmt.Fprintf(w, "model:      sent %s of the answerable  verified %s of its answers\n", figure(s.SentToModel), figure(s.Verified))
+	}
 	fmt.Fprintf(w, "latency:    p50 %.1f ms  p95 %.1f ms\n", millis(s.P50), millis(s.P95))
 }
 

@@ -36,6 +36,7 @@ func commands() []command {
 		{"feeds", "follow RSS, Atom and JSON feeds: add, list, remove", runFeeds},
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
 		{"eval", "measure retrieval and answer quality on a question set or BEIR data", runEval},
+		{"train", "fit the answer models on the public benchmarks' choosing splits", runTrain},
 	}
 }
 

@@ -13,11 +13,12 @@ import (
 
 // filterFlags are the search filters on the command line.
 type filterFlags struct {
-	DocIDs, Source, Author, From, To, Story string
+	DocIDs, ExcludeDocIDs, Source, Author, From, To, Story string
 }
 
 func (f *filterFlags) register(fs *flagSet) {
 	fs.StringVar(&f.DocIDs, "doc-id", "", "only these documents (comma-separated ids)")
+	fs.StringVar(&f.ExcludeDocIDs, "exclude-doc-id", "", "leave out these documents (comma-separated ids)")
 	fs.StringVar(&f.Source, "source", "", "only documents with this source")
 	fs.StringVar(&f.Author, "author", "", "only documents by this author")
 	fs.StringVar(&f.From, "from", "", "only documents published on or after this date (YYYY-MM-DD)")
@@ -27,16 +28,24 @@ func (f *filterFlags) register(fs *flagSet) {
 
 func (f *filterFlags) filter() (retrieval.Filter, error) {
 	wire := web.FiltersJSON{Source: f.Source, Author: f.Author, PublishedFrom: f.From, PublishedTo: f.To, StoryID: f.Story}
-	for _, id := range strings.Split(f.DocIDs, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			wire.DocID = append(wire.DocID, id)
-		}
-	}
+	wire.DocID = splitIDs(f.DocIDs)
+	wire.ExcludeDocID = splitIDs(f.ExcludeDocIDs)
 	out, err := wire.Filter()
 	if err != nil {
 		return out, fmt.Errorf("--%s", strings.Replace(strings.Replace(err.Error(), "published_from", "from", 1), "published_to", "to", 1))
 	}
 	return out, nil
+}
+
+// splitIDs splits a comma-separated list of document IDs, dropping blanks.
+func splitIDs(s string) []string {
+	var out []string
+	for _, id := range strings.Split(s, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func runSearch(ctx context.Context, e *env, args []string) error {

@@ -13,8 +13,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/sashabaranov/go-openai"
+
+	"github.com/ragd/ragd/retrieval/chunk"
 )
 
 // Behaviour is how the server answers an answer prompt.
@@ -46,7 +49,16 @@ const (
 	// body cleanly with neither a finish reason nor [DONE], as a proxy
 	// that drops the connection does; unstreamed, it behaves as Cite.
 	CutShort
+	// PerfectReader reads the passages of the prompt and answers with the
+	// first sentence that holds a gold answer of the question (see
+	// SetGold), citing its passage, or says that the passages do not
+	// contain the answer when none holds one: a model that never misses
+	// an answer it is shown and never invents one.
+	PerfectReader
 )
+
+// NoAnswerText is what the server says when the passages do not answer.
+const NoAnswerText = "The passages do not contain the answer."
 
 // FailMessage is the error message of the Fail behaviour.
 const FailMessage = "the fake model is out of order"
@@ -72,6 +84,7 @@ type Server struct {
 	standalone string
 	requests   []Request
 	cancelled  int
+	gold       map[string][]string
 }
 
 // NewServer starts a fake server, closed when the test ends.
@@ -107,6 +120,14 @@ func (s *Server) SetReply(text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.behaviour, s.reply = Reply, text
+}
+
+// SetGold gives the PerfectReader behaviour the gold answers of each
+// question, keyed by the question as the prompt states it, and selects it.
+func (s *Server) SetGold(gold map[string][]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.behaviour, s.gold = PerfectReader, gold
 }
 
 // SetStandalone sets the answer to rewrite prompts; by default the server
@@ -175,7 +196,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rec := Request{Model: req.Model, Stream: req.Stream, Prompt: prompt, Rewrite: followUp.MatchString(prompt)}
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
-	behaviour, reply, standalone := s.behaviour, s.reply, s.standalone
+	behaviour, reply, standalone, gold := s.behaviour, s.reply, s.standalone, s.gold
 	s.mu.Unlock()
 
 	var text string
@@ -201,6 +222,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.cancelled++
 		s.mu.Unlock()
 		return
+	case behaviour == PerfectReader:
+		text = read(prompt, gold)
 	default:
 		text = answer(behaviour, reply, passages(prompt))
 	}
@@ -251,6 +274,52 @@ func passages(prompt string) map[string]string {
 	return out
 }
 
+// promptPassage matches one passage of an answer prompt: its number and
+// its text, up to the next passage or the question.
+var promptPassage = regexp.MustCompile(`(?s)\n\[(\d+)\] [^\n]*\(source: [^\n]*\)\n(.*?)\n(?:\n\[\d+\] |\nQuestion: )`)
+
+// read answers an answer prompt as a perfect reader: the first sentence,
+// in passage order, holding a gold answer of the prompt's question.
+func read(prompt string, gold map[string][]string) string {
+	_, question, _ := strings.Cut(prompt, "\nQuestion: ")
+	answers := gold[strings.TrimSpace(question)]
+	for rest := prompt; ; {
+		loc := promptPassage.FindStringSubmatchIndex(rest)
+		if loc == nil {
+			return NoAnswerText
+		}
+		n, text := rest[loc[2]:loc[3]], rest[loc[4]:loc[5]]
+		for _, sent := range splitSentences(text) {
+			for _, a := range answers {
+				if na := normalise(a); na != "" && strings.Contains(" "+normalise(sent)+" ", " "+na+" ") {
+					return sent + " [" + n + "]"
+				}
+			}
+		}
+		// The next passage's header begins inside the match.
+		rest = rest[loc[5]:]
+	}
+}
+
+// splitSentences splits text into sentences as ragd's chunker does.
+func splitSentences(text string) []string {
+	var out []string
+	for _, sp := range chunk.Sentences(text) {
+		if s := strings.TrimSpace(text[sp.Start:sp.End]); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// normalise lowercases s and replaces every run of characters other than
+// letters and digits by one space.
+func normalise(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+}
+
 func answer(b Behaviour, reply string, p map[string]string) string {
 	switch b {
 	case CiteMissing:
@@ -258,7 +327,7 @@ func answer(b Behaviour, reply string, p map[string]string) string {
 	case CiteNothing:
 		return p["1"]
 	case NoAnswer:
-		return "The passages do not contain the answer."
+		return NoAnswerText
 	case Reply:
 		return placeholder.ReplaceAllStringFunc(reply, func(m string) string {
 			return p[placeholder.FindStringSubmatch(m)[1]]

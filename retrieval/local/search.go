@@ -171,6 +171,9 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 		if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
 			return false
 		}
+		if slices.Contains(f.ExcludeDocIDs, d.ID) {
+			return false
+		}
 		if f.Source != "" && d.Source != f.Source {
 			return false
 		}

@@ -1,0 +1,408 @@
+package qa
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+// sentenceFeatureNames are the inputs of the sentence model, in order.
+var sentenceFeatureNames = []string{
+	"coverage",                                                            // IDF-weighted share of the question's terms in the sentence
+	"title_coverage",                                                      // the same, counting the passage's title
+	"near_coverage",                                                       // the same, counting the title and the neighbouring sentences
+	"soft",                                                                // each question word's best GloVe similarity in the sentence, IDF-weighted
+	"soft_near",                                                           // the same over the sentence and its neighbours
+	"dense",                                                               // cosine of the sentence and question embeddings
+	"coverage_rel",                                                        // near_coverage over the best near_coverage of the question
+	"soft_rel",                                                            // soft_near over the best soft_near of the question
+	"entity_passages",                                                     // share of the question's names in the retrieved passages
+	"entity_near",                                                         // share of the question's names in the sentence, its neighbours and title
+	"kind_number", "kind_date", "kind_person", "kind_place", "kind_quote", // the kind of answer asked for
+	"cue",       // the sentence holds an answer of the asked-for kind
+	"cue_near",  // a neighbour an answer would quote holds one
+	"novel",     // share of the sentence's terms that the question does not have
+	"restates",  // every term of the sentence is in the question
+	"negation",  // question and sentence both negate
+	"rank",      // 1/(1+rank) of the passage
+	"score_rel", // the passage's retrieval score over the best passage's
+	"position",  // 1/(1+index) of the sentence in its passage
+	"length",    // log of the sentence's words
+	"missing",   // the largest IDF of a question term missing from the sentence, its neighbours and title, over the largest of the question
+	"bigrams",   // share of the question's pairs of adjacent terms that are adjacent in the sentence
+	"specific",  // near_coverage of the question terms that the passage's title does not hold
+}
+
+// answerableFeatureNames are the inputs of the answerability model, in
+// order: what the best sentence (by the sentence model) holds, and how far
+// it stands above the next.
+var answerableFeatureNames = []string{
+	"score", "margin", "coverage", "near_coverage", "soft_near", "dense", "entity_passages", "entity_near",
+	"cue", "cue_near", "missing", "kind_number", "kind_date", "kind_person", "kind_place", "kind_quote",
+	"rank", "relevance", "bigrams", "specific", "second_coverage",
+	"max_bigrams", "max_specific", "max_coverage", // the best of any sentence
+}
+
+// relevanceFeatureNames are the inputs of the relevance model, in order:
+// the best of each sentence signal over all retrieved sentences.
+var relevanceFeatureNames = []string{
+	"max_coverage", "max_near_coverage", "max_soft", "max_soft_near", "max_dense",
+	"entity_passages", "question_terms",
+}
+
+// Indexes of the sentence features that the relevance model and sentence
+// choice read.
+const (
+	fCoverage     = 0
+	fNearCoverage = 2
+	fSoft         = 3
+	fSoftNear     = 4
+	fDense        = 5
+	fCoverageRel  = 6
+	fSoftRel      = 7
+	fEntity       = 8
+)
+
+// featurize computes the features and the probabilities of every candidate
+// of j, and the relevance features of the question.
+func (a *Answerer) featurize(ctx context.Context, question string, hits []retrieval.Hit, j *judgement) error {
+	cands := j.cands
+	texts := make([]string, 0, len(cands)+1)
+	texts = append(texts, question)
+	for _, c := range cands {
+		texts = append(texts, c.text)
+	}
+	vecs, err := a.cfg.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("embed sentences: %w", err)
+	}
+	if len(vecs) != len(texts) {
+		return fmt.Errorf("embed sentences: got %d vectors for %d texts", len(vecs), len(texts))
+	}
+	soft, err := a.softMatcher(ctx, question, j)
+	if err != nil {
+		return err
+	}
+	qvec := vecs[0]
+	negated := hasNegation(question)
+	entityPassages := a.entityCoverage(question, hits)
+	names := a.questionNames(question)
+	qset := a.termSet(question)
+	titleTerms := map[string]map[string]bool{}
+	topScore := 0.0
+	if len(hits) > 0 {
+		topScore = hits[0].Score
+	}
+	kind := j.cue.kind
+	maxW := 0.0
+	for _, w := range j.weights {
+		maxW = math.Max(maxW, w)
+	}
+	qbigrams := bigrams(a.an.Terms(questionFrame.ReplaceAllString(question, " ")))
+	for i, c := range cands {
+		if _, ok := titleTerms[c.hit.ID]; !ok {
+			titleTerms[c.hit.ID] = a.termSet(c.hit.Title)
+		}
+		title := titleTerms[c.hit.ID]
+		near := union(union(c.terms, title), c.neighbourTerms())
+		f := make([]float64, len(sentenceFeatureNames))
+		f[fCoverage] = coverage(j.qt, j.weights, j.total, c.terms, nil)
+		f[1] = coverage(j.qt, j.weights, j.total, c.terms, title)
+		f[fNearCoverage] = coverage(j.qt, j.weights, j.total, near, nil)
+		f[fSoft] = soft.score(c.words, c.terms)
+		f[fSoftNear] = soft.score(c.nearWords(), near)
+		f[fDense] = math.Max(0, cosine(qvec, vecs[i+1]))
+		if len(names) == 0 {
+			f[fEntity], f[9] = 1, 1
+		} else {
+			f[fEntity] = entityPassages
+			found := 0
+			for _, n := range names {
+				if near[n] || near[a.alias[n]] {
+					found++
+				}
+			}
+			f[9] = float64(found) / float64(len(names))
+		}
+		if kind != cueNone {
+			f[10+int(kind)-1] = 1
+			c.cue = j.cue.score(c.text, question)
+			f[15] = c.cue
+			if c.cue < 1 && nearestWithCue(c, j.cue, question) != nil {
+				f[16] = 1
+			}
+		}
+		novel := 0
+		for t := range c.terms {
+			if !qset[t] {
+				novel++
+			}
+		}
+		if len(c.terms) > 0 {
+			f[17] = float64(novel) / float64(len(c.terms))
+		}
+		if novel == 0 {
+			f[18] = 1
+		}
+		if negated && hasNegation(c.text) {
+			f[19] = 1
+		}
+		f[20] = 1 / float64(1+c.rank)
+		if topScore > 0 {
+			f[21] = c.hit.Score / topScore
+		}
+		f[22] = 1 / float64(1+c.pos)
+		f[23] = math.Log1p(float64(len(strings.Fields(c.text))))
+		if maxW > 0 {
+			missing := 0.0
+			for k, t := range j.qt {
+				if !near[t] {
+					missing = math.Max(missing, j.weights[k])
+				}
+			}
+			f[24] = missing / maxW
+		}
+		f[25] = bigramShare(qbigrams, a.an.Terms(c.text))
+		spec, specTotal := 0.0, 0.0
+		for k, t := range j.qt {
+			if !title[t] {
+				specTotal += j.weights[k]
+				if near[t] {
+					spec += j.weights[k]
+				}
+			}
+		}
+		f[26] = 1
+		if specTotal > 0 {
+			f[26] = spec / specTotal
+		}
+		c.features = f
+	}
+	bestCov, bestSoft := 0.0, 0.0
+	rel := make([]float64, len(relevanceFeatureNames))
+	for _, c := range cands {
+		bestCov = math.Max(bestCov, c.features[fNearCoverage])
+		bestSoft = math.Max(bestSoft, c.features[fSoftNear])
+		rel[0] = math.Max(rel[0], c.features[fCoverage])
+		rel[1] = math.Max(rel[1], c.features[fNearCoverage])
+		rel[2] = math.Max(rel[2], c.features[fSoft])
+		rel[3] = math.Max(rel[3], c.features[fSoftNear])
+		rel[4] = math.Max(rel[4], c.features[fDense])
+	}
+	rel[5] = cands[0].features[fEntity]
+	rel[6] = math.Log1p(float64(len(j.qt)))
+	j.relevance = rel
+	j.relevanceProb = a.cfg.Models.Relevance.Prob(rel)
+	feats := make([][]float64, len(cands))
+	for i, c := range cands {
+		if bestCov > 0 {
+			c.features[fCoverageRel] = c.features[fNearCoverage] / bestCov
+		}
+		if bestSoft > 0 {
+			c.features[fSoftRel] = c.features[fSoftNear] / bestSoft
+		}
+		c.score = a.cfg.Models.Sentence.Logit(c.features)
+		feats[i] = c.features
+	}
+	j.answerable, _ = a.cfg.Models.answerableVector(rel, feats)
+	j.evidence = a.cfg.Models.Answerable.Prob(j.answerable)
+	return nil
+}
+
+// AnswerableFeatures returns the answerability model's features for a
+// question whose relevance features are rel and whose candidates have the
+// sentence features cands, with the sentence and relevance models of m;
+// best is the index of the best candidate. Answering and training compute
+// them here alike.
+func (m *Models) AnswerableFeatures(rel []float64, cands [][]float64) (x []float64, best int) {
+	return m.answerableVector(rel, cands)
+}
+
+func (m *Models) answerableVector(rel []float64, cands [][]float64) ([]float64, int) {
+	x := make([]float64, len(answerableFeatureNames))
+	if len(cands) == 0 {
+		return x, -1
+	}
+	best, second := -1, -1
+	scores := make([]float64, len(cands))
+	for i, f := range cands {
+		scores[i] = m.Sentence.Logit(f)
+		switch {
+		case best < 0 || scores[i] > scores[best]:
+			best, second = i, best
+		case second < 0 || scores[i] > scores[second]:
+			second = i
+		}
+	}
+	f := cands[best]
+	x[0] = scores[best]
+	x[1] = 10
+	if second >= 0 {
+		x[1] = math.Min(10, scores[best]-scores[second])
+	}
+	x[2], x[3], x[4], x[5] = f[fCoverage], f[fNearCoverage], f[fSoftNear], f[fDense]
+	x[6], x[7] = f[fEntity], f[9]
+	x[8], x[9], x[10] = f[15], f[16], f[24]
+	copy(x[11:16], f[10:15])
+	x[16] = f[20]
+	x[17] = m.Relevance.Logit(rel)
+	x[18], x[19] = f[25], f[26]
+	if second >= 0 {
+		x[20] = cands[second][fNearCoverage]
+	}
+	for _, c := range cands {
+		x[21] = math.Max(x[21], c[25])
+		x[22] = math.Max(x[22], c[26])
+		x[23] = math.Max(x[23], c[fCoverage])
+	}
+	return x, best
+}
+
+// bigrams are the pairs of adjacent terms of a term sequence.
+func bigrams(terms []string) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	for i := 1; i < len(terms); i++ {
+		out[[2]string{terms[i-1], terms[i]}] = true
+	}
+	return out
+}
+
+// bigramShare is the share of the pairs of q that are adjacent in terms.
+func bigramShare(q map[[2]string]bool, terms []string) float64 {
+	if len(q) == 0 {
+		return 0
+	}
+	found := map[[2]string]bool{}
+	for i := 1; i < len(terms); i++ {
+		if p := [2]string{terms[i-1], terms[i]}; q[p] {
+			found[p] = true
+		}
+	}
+	return float64(len(found)) / float64(len(q))
+}
+
+// nearWords are the words of the candidate and of the neighbours whose
+// terms neighbourTerms counts.
+func (c *candidate) nearWords() []string {
+	out := append([]string(nil), c.words...)
+	for _, n := range []*candidate{c.prev, c.next, prevOf(c.prev), c.antecedent()} {
+		if n != nil {
+			out = append(out, n.words...)
+		}
+	}
+	return out
+}
+
+// softMatch scores sentences by how close their words come to the
+// question's words in the word-vector space.
+type softMatch struct {
+	qterms  []string  // the analysed term of each question word
+	weights []float64 // its IDF
+	total   float64
+	// sims holds, for each word of the candidates, its cosine with each
+	// question word; nil without word vectors.
+	sims map[string][]float64
+}
+
+// softMatcher embeds the question's words and the words of every
+// candidate, one batch, with the configured word embedder. Without one,
+// soft matching is exact matching.
+func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgement) (*softMatch, error) {
+	m := &softMatch{}
+	var qwords []string
+	for _, w := range a.contentWords(questionFrame.ReplaceAllString(question, " ")) {
+		t := a.an.Terms(w)
+		if len(t) == 0 || containsString(qwords, w) {
+			continue
+		}
+		qwords = append(qwords, w)
+		m.qterms = append(m.qterms, t[0])
+	}
+	m.weights = a.cfg.Retriever.IDF(m.qterms)
+	for _, w := range m.weights {
+		m.total += w
+	}
+	words := map[string]bool{}
+	for _, c := range j.cands {
+		c.words = a.contentWords(c.text)
+		for _, w := range c.words {
+			words[w] = true
+		}
+	}
+	if a.cfg.Words == nil || len(qwords) == 0 {
+		return m, nil
+	}
+	list := make([]string, 0, len(words)+len(qwords))
+	list = append(list, qwords...)
+	for w := range words {
+		list = append(list, w)
+	}
+	vecs, err := a.cfg.Words.Embed(ctx, list)
+	if err != nil {
+		return nil, fmt.Errorf("embed words: %w", err)
+	}
+	if len(vecs) != len(list) {
+		return nil, fmt.Errorf("embed words: got %d vectors for %d words", len(vecs), len(list))
+	}
+	m.sims = make(map[string][]float64, len(words))
+	for i, w := range list[len(qwords):] {
+		v := vecs[len(qwords)+i]
+		row := make([]float64, len(qwords))
+		for k := range qwords {
+			row[k] = math.Max(0, cosine(vecs[k], v))
+		}
+		m.sims[w] = row
+	}
+	return m, nil
+}
+
+// score is the IDF-weighted mean, over the question's words, of the best
+// similarity of each in words: 1 for a word whose term is in terms.
+func (m *softMatch) score(words []string, terms map[string]bool) float64 {
+	if m.total == 0 {
+		return 0
+	}
+	got := 0.0
+	for k, t := range m.qterms {
+		best := 0.0
+		if terms[t] {
+			best = 1
+		} else {
+			for _, w := range words {
+				if row, ok := m.sims[w]; ok && row[k] > best {
+					best = row[k]
+				}
+			}
+		}
+		got += m.weights[k] * best
+	}
+	return got / m.total
+}
+
+// contentWords are the distinct lowercased words of text that have index
+// terms (stop words have none).
+func (a *Answerer) contentWords(text string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(w) < 2 || containsString(out, w) {
+			continue
+		}
+		if len(a.an.Terms(w)) > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
