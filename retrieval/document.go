@@ -17,6 +17,15 @@ type Document struct {
 	Source    string
 	Author    string
 	Published time.Time
+	// Modified is when the article was last corrected, if known.
+	Modified time.Time
+	// Language is the article's language tag (such as "en-GB"), if known.
+	Language string
+	// SiteName is the publication the article comes from, if known.
+	SiteName string
+	// StoryID groups copies of one story: syndicated and lightly edited
+	// versions of an article share it (see package dedup).
+	StoryID string
 	// Sections lists headings found in the original markup, in order.
 	Sections []Section
 }

@@ -75,6 +75,8 @@ type Filter struct {
 	ExcludeDocIDs []string
 	// Source and Author keep chunks whose document has exactly this value.
 	Source, Author string
+	// StoryID keeps chunks of the copies of one story.
+	StoryID string
 	// From and To bound the document's published date, inclusive.
 	// Documents without a date fail a date bound.
 	From, To time.Time
@@ -82,7 +84,7 @@ type Filter struct {
 
 // IsZero reports whether the filter restricts nothing.
 func (f Filter) IsZero() bool {
-	return len(f.DocIDs) == 0 && len(f.ExcludeDocIDs) == 0 && f.Source == "" && f.Author == "" && f.From.IsZero() && f.To.IsZero()
+	return len(f.DocIDs) == 0 && len(f.ExcludeDocIDs) == 0 && f.Source == "" && f.Author == "" && f.StoryID == "" && f.From.IsZero() && f.To.IsZero()
 }
 
 // SearchRequest is a query and how to run it.
@@ -106,6 +108,9 @@ type SearchRequest struct {
 	// AsOf is the time document ages are measured back from for recency:
 	// when zero, the filter's To bound if it has one, else the current time.
 	AsOf time.Time
+	// KeepDuplicates returns every copy of a story where a collapsing
+	// searcher (rank.Collapsing) would return one.
+	KeepDuplicates bool
 }
 
 // Hit is a ranked chunk with its document's metadata.
@@ -113,6 +118,8 @@ type Hit struct {
 	Chunk
 	Title, Source, Author string
 	Published             time.Time
+	// StoryID is the document's story (see Document.StoryID).
+	StoryID string
 	// Score is the fused score; higher is better.
 	Score float64
 	// LexicalRank and DenseRank are 1-based ranks in each ranking, 0 if absent.

@@ -156,9 +156,10 @@ func openRoute(r *http.Request) bool {
 	return p == "/healthz" || p == "/" || strings.HasPrefix(p, "/static/")
 }
 
-// writeRoute reports whether a request changes the store.
+// writeRoute reports whether a request changes the store or the followed
+// feeds.
 func writeRoute(r *http.Request) bool {
-	if !strings.HasPrefix(r.URL.Path, "/api/documents") {
+	if !strings.HasPrefix(r.URL.Path, "/api/documents") && !strings.HasPrefix(r.URL.Path, "/api/feeds") {
 		return false
 	}
 	return r.Method != http.MethodGet && r.Method != http.MethodHead
@@ -188,7 +189,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return unauthorized("the API key is not valid")
 		}
 		if writeRoute(r) && k.scope < ScopeWrite {
-			return echo.NewHTTPError(http.StatusForbidden, "this API key may only read: adding and deleting documents needs a write key")
+			return echo.NewHTTPError(http.StatusForbidden, "this API key may only read: adding and deleting documents or feeds needs a write key")
 		}
 		c.Set(keyContextKey, k.id)
 		return next(c)

@@ -24,7 +24,11 @@ func (s *Server) createDocument(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	doc, err := req.document()
+	fromRequest := req.document
+	if req.URL != "" {
+		fromRequest = func() (retrieval.Document, error) { return s.fetchDocument(c, req) }
+	}
+	doc, err := fromRequest()
 	if err != nil {
 		return err
 	}

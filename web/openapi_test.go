@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +18,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/ragd/ragd/retrieval/dedup"
+	"github.com/ragd/ragd/retrieval/feed"
+	"github.com/ragd/ragd/retrieval/fetch"
 	"github.com/ragd/ragd/web"
 )
 
@@ -34,6 +39,26 @@ func TestOpenAPI(t *testing.T) {
 	full, _ := newSafeServer(t, func(c *web.Config) { c.Writer = faultyWriter{syscall.ENOSPC} })
 	readOnly, _ := newSafeServer(t, func(c *web.Config) { c.Writer = faultyWriter{syscall.EROFS} })
 	small, _ := newSafeServer(t, func(c *web.Config) { c.MaxBody = 64 })
+	pages := site(t)
+	withNews := func(allowPrivate bool) func(*web.Config) {
+		return func(c *web.Config) {
+			reg, err := feed.OpenRegistry(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Feeds, c.Writer = reg, dedup.Writer{Index: dedup.NewIndex(0), Next: c.Writer}
+			c.Fetcher = fetch.New(fetch.Config{AllowPrivate: allowPrivate, Accept: fetch.ArticleTypes})
+		}
+	}
+	news, _ := newSafeServer(t, withNews(true))
+	strict, _ := newSafeServer(t, withNews(false))
+	keyedNews, _ := newSafeServer(t, func(c *web.Config) {
+		withNews(false)(c)
+		c.Keys = mustKeys(t, readKey+" read\n"+writeKey+" write")
+	})
+	feedURL := "https://news.example/rss.xml"
+	sum := sha256.Sum256([]byte(feedURL))
+	feedID := hex.EncodeToString(sum[:6])
 
 	resp, err := http.Get(plain.URL + "/openapi.json")
 	if err != nil {
@@ -120,6 +145,26 @@ func TestOpenAPI(t *testing.T) {
 		{plain, "GET", "/v1/models/ragd", "", nil, 200, true},
 		{plain, "GET", "/v1/models/gpt-4o", "", nil, 404, true},
 		{keyed, "GET", "/v1/models", "", nil, 401, false},
+		{news, "POST", "/api/documents", `{"url":"` + pages.URL + `/story"}`, js, 201, true},
+		{news, "POST", "/api/documents", `{"url":"` + pages.URL + `/scan.pdf"}`, js, 422, true},
+		{news, "POST", "/api/documents", `{"url":"` + pages.URL + `/gone"}`, js, 502, true},
+		{news, "POST", "/api/documents", `{"url":"` + pages.URL + `/story","title":"x"}`, js, 400, false},
+		{strict, "POST", "/api/documents", `{"url":"http://169.254.169.254/latest/meta-data/"}`, js, 400, true},
+		{news, "POST", "/api/documents", `{"id":"oa-news","title":"Ferries","text":"The winter timetable for the island ferries starts in November."}`, js, 201, true},
+		{news, "GET", "/api/documents/oa-news", "", nil, 200, true},
+		{news, "POST", "/api/search", `{"query":"winter timetable island ferries","collapse_duplicates":false}`, js, 200, true},
+		{news, "POST", "/api/search", `{"query":"ferries","filters":{"story_id":"story-000000000000"}}`, js, 200, true},
+		{news, "GET", "/api/feeds", "", nil, 200, true},
+		{news, "POST", "/api/feeds", `{"url":"` + feedURL + `","every":"30m"}`, js, 201, true},
+		{news, "POST", "/api/feeds", `{"url":"` + feedURL + `"}`, js, 409, true},
+		{news, "POST", "/api/feeds", `{"url":"news.example"}`, js, 400, true},
+		{news, "POST", "/api/feeds", `{"every":"1m"}`, js, 400, false},
+		{keyedNews, "POST", "/api/feeds", `{"url":"` + feedURL + `"}`, withKey(readKey), 403, false},
+		{news, "GET", "/api/feeds/" + feedID, "", nil, 200, true},
+		{news, "GET", "/api/feeds/000000000000", "", nil, 404, true},
+		{keyedNews, "DELETE", "/api/feeds/" + feedID, "", withKey(readKey), 403, false},
+		{news, "DELETE", "/api/feeds/" + feedID, "", nil, 200, true},
+		{news, "DELETE", "/api/feeds/" + feedID, "", nil, 404, true},
 	}
 	// The keyed server's bucket of 40 is spent last, so that its 429 is
 	// documented too.

@@ -47,6 +47,7 @@ func (r searchRequest) toDomain() (retrieval.SearchRequest, error) {
 		return out, badRequest("filters.%v", err)
 	}
 	out.Filter = f
+	out.KeepDuplicates = r.CollapseDuplicates != nil && !*r.CollapseDuplicates
 	if out.Mode, err = retrieval.ParseMode(r.Mode); err != nil {
 		return out, err
 	}

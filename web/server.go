@@ -49,6 +49,11 @@ type Config struct {
 	// Heartbeat is the interval of keep-alive comments in event streams;
 	// zero means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Fetcher reads articles for POST /api/documents {"url": ...}; nil
+	// refuses URLs.
+	Fetcher Fetcher
+	// Feeds serves /api/feeds; nil leaves the routes out.
+	Feeds Feeds
 	// Stats, when not nil, counts the documents and chunks of the index
 	// for the metrics.
 	Stats func(ctx context.Context) (retrieval.Stats, error)
@@ -131,6 +136,7 @@ func (s *Server) routes() {
 	api.GET("/documents", s.listDocuments)
 	api.GET("/documents/:id", s.getDocument)
 	api.DELETE("/documents/:id", s.deleteDocument)
+	s.feedRoutes(api)
 	// A question's body needs far less room than a document's: decoding
 	// ten megabytes only to refuse the query is work an attacker chooses.
 	queryBody := middleware.BodyLimit(strconv.Itoa(MaxQueryBody) + "B")

@@ -22,6 +22,7 @@ type HitJSON struct {
 	Published *string `json:"published"`
 	Author    string  `json:"author,omitempty"`
 	Section   string  `json:"section,omitempty"`
+	StoryID   string  `json:"story_id,omitempty"`
 	// Start and End are code point offsets of Text in the document.
 	Start int `json:"start"`
 	End   int `json:"end"`
@@ -39,7 +40,7 @@ func HitsJSON(hits []retrieval.Hit) []HitJSON {
 		out[i] = HitJSON{
 			DocID: h.DocID, ChunkID: h.ID, Title: h.Title, Text: h.Text, Score: round(h.Score),
 			Source: h.Source, Published: formatDate(h.Published), Author: h.Author, Section: h.Section,
-			Start: h.Start, End: h.End,
+			StoryID: h.StoryID, Start: h.Start, End: h.End,
 		}
 	}
 	return out
@@ -122,6 +123,7 @@ type FiltersJSON struct {
 	Author        string      `json:"author,omitempty"`
 	PublishedFrom string      `json:"published_from,omitempty"`
 	PublishedTo   string      `json:"published_to,omitempty"`
+	StoryID       string      `json:"story_id,omitempty"`
 }
 
 // Filter converts wire filters to a retrieval filter. A date bound without
@@ -130,7 +132,7 @@ func (f *FiltersJSON) Filter() (retrieval.Filter, error) {
 	if f == nil {
 		return retrieval.Filter{}, nil
 	}
-	out := retrieval.Filter{DocIDs: f.DocID, ExcludeDocIDs: f.ExcludeDocID, Source: f.Source, Author: f.Author}
+	out := retrieval.Filter{DocIDs: f.DocID, ExcludeDocIDs: f.ExcludeDocID, Source: f.Source, Author: f.Author, StoryID: f.StoryID}
 	if f.PublishedFrom != "" {
 		t, err := ParseDate(f.PublishedFrom)
 		if err != nil {
@@ -161,6 +163,8 @@ type searchRequest struct {
 	// SentenceWeight, when present, replaces the server's
 	// --sentence-weight for this query; 0 turns re-ranking off.
 	SentenceWeight *float64 `json:"sentence_weight"`
+	// CollapseDuplicates false returns every copy of a story.
+	CollapseDuplicates *bool `json:"collapse_duplicates"`
 }
 
 // documentRequest is the body of POST /api/documents.
@@ -171,6 +175,8 @@ type documentRequest struct {
 	Source    string `json:"source"`
 	Published string `json:"published"`
 	Author    string `json:"author"`
+	// URL, instead of the fields above, has the article fetched.
+	URL string `json:"url"`
 }
 
 // documentCreated answers POST /api/documents.
@@ -221,6 +227,10 @@ type documentJSON struct {
 	Source    string        `json:"source"`
 	Author    string        `json:"author"`
 	Published *string       `json:"published"`
+	Modified  *string       `json:"modified"`
+	Language  string        `json:"language"`
+	SiteName  string        `json:"site_name"`
+	StoryID   string        `json:"story_id"`
 	Sections  []sectionJSON `json:"sections"`
 	Chunks    []chunkJSON   `json:"chunks"`
 }
@@ -228,7 +238,8 @@ type documentJSON struct {
 func documentToJSON(d retrieval.StoredDocument) documentJSON {
 	out := documentJSON{
 		ID: d.ID, Title: d.Title, Text: d.Text, Source: d.Source, Author: d.Author,
-		Published: formatDate(d.Published), Sections: []sectionJSON{}, Chunks: make([]chunkJSON, len(d.Chunks)),
+		Published: formatDate(d.Published), Modified: formatDate(d.Modified), Language: d.Language, SiteName: d.SiteName,
+		StoryID: d.StoryID, Sections: []sectionJSON{}, Chunks: make([]chunkJSON, len(d.Chunks)),
 	}
 	for _, s := range d.Sections {
 		out.Sections = append(out.Sections, sectionJSON{Heading: s.Heading, Start: s.Start, End: s.End})

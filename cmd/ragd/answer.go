@@ -61,7 +61,7 @@ func openAnswerer(ctx context.Context, e *env, sc *storeConfig, ac *answerConfig
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := qa.Config{Retriever: st, Embedder: emb}
+	cfg := qa.Config{Retriever: sc.retriever(st), Embedder: emb}
 	openWords(&cfg, emb)
 	ac.apply(&cfg)
 	if lc != nil {

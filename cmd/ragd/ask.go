@@ -22,6 +22,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	lc.register(fs)
 	var ff filterFlags
 	ff.register(fs)
+	sc.registerCollapse(fs)
 	k := fs.Int("k", qa.DefaultK, "passages to retrieve (1-50)")
 	asJSON := fs.Bool("json", false, "print the answer as the API's JSON")
 	if err := fs.parse(args); err != nil {

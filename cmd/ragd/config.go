@@ -49,6 +49,8 @@ type storeConfig struct {
 	// were registered: a command without them takes retrieval's
 	// defaults, which are the flags' defaults.
 	chunked, ranked bool
+	// Collapse returns one passage per story (see registerCollapse).
+	Collapse bool
 	// existing, set by commands that only read or remove (search, ask,
 	// delete), refuses a --data that holds no index instead of creating
 	// an empty one: a mistyped path would otherwise answer "no hits".

@@ -7,8 +7,9 @@ import (
 )
 
 // layer orders ragd's packages: a package may import only packages of a lower
-// layer (cmd -> eval -> web -> qa -> retrieval/local -> retrieval/rank and
-// retrieval/parse -> retrieval/chunk -> retrieval/analysis -> retrieval ->
+// layer (cmd -> eval -> web -> qa -> retrieval/feed -> retrieval/local and
+// retrieval/fetch -> retrieval/rank and retrieval/parse -> retrieval/chunk ->
+// retrieval/analysis, retrieval/clean and retrieval/dedup -> retrieval ->
 // embed). Packages of one layer may not import each other: rank and parse
 // stand side by side, and no concept package imports the embedded engine,
 // so that every backend can use them.
@@ -18,16 +19,21 @@ var layer = map[string]int{
 	"retrieval/internal/articles": 1,
 	"retrieval":                   2,
 	"retrieval/analysis":          3,
+	"retrieval/clean":             3,
+	"retrieval/dedup":             3,
+	"retrieval/parse/pdftest":     3,
 	"retrieval/chunk":             4,
 	"retrieval/parse":             5,
 	"retrieval/rank":              5,
 	"retrieval/local":             6,
-	"qa":                          7,
-	"qa/qatest":                   7,
-	"web":                         8,
-	"eval":                        9,
-	"cmd/ragd":                    10,
-	"embed/cmd/glove-convert":     10,
+	"retrieval/fetch":             6,
+	"retrieval/feed":              7,
+	"qa":                          8,
+	"qa/qatest":                   8,
+	"web":                         9,
+	"eval":                        10,
+	"cmd/ragd":                    11,
+	"embed/cmd/glove-convert":     11,
 }
 
 func TestPackageDependenciesPointOneWay(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/dedup"
+	"github.com/ragd/ragd/retrieval/fetch"
 	"github.com/ragd/ragd/retrieval/parse"
 )
 
@@ -24,17 +26,36 @@ import (
 const ingestBatch = 256
 
 func runIngest(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "ingest", "PATH...")
+	fs := newFlagSet(e, "ingest", "PATH|URL...")
 	var sc storeConfig
 	sc.register(fs)
 	sc.registerChunk(fs)
+	var fc fetchConfig
+	fc.register(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("no paths given: ragd ingest PATH... (files, folders or .jsonl corpora)")
+		return usagef("no paths given: ragd ingest PATH|URL... (files, folders, .jsonl corpora or http(s) URLs)")
 	}
-	files, err := collectFiles(fs.Args())
+	if err := fc.validate(); err != nil {
+		return err
+	}
+	var paths, urls []string
+	for _, a := range fs.Args() {
+		if isURL(a) {
+			urls = append(urls, a)
+		} else {
+			paths = append(paths, a)
+		}
+	}
+	files, err := collectFiles(paths)
+	if err != nil {
+		return err
+	}
+	// Fetch every URL before storing anything: a page that cannot be read
+	// stops the ingest with nothing half done.
+	fetched, err := fetchURLs(ctx, fc.client(fetch.ArticleTypes), urls)
 	if err != nil {
 		return err
 	}
@@ -43,7 +64,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := ingestFiles(ctx, e, st, files)
+	stories, err := loadStories(ctx, st)
+	if err != nil {
+		return err
+	}
+	w := dedup.Writer{Index: stories, Next: st}
+	sum, err := ingestFiles(ctx, e, w, files)
+	if err == nil && len(fetched) > 0 {
+		err = ingestFetched(ctx, w, fetched, &sum)
+	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return fmt.Errorf("interrupted after storing at least %d documents; the same command again stores the rest (stored documents are skipped)", sum.docs)
 	}
@@ -63,6 +92,23 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 type ingestSummary struct {
 	docs, added, updated, unchanged, chunks int
 	elapsed                                 time.Duration
+}
+
+// count adds the results of one Ingest call.
+func (s *ingestSummary) count(res []retrieval.IngestResult) {
+	for _, r := range res {
+		s.docs++
+		switch r.Status {
+		case retrieval.Added:
+			s.added++
+			s.chunks += r.Chunks
+		case retrieval.Updated:
+			s.updated++
+			s.chunks += r.Chunks
+		default:
+			s.unchanged++
+		}
+	}
 }
 
 // ingester is what ingestion needs from the store.
@@ -107,19 +153,7 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 		if err != nil {
 			return err
 		}
-		for _, r := range res {
-			sum.docs++
-			switch r.Status {
-			case retrieval.Added:
-				sum.added++
-				sum.chunks += r.Chunks
-			case retrieval.Updated:
-				sum.updated++
-				sum.chunks += r.Chunks
-			default:
-				sum.unchanged++
-			}
-		}
+		sum.count(res)
 		prog.add(len(batch))
 		batch = batch[:0]
 		return nil
@@ -206,7 +240,7 @@ func readDocuments(path string, fn func(d retrieval.Document, line int) error) e
 }
 
 // ingestible are the file extensions ingest reads in folders.
-var ingestible = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true, ".jsonl": true}
+var ingestible = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true, ".jsonl": true, ".pdf": true}
 
 // collectFiles expands folders into the ingestible files they contain, in
 // lexical order, each file once however often it is named. Files named
@@ -227,7 +261,7 @@ func collectFiles(paths []string) ([]string, error) {
 		}
 		if !info.IsDir() {
 			if !ingestible[strings.ToLower(filepath.Ext(p))] {
-				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html or .jsonl)", p, parse.ErrUnsupported)
+				return nil, fmt.Errorf("%s: %w (want .txt, .md, .html, .pdf or .jsonl)", p, parse.ErrUnsupported)
 			}
 			keep(p)
 			continue

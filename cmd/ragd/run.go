@@ -32,11 +32,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"ingest", "add files, folders or JSONL corpora to the index", runIngest},
+		{"ingest", "add files, folders, JSONL corpora or URLs to the index", runIngest},
 		{"delete", "remove documents by id", runDelete},
 		{"search", "rank passages for a query", runSearch},
 		{"ask", "answer a question with cited passages", runAsk},
-		{"serve", "serve the JSON API and the chat page", runServe},
+		{"serve", "serve the JSON API and the chat page, and poll the followed feeds", runServe},
+		{"feeds", "follow RSS, Atom and JSON feeds: add, list, remove", runFeeds},
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
 		{"eval", "measure retrieval and answer quality on a question set or BEIR data", runEval},
 		{"train", "fit the answer models on the public benchmarks' choosing splits", runTrain},

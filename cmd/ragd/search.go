@@ -12,7 +12,7 @@ import (
 
 // filterFlags are the search filters on the command line.
 type filterFlags struct {
-	DocIDs, ExcludeDocIDs, Source, Author, From, To string
+	DocIDs, ExcludeDocIDs, Source, Author, From, To, Story string
 }
 
 func (f *filterFlags) register(fs *flagSet) {
@@ -23,10 +23,11 @@ func (f *filterFlags) register(fs *flagSet) {
 	fs.StringVar(&f.Author, "author", "", "only documents by this author")
 	fs.StringVar(&f.From, "from", "", "only documents published on or after this date (YYYY-MM-DD)")
 	fs.StringVar(&f.To, "to", "", "only documents published on or before this date (YYYY-MM-DD)")
+	fs.StringVar(&f.Story, "story", "", "only the copies of this story (a story_id from search --json)")
 }
 
 func (f *filterFlags) filter() (retrieval.Filter, error) {
-	wire := web.FiltersJSON{Source: f.Source, Author: f.Author, PublishedFrom: f.From, PublishedTo: f.To}
+	wire := web.FiltersJSON{Source: f.Source, Author: f.Author, PublishedFrom: f.From, PublishedTo: f.To, StoryID: f.Story}
 	wire.DocID = splitIDs(f.DocIDs)
 	wire.ExcludeDocID = splitIDs(f.ExcludeDocIDs)
 	out, err := wire.Filter()
@@ -57,6 +58,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	k := fs.Int("k", web.DefaultK, "number of hits (1-100)")
 	asJSON := fs.Bool("json", false, "print the hits as JSON")
 	mode := fs.String("mode", "hybrid", "ranking: hybrid, lexical or dense")
+	sc.registerCollapse(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	hits, err := st.Search(ctx, retrieval.SearchRequest{Query: query, K: *k, Filter: filter, Mode: m})
+	hits, err := sc.retriever(st).Search(ctx, retrieval.SearchRequest{Query: query, K: *k, Filter: filter, Mode: m})
 	if err != nil {
 		return err
 	}

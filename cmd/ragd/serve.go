@@ -161,6 +161,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ac.register(fs)
 	var lc llmConfig
 	lc.register(fs)
+	sc.registerCollapse(fs)
+	var fc fetchConfig
+	fc.register(fs)
 	var hc serveConfig
 	hc.register(fs)
 	if err := fs.parse(args); err != nil {
@@ -181,16 +184,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	if err := fc.validate(); err != nil {
+		return err
+	}
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	news, err := startNews(ctx, e, st, &sc, &fc)
+	if err != nil {
+		return err
+	}
+	defer news.stop()
 	srv := web.New(web.Config{
-		Searcher: st, Writer: st, Reader: st, Answerer: answerer, Stats: st.Stats,
+		Searcher: sc.retriever(st), Writer: news.writer, Reader: st, Answerer: answerer, Stats: st.Stats,
 		MaxBody: hc.MaxBody, Logger: e.logger,
 		Keys: keys, AllowedHosts: splitList(hc.AllowedHosts), CORSOrigins: splitList(hc.CORSOrigins),
 		RateLimit: rateLimit(hc.RateLimit), RateBurst: hc.RateBurst, Timeouts: hc.Timeouts,
+		Fetcher: news.articles, Feeds: news.feeds,
 	})
 	ln, err := net.Listen("tcp", hc.Addr)
 	if err != nil {

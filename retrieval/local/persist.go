@@ -33,6 +33,10 @@ type recordFile struct {
 	Source    string        `json:"source,omitempty"`
 	Author    string        `json:"author,omitempty"`
 	Published *time.Time    `json:"published,omitempty"`
+	Modified  *time.Time    `json:"modified,omitempty"`
+	Language  string        `json:"language,omitempty"`
+	SiteName  string        `json:"site_name,omitempty"`
+	StoryID   string        `json:"story_id,omitempty"`
 	Sections  []sectionFile `json:"sections,omitempty"`
 	Hash      string        `json:"hash"`
 	// Terms are the whole document's term counts, encoded as a chunk's
@@ -69,10 +73,15 @@ func writeRecord(path string, rec *record, v *vocabulary) error {
 	f := recordFile{
 		ID: rec.doc.ID, Title: rec.doc.Title, Text: rec.doc.Text, Source: rec.doc.Source,
 		Author: rec.doc.Author, Hash: rec.hash, Chunks: make([]chunkFile, len(rec.chunks)),
+		Language: rec.doc.Language, SiteName: rec.doc.SiteName, StoryID: rec.doc.StoryID,
 	}
 	if !rec.doc.Published.IsZero() {
 		t := rec.doc.Published
 		f.Published = &t
+	}
+	if !rec.doc.Modified.IsZero() {
+		t := rec.doc.Modified
+		f.Modified = &t
 	}
 	for _, sec := range rec.doc.Sections {
 		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
@@ -107,9 +116,13 @@ func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
-	d := retrieval.Document{ID: f.ID, Title: f.Title, Text: f.Text, Source: f.Source, Author: f.Author}
+	d := retrieval.Document{ID: f.ID, Title: f.Title, Text: f.Text, Source: f.Source, Author: f.Author,
+		Language: f.Language, SiteName: f.SiteName, StoryID: f.StoryID}
 	if f.Published != nil {
 		d.Published = *f.Published
+	}
+	if f.Modified != nil {
+		d.Modified = *f.Modified
 	}
 	for _, sec := range f.Sections {
 		d.Sections = append(d.Sections, retrieval.Section{Heading: sec.Heading, Start: sec.Start, End: sec.End})

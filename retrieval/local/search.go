@@ -100,7 +100,7 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		e := sc.entry
 		hits[i] = retrieval.Hit{
 			Chunk: *e.chunk, Title: e.doc.doc.Title, Source: e.doc.doc.Source, Author: e.doc.doc.Author,
-			Published: e.doc.doc.Published, Score: sc.score,
+			Published: e.doc.doc.Published, StoryID: e.doc.doc.StoryID, Score: sc.score,
 			LexicalRank: lexRank[e.ord], DenseRank: denseRank[e.ord],
 		}
 	}
@@ -178,6 +178,9 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 			return false
 		}
 		if f.Author != "" && d.Author != f.Author {
+			return false
+		}
+		if f.StoryID != "" && d.StoryID != f.StoryID {
 			return false
 		}
 		if !f.From.IsZero() && (d.Published.IsZero() || d.Published.Before(f.From)) {

@@ -700,6 +700,11 @@ func (s *Store) hashOf(d retrieval.Document) string {
 	for _, sec := range d.Sections {
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", sec.Heading, sec.Start, sec.End)
 	}
+	// Fields of fetched articles, hashed only when set, so that documents
+	// stored before them keep their hash.
+	if !d.Modified.IsZero() || d.Language != "" || d.SiteName != "" || d.StoryID != "" {
+		fmt.Fprintf(h, "news\x00%s\x00%s\x00%s\x00%s\x00", d.Modified.UTC().Format(time.RFC3339), d.Language, d.SiteName, d.StoryID)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

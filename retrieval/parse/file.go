@@ -1,5 +1,5 @@
 // Package parse reads documents from the input formats ragd ingests: plain
-// text, Markdown, HTML and JSON Lines, one file per format.
+// text, Markdown, HTML, PDF and JSON Lines, one file per format.
 package parse
 
 import (
@@ -29,8 +29,8 @@ func isBinary(b []byte) bool {
 
 // ReadFile reads the documents of the file at path, by its extension (in any
 // case): .txt (Text), .md and .markdown (Markdown), .html and .htm
-// (HTML) hold one document whose ID is the file's base name without
-// its extension; .jsonl (JSONL) holds any number. Any other extension
+// (HTML) and .pdf (PDF) hold one document whose ID is the file's base name
+// without its extension; .jsonl (JSONL) holds any number. Any other extension
 // gives an error wrapping ErrUnsupported. ReadFile sets no Source that the
 // file itself does not give.
 func ReadFile(path string) ([]retrieval.Document, error) {
@@ -58,6 +58,21 @@ func ReadFile(path string) ([]retrieval.Document, error) {
 			return nil, fmt.Errorf("read file %s: %w", path, ErrBinary)
 		}
 		doc, err := HTML(id, bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("read file %s: %w", path, err)
+		}
+		return []retrieval.Document{doc}, nil
+	case ".pdf":
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read file: %w", err)
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("read file: %w", err)
+		}
+		doc, err := PDF(id, f, info.Size())
 		if err != nil {
 			return nil, fmt.Errorf("read file %s: %w", path, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/clean"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -22,9 +23,10 @@ import (
 // are dropped. Block elements become paragraph breaks, list items lines
 // starting with "- " or "1. ", table rows lines of cells separated by " | ",
 // and <pre> keeps its line breaks. Headings are recorded in Sections as in
-// Markdown. Title is the <title>, else the first <h1>; Author, Published
-// and Source come from the meta tags author, article:published_time and
-// og:url. The page's character set is honoured.
+// Markdown. Page furniture is then removed line by line (see package
+// clean). Title is the <title>, else the first <h1>, else the headline;
+// Author, Published and Source come from the meta tags author,
+// article:published_time and og:url. The page's character set is honoured.
 func HTML(id string, r io.Reader) (retrieval.Document, error) {
 	cr, err := charset.NewReader(r, "")
 	if errors.Is(err, io.EOF) {
@@ -56,6 +58,7 @@ func HTML(id string, r io.Reader) (retrieval.Document, error) {
 	if doc.Title == "" {
 		doc.Title = w.h1
 	}
+	doc = clean.Document(doc) // a title still empty becomes the headline
 	if doc.Title == "" {
 		doc.Title = retrieval.DerivedTitle(doc.Text)
 	}

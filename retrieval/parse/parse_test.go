@@ -183,8 +183,8 @@ func TestReadFile(t *testing.T) {
 
 func TestReadFileErrors(t *testing.T) {
 	dir := t.TempDir()
-	pdf := filepath.Join(dir, "report.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.7"), 0o644); err != nil {
+	doc := filepath.Join(dir, "report.docx")
+	if err := os.WriteFile(doc, []byte("PK\x03\x04"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -192,7 +192,8 @@ func TestReadFileErrors(t *testing.T) {
 		path string
 		want error
 	}{
-		{"unsupported extension", pdf, parse.ErrUnsupported},
+		{"unsupported extension", doc, parse.ErrUnsupported},
+		{"missing pdf file", filepath.Join(dir, "missing.pdf"), fs.ErrNotExist},
 		{"no extension", filepath.Join(dir, "README"), parse.ErrUnsupported},
 		{"missing text file", filepath.Join(dir, "missing.txt"), fs.ErrNotExist},
 		{"missing html file", filepath.Join(dir, "missing.html"), fs.ErrNotExist},

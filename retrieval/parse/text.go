@@ -6,15 +6,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/clean"
 )
 
 // Text returns the plain-text document text. Text is text with line
 // ends normalised to "\n", a leading byte order mark removed, invalid UTF-8
-// replaced by U+FFFD and trailing white space trimmed; Title is its first
-// non-empty line, trimmed, and stays in Text. Source is left to the caller.
+// replaced by U+FFFD, page furniture removed line by line (see package
+// clean) and trailing white space trimmed; Title is its headline (see
+// clean.Headline), which stays in Text. Source is left to the caller.
 func Text(id, text string) retrieval.Document {
 	text = strings.TrimRightFunc(normalizeText(text), unicode.IsSpace)
-	return retrieval.Document{ID: id, Title: retrieval.DerivedTitle(text), Text: text}
+	d := clean.Document(retrieval.Document{ID: id, Text: text})
+	if d.Title == "" {
+		d.Title = retrieval.DerivedTitle(d.Text)
+	}
+	return d
 }
 
 // normalizeText removes a byte order mark, turns "\r\n" and "\r" into "\n"
