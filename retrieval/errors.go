@@ -13,4 +13,8 @@ var (
 	// ErrLocked reports that another process has the store's data
 	// directory open: two writers would each miss the other's changes.
 	ErrLocked = errors.New("data directory in use")
+	// ErrUnavailable reports that a remote backend (a Weaviate cluster)
+	// could not be reached or could not serve the request now; the error
+	// says why. Retrying later may succeed.
+	ErrUnavailable = errors.New("backend unavailable")
 )

@@ -19,3 +19,14 @@ if ! command -v chromium >/dev/null 2>&1; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+
+# 4. weaviate-server for the Weaviate backend's integration and cluster
+#    tests, built once from its Go module into .cache/bin (a few minutes the
+#    first time). The version matches retrieval/weaviate/weaviatetest.Version.
+WEAVIATE_VERSION=v1.35.2
+if [ ! -x .cache/bin/weaviate-server ] || [ "$(cat .cache/bin/weaviate-server.version 2>/dev/null)" != "$WEAVIATE_VERSION" ]; then
+	echo "building weaviate-server $WEAVIATE_VERSION into .cache/bin (once)"
+	mkdir -p .cache/bin
+	GOBIN="$PWD/.cache/bin" GOEXPERIMENT= GOFLAGS=-buildvcs=false nice go install "github.com/weaviate/weaviate/cmd/weaviate-server@$WEAVIATE_VERSION"
+	echo "$WEAVIATE_VERSION" > .cache/bin/weaviate-server.version
+fi

@@ -51,6 +51,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, reason(err, qa.ErrInvalid)
 	case errors.Is(err, retrieval.ErrEmbedderMismatch):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, retrieval.ErrUnavailable):
+		return http.StatusServiceUnavailable, err.Error()
 	case errors.Is(err, qa.ErrModelTimeout):
 		return http.StatusGatewayTimeout, err.Error()
 	case errors.Is(err, qa.ErrModelFailed):

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ragd/ragd/retrieval/weaviate/weaviatetest"
 )
 
 // composeFile is the part of docker-compose.yml the test checks.
@@ -20,6 +22,7 @@ type composeFile struct {
 }
 
 type composeService struct {
+	Profiles    []string                  `yaml:"profiles"`
 	Image       string                    `yaml:"image"`
 	Build       string                    `yaml:"build"`
 	Entrypoint  []string                  `yaml:"entrypoint"`
@@ -108,16 +111,7 @@ func TestComposeConfiguresRagdWithOllama(t *testing.T) {
 		}
 	})
 	t.Run("the values pass ragd's validation", func(t *testing.T) {
-		fs := newFlagSet(&env{getenv: func(k string) string { return vars[k] }}, "serve", "")
-		var sc storeConfig
-		sc.register(fs)
-		var lc llmConfig
-		lc.register(fs)
-		fs.String("addr", "", "")
-		fs.Int64("max-body", 0, "")
-		if err := fs.parse(nil); err != nil {
-			t.Fatal(err)
-		}
+		sc, lc := parseServeFlags(t, vars)
 		if err := sc.validate(); err != nil {
 			t.Error(err)
 		}
@@ -255,4 +249,105 @@ func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
 			t.Errorf("the runtime stage lacks %q", want)
 		}
 	}
+}
+
+func TestComposeWeaviateProfile(t *testing.T) {
+	c := readCompose(t)
+	wv, ok := c.Services["weaviate"]
+	rd, ok2 := c.Services["ragd-weaviate"]
+	if !ok || !ok2 {
+		t.Fatal("docker-compose.yml has no weaviate and ragd-weaviate services")
+	}
+	for name, s := range map[string]composeService{"weaviate": wv, "ragd-weaviate": rd} {
+		if !slices.Equal(s.Profiles, []string{"weaviate"}) {
+			t.Errorf("%s profiles %v, want [weaviate]", name, s.Profiles)
+		}
+	}
+	for name, s := range c.Services {
+		if name != "weaviate" && name != "ragd-weaviate" && len(s.Profiles) > 0 {
+			t.Errorf("%s is in profiles %v: plain 'docker compose up' would not start it", name, s.Profiles)
+		}
+	}
+	t.Run("the official image of the tested version", func(t *testing.T) {
+		image, tag, _ := strings.Cut(wv.Image, ":")
+		if image != "cr.weaviate.io/semitechnologies/weaviate" && image != "semitechnologies/weaviate" {
+			t.Errorf("weaviate image %q, want semitechnologies/weaviate", wv.Image)
+		}
+		if "v"+tag != weaviatetest.Version {
+			t.Errorf("weaviate image tag %q, want the version the tests run, %s", tag, weaviatetest.Version)
+		}
+	})
+	t.Run("weaviate without modules, on a volume", func(t *testing.T) {
+		env := wv.Environment
+		if env["DEFAULT_VECTORIZER_MODULE"] != "none" || env["ENABLE_MODULES"] != "" {
+			t.Errorf("weaviate modules: DEFAULT_VECTORIZER_MODULE=%q ENABLE_MODULES=%q, want none: ragd sends vectors", env["DEFAULT_VECTORIZER_MODULE"], env["ENABLE_MODULES"])
+		}
+		if env["AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED"] != "true" && env["AUTHENTICATION_APIKEY_ENABLED"] != "true" {
+			t.Errorf("weaviate has no authentication scheme ragd can use")
+		}
+		data := mountOf(wv, env["PERSISTENCE_DATA_PATH"])
+		if data == "" {
+			t.Errorf("PERSISTENCE_DATA_PATH=%q is not a mounted volume", env["PERSISTENCE_DATA_PATH"])
+		} else if _, ok := c.Volumes[data]; !ok {
+			t.Errorf("volume %q is not declared", data)
+		}
+		if wv.Healthcheck == nil || !strings.Contains(strings.Join(wv.Healthcheck.Test, " "), "/v1/.well-known/ready") {
+			t.Errorf("weaviate healthcheck does not call /v1/.well-known/ready")
+		}
+	})
+	t.Run("ragd stores its index in the weaviate service", func(t *testing.T) {
+		vars := rd.Environment
+		known := serveVariables(t)
+		for k := range vars {
+			if strings.HasPrefix(k, "RAGD_") && !known[k] {
+				t.Errorf("ragd-weaviate sets %s, which ragd serve does not read", k)
+			}
+		}
+		sc, _ := parseServeFlags(t, vars)
+		if err := sc.validate(); err != nil {
+			t.Error(err)
+		}
+		if sc.Store != "weaviate" {
+			t.Errorf("ragd-weaviate --store %q, want weaviate", sc.Store)
+		}
+		u, err := url.Parse(sc.Weaviate.URL)
+		port := "8080"
+		for i, a := range wv.Command {
+			if a == "--port" && i+1 < len(wv.Command) {
+				port = wv.Command[i+1]
+			}
+		}
+		if err != nil || u.Host != "weaviate:"+port {
+			t.Errorf("RAGD_WEAVIATE_URL=%q, want http://weaviate:%s", sc.Weaviate.URL, port)
+		}
+		if got := rd.DependsOn["weaviate"].Condition; got != "service_healthy" {
+			t.Errorf("ragd-weaviate depends on weaviate with condition %q, want service_healthy", got)
+		}
+		if rd.Healthcheck == nil || !strings.Contains(strings.Join(rd.Healthcheck.Test, " "), "/healthz") {
+			t.Errorf("ragd-weaviate healthcheck does not call /healthz")
+		}
+		for _, p := range rd.Ports {
+			for _, q := range c.Services["ragd"].Ports {
+				if strings.Split(p, ":")[0] == strings.Split(q, ":")[0] {
+					t.Errorf("ragd and ragd-weaviate both publish host port %s", strings.Split(p, ":")[0])
+				}
+			}
+		}
+	})
+}
+
+// parseServeFlags parses the store and LLM flags of ragd serve from vars.
+func parseServeFlags(tb testing.TB, vars map[string]string) (storeConfig, llmConfig) {
+	tb.Helper()
+	fs := newFlagSet(&env{getenv: func(k string) string { return vars[k] }}, "serve", "")
+	var sc storeConfig
+	sc.register(fs)
+	var lc llmConfig
+	lc.register(fs)
+	fs.String("addr", "", "")
+	fs.Int64("max-body", 0, "")
+	if err := fs.parse(nil); err != nil {
+		tb.Fatal(err)
+	}
+	return sc, lc
 }

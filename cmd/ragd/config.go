@@ -14,6 +14,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/chunk"
 	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/weaviate"
 )
 
 // Defaults of the store flags.
@@ -51,6 +52,7 @@ type storeConfig struct {
 	chunked, ranked bool
 	// Collapse returns one passage per story (see registerCollapse).
 	Collapse bool
+	Weaviate weaviateFlags
 	// existing, set by commands that only read or remove (search, ask,
 	// delete), refuses a --data that holds no index instead of creating
 	// an empty one: a mistyped path would otherwise answer "no hits".
@@ -90,8 +92,9 @@ func (o *optionalWeight) Set(s string) error {
 func (c *storeConfig) register(fs *flagSet) {
 	func() {
 		defer fs.group("index")()
-		fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data)")
+		fs.StringVar(&c.Store, "store", defaultStore, "storage backend: local (the embedded engine in --data) or weaviate (a Weaviate cluster at --weaviate-url)")
 		fs.StringVar(&c.Data, "data", defaultDataDir, "data directory of the index")
+		c.Weaviate.register(fs)
 	}()
 	c.registerEmbedder(fs)
 }
@@ -134,8 +137,14 @@ func (c *storeConfig) registerRank(fs *flagSet) {
 
 // validate checks the flags, naming the bad one.
 func (c *storeConfig) validate() error {
-	if c.Store != "local" {
-		return fmt.Errorf("unknown store %q: --store must be local", c.Store)
+	switch c.Store {
+	case "local":
+	case "weaviate":
+		if err := c.Weaviate.validate(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown store %q: --store must be local or weaviate", c.Store)
 	}
 	if err := c.validateEmbedder(); err != nil {
 		return err
@@ -255,6 +264,13 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend,
 	emb, err := c.newEmbedder()
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.Store == "weaviate" {
+		st, err := weaviate.Open(ctx, c.weaviateConfig(c.Weaviate.Collection, emb, e))
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, emb, nil
 	}
 	if c.existing && c.Data != "" && !local.Exists(c.Data) {
 		return nil, nil, fmt.Errorf("no index in %s: ingest documents first (ragd ingest --data %s PATH...), or give the right --data", c.Data, c.Data)

@@ -63,7 +63,14 @@ func TestStoreFlag(t *testing.T) {
 	}{
 		{"default", nil, nil, ""},
 		{"local", nil, []string{"--store", "local"}, ""},
-		{"unknown", nil, []string{"--store", "weaviate"}, `unknown store "weaviate"`},
+		{"unknown", nil, []string{"--store", "milvus"}, `unknown store "milvus"`},
+		{"weaviate", nil, []string{"--store", "weaviate", "--weaviate-url", "http://localhost:8080"}, ""},
+		{"weaviate from the environment", map[string]string{"RAGD_STORE": "weaviate", "RAGD_WEAVIATE_URL": "https://w.example:443", "RAGD_WEAVIATE_CONSISTENCY": "all"}, nil, ""},
+		{"weaviate without a url", nil, []string{"--store", "weaviate"}, "--weaviate-url is required"},
+		{"weaviate url without a scheme", nil, []string{"--store", "weaviate", "--weaviate-url", "localhost:8080"}, "--weaviate-url"},
+		{"weaviate collection", nil, []string{"--store", "weaviate", "--weaviate-url", "http://h:1", "--weaviate-collection", "lower"}, "--weaviate-collection"},
+		{"weaviate replicas", nil, []string{"--store", "weaviate", "--weaviate-url", "http://h:1", "--weaviate-replicas", "-1"}, "--weaviate-replicas"},
+		{"weaviate consistency", nil, []string{"--store", "weaviate", "--weaviate-url", "http://h:1", "--weaviate-consistency", "SOME"}, "--weaviate-consistency"},
 		{"unknown, from the environment", map[string]string{"RAGD_STORE": "pebble"}, nil, `unknown store "pebble"`},
 		{"empty", nil, []string{"--store", ""}, `unknown store ""`},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/ragd/ragd/qa"
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/weaviate"
 )
 
 // evalConfig holds the flags of ragd eval.
@@ -666,11 +667,32 @@ func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (retrieval.Backe
 	if err != nil {
 		return nil, err
 	}
+	if c.store.Store == "weaviate" {
+		if c.set["weaviate-collection"] {
+			return weaviate.Open(ctx, c.store.weaviateConfig(c.store.Weaviate.Collection, emb, e))
+		}
+		// A collection of its own, dropped when the evaluation ends.
+		name := fmt.Sprintf("RagdEval%d", time.Now().UnixNano())
+		st, err := weaviate.Open(ctx, c.store.weaviateConfig(name, emb, e))
+		if err != nil {
+			return nil, err
+		}
+		return droppedOnClose{st}, nil
+	}
 	st, err := local.Open(ctx, c.store.retrievalConfig("", emb, e))
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// droppedOnClose is a Weaviate backend whose collections Close deletes.
+type droppedOnClose struct{ *weaviate.Backend }
+
+func (d droppedOnClose) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return errors.Join(d.Drop(ctx), d.Backend.Close())
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -1,0 +1,145 @@
+package weaviate_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/backendtest"
+	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/weaviate"
+	"github.com/ragd/ragd/retrieval/weaviate/weaviatetest"
+)
+
+var testEmbedder = embed.NewHashing(64)
+
+// opener returns a backendtest.Open that gives each caller a new
+// collection on the node.
+func opener(node *weaviatetest.Node, name string) backendtest.Open {
+	var n atomic.Int64
+	return func(tb testing.TB) retrieval.Backend {
+		tb.Helper()
+		b, err := weaviate.Open(context.Background(), weaviate.Config{
+			URL:        node.URL(),
+			Collection: fmt.Sprintf("%s%d", name, n.Add(1)),
+			Embedder:   testEmbedder,
+		})
+		if err != nil {
+			tb.Fatalf("Open: %v", err)
+		}
+		tb.Cleanup(func() { b.Close() })
+		return b
+	}
+}
+
+func TestContract(t *testing.T) {
+	node := weaviatetest.Start(t)
+	backendtest.Run(t, opener(node, "Contract"))
+}
+
+// TestDefaultsMatchLocal keeps the ranking defaults equal to the embedded
+// store's, which this package cannot import.
+func TestDefaultsMatchLocal(t *testing.T) {
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		{"k1", weaviate.DefaultBM25K1, local.DefaultBM25K1},
+		{"b", weaviate.DefaultBM25B, local.DefaultBM25B},
+		{"candidates", weaviate.DefaultCandidates, local.DefaultCandidates},
+		{"doc weight", weaviate.DefaultDocWeight, local.DefaultDocWeight},
+		{"recency weight", weaviate.DefaultRecencyWeight, local.DefaultRecencyWeight},
+		{"recency half-life", float64(weaviate.DefaultRecencyHalfLife), float64(local.DefaultRecencyHalfLife)},
+		{"sentence weight", weaviate.DefaultSentenceWeight, local.DefaultSentenceWeight},
+		{"embed batch", weaviate.DefaultEmbedBatch, local.DefaultEmbedBatch},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %v, want the embedded store's %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestOpenChecksTheSchema(t *testing.T) {
+	ctx := context.Background()
+	node := weaviatetest.Start(t)
+	open := func(cfg weaviate.Config) (*weaviate.Backend, error) {
+		cfg.URL = node.URL()
+		cfg.Collection = "Schema"
+		return weaviate.Open(ctx, cfg)
+	}
+	b, err := open(weaviate.Config{Embedder: testEmbedder})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if _, err := b.Ingest(ctx, backendtest.Corpus()); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("another dimension", func(t *testing.T) {
+		_, err := open(weaviate.Config{Embedder: embed.NewHashing(32)})
+		if !errors.Is(err, retrieval.ErrEmbedderMismatch) || !strings.Contains(err.Error(), "re-index") {
+			t.Errorf("Open with a 32-d embedder: %v, want ErrEmbedderMismatch saying how to re-index", err)
+		}
+	})
+	t.Run("another embedder", func(t *testing.T) {
+		_, err := open(weaviate.Config{Embedder: renamed{embed.NewHashing(64), "other-model"}})
+		if !errors.Is(err, retrieval.ErrEmbedderMismatch) {
+			t.Errorf("Open with another embedder's name: %v, want ErrEmbedderMismatch", err)
+		}
+	})
+	t.Run("new bm25 parameters are set in place", func(t *testing.T) {
+		if _, err := open(weaviate.Config{Embedder: testEmbedder, K1: 1.2, B: 0.75}); err != nil {
+			t.Fatalf("Open with k1 1.2: %v", err)
+		}
+		resp, err := http.Get(node.URL() + "/v1/schema/Schema")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var class struct {
+			InvertedIndexConfig struct {
+				BM25 struct{ K1, B float64 } `json:"bm25"`
+			} `json:"invertedIndexConfig"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&class); err != nil {
+			t.Fatal(err)
+		}
+		if got := class.InvertedIndexConfig.BM25; math.Abs(got.K1-1.2) > 1e-6 || math.Abs(got.B-0.75) > 1e-6 {
+			t.Errorf("bm25 after reopening with k1 1.2, b 0.75: got %+v", got)
+		}
+	})
+	t.Run("a collection ragd did not create", func(t *testing.T) {
+		body := strings.NewReader(`{"class": "Foreign", "vectorizer": "none", "properties": [{"name": "x", "dataType": ["text"]}]}`)
+		resp, err := http.Post(node.URL()+"/v1/schema", "application/json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		_, err = weaviate.Open(ctx, weaviate.Config{URL: node.URL(), Collection: "Foreign", Embedder: testEmbedder})
+		if err == nil || !strings.Contains(err.Error(), "not created by ragd") {
+			t.Errorf("Open of a foreign collection: %v, want a refusal", err)
+		}
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		_, err := weaviate.Open(ctx, weaviate.Config{URL: "http://127.0.0.1:1", Embedder: testEmbedder})
+		if !errors.Is(err, retrieval.ErrUnavailable) {
+			t.Errorf("Open of a closed port: %v, want ErrUnavailable", err)
+		}
+	})
+}
+
+// renamed gives an embedder another name.
+type renamed struct {
+	*embed.Hashing
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
