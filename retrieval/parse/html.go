@@ -213,6 +213,10 @@ type htmlWriter struct {
 	h1        string
 	inArticle bool
 	pre       int // depth of <pre> nesting
+	// inHeading is set while a heading's children are written: a heading
+	// nested in another (which HTML's parser allows inside inline
+	// elements) is part of the outer heading's text, not a section.
+	inHeading bool
 	lists     []int
 }
 
@@ -238,10 +242,16 @@ func (w *htmlWriter) node(n *html.Node) {
 	}
 	switch a := n.DataAtom; a {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		if w.inHeading {
+			w.children(n)
+			return
+		}
 		level := int(a.String()[1] - '0')
 		start := w.out.startHeading(level)
 		mark := w.out.b.Len()
+		w.inHeading = true
 		w.children(n)
+		w.inHeading = false
 		heading := w.out.b.String()[min(mark, w.out.b.Len()):]
 		w.out.addSection(heading, level, start)
 		if level == 1 && w.h1 == "" {
