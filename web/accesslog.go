@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/ragd/ragd/retrieval"
 )
 
 // maxRequestIDLen is the longest X-Request-ID taken from a client.
@@ -39,6 +41,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		req := c.Request()
+		c.SetRequest(req.WithContext(retrieval.WithStageObserver(req.Context(), s.metrics.searchStage)))
 		id := requestID(req.Header.Get(echo.HeaderXRequestID))
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		s.metrics.inflight.Inc()

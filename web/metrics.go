@@ -23,6 +23,7 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	stages    *prometheus.HistogramVec
+	search    *prometheus.HistogramVec
 	ingested  *prometheus.CounterVec
 	chunks    prometheus.Counter
 	deleted   prometheus.Counter
@@ -46,6 +47,9 @@ func newMetrics(stats func(context.Context) (retrieval.Stats, error)) *metrics {
 		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "ragd_answer_stage_duration_seconds", Help: "Time spent in each stage of answering a question: rewrite, retrieve, generate or extract.", Buckets: latencyBuckets,
 		}, []string{"stage"}),
+		search: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ragd_search_stage_duration_seconds", Help: "Time a search spends in each stage in the store: embed, lexical, dense, fuse or rerank.", Buckets: latencyBuckets,
+		}, []string{"stage"}),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ragd_ingested_documents_total", Help: "Documents posted to the API, by outcome: added, updated or unchanged.",
 		}, []string{"status"}),
@@ -62,7 +66,7 @@ func newMetrics(stats func(context.Context) (retrieval.Stats, error)) *metrics {
 			Name: "ragd_http_requests_in_flight", Help: "HTTP requests being answered.",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.stages, m.ingested, m.chunks, m.deleted, m.modelFail, m.inflight,
+	m.reg.MustRegister(m.requests, m.latency, m.stages, m.search, m.ingested, m.chunks, m.deleted, m.modelFail, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if stats != nil {
 		m.reg.MustRegister(&indexCollector{
@@ -106,6 +110,12 @@ func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// searchStage records a stage of a search, for every search a request
+// runs (one for /api/search, one or more for an answer).
+func (m *metrics) searchStage(stage retrieval.Stage, d time.Duration) {
+	m.search.WithLabelValues(string(stage)).Observe(d.Seconds())
 }
 
 // answered records the stages of an answer and a model failure that it

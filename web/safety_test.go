@@ -466,6 +466,13 @@ func TestMetrics(t *testing.T) {
 		`ragd_http_request_duration_seconds_count{method="POST",route="/api/ask"} 1`,
 		`ragd_answer_stage_duration_seconds_count{stage="retrieve"} 1`,
 		`ragd_answer_stage_duration_seconds_count{stage="extract"} 1`,
+		// A search and an answer's retrieval, each embedding, ranking
+		// both ways, fusing and re-ranking.
+		`ragd_search_stage_duration_seconds_count{stage="embed"} 2`,
+		`ragd_search_stage_duration_seconds_count{stage="lexical"} 2`,
+		`ragd_search_stage_duration_seconds_count{stage="dense"} 2`,
+		`ragd_search_stage_duration_seconds_count{stage="fuse"} 2`,
+		`ragd_search_stage_duration_seconds_count{stage="rerank"} 2`,
 		`ragd_ingested_documents_total{status="added"} 1`,
 		`ragd_deleted_documents_total 1`,
 		fmt.Sprintf("ragd_documents %d", docs),

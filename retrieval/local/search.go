@@ -40,7 +40,9 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 
 	var qvec []float32
 	if mode != retrieval.Lexical || sentenceWeight > 0 {
+		endEmbed := retrieval.StartStage(ctx, retrieval.StageEmbed)
 		vs, err := s.cfg.Embedder.Embed(ctx, []string{req.Query})
+		endEmbed()
 		if err != nil {
 			return nil, fmt.Errorf("search: embed query: %w", err)
 		}
@@ -65,6 +67,7 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 
 	var lex, dense []scored
 	if mode != retrieval.Dense {
+		endLexical := retrieval.StartStage(ctx, retrieval.StageLexical)
 		ids := s.vocab.known(q.Terms)
 		var err error
 		if lex, err = s.lex.score(ctx, ids, s.cfg.BM25, depth, keep); err != nil {
@@ -73,12 +76,15 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		if w := cmp.Or(req.DocWeight, s.cfg.DocWeight); w > 0 {
 			lex = s.withDocScores(lex, ids, w)
 		}
+		endLexical()
 	}
 	if mode != retrieval.Lexical {
+		endDense := retrieval.StartStage(ctx, retrieval.StageDense)
 		var err error
 		if dense, err = s.dense(ctx, qvec, depth, keep); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
+		endDense()
 	}
 	var fused []scored
 	switch mode {
@@ -91,7 +97,9 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		if w <= 0 {
 			w = retrieval.DefaultDenseWeight
 		}
+		endFuse := retrieval.StartStage(ctx, retrieval.StageFuse)
 		fused = fuse(lex, dense, fusion, w)
+		endFuse()
 	}
 	lexRank := ranks(lex)
 	denseRank := ranks(dense)
@@ -119,8 +127,10 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		s.mu.RUnlock()
 		locked = false
 		rr := rank.Sentences{Analyzer: &s.analyzer, Embed: s.embed}
+		endRerank := retrieval.StartStage(ctx, retrieval.StageRerank)
 		var err error
 		hits, err = rr.Rerank(ctx, hits, rank.SentenceQuery{Terms: terms, IDF: idf, Vector: qvec}, sentenceWeight)
+		endRerank()
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}

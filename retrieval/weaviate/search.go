@@ -84,7 +84,9 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 
 	var qvec []float32
 	if mode != retrieval.Lexical || sentenceWeight > 0 {
+		endEmbed := retrieval.StartStage(ctx, retrieval.StageEmbed)
 		vs, err := b.cfg.Embedder.Embed(ctx, []string{req.Query})
+		endEmbed()
 		if err != nil {
 			return nil, fmt.Errorf("search: embed query: %w", err)
 		}
@@ -106,6 +108,7 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 	}
 	if mode != retrieval.Dense && len(terms) > 0 {
 		wg.Go(func() {
+			defer retrieval.StartStage(ctx, retrieval.StageLexical)()
 			lex, lexErr = b.lexical(ctx, terms, where, depth)
 			if lexErr == nil {
 				lex = keepPhrases(lex, phrases)
@@ -117,6 +120,7 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 	}
 	if mode != retrieval.Lexical {
 		wg.Go(func() {
+			defer retrieval.StartStage(ctx, retrieval.StageDense)()
 			dense, denseErr = b.dense(ctx, qvec, where, depth)
 			dense = keepPhrases(dense, phrases)
 		})
@@ -143,7 +147,9 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 		if w <= 0 {
 			w = retrieval.DefaultDenseWeight
 		}
+		endFuse := retrieval.StartStage(ctx, retrieval.StageFuse)
 		fused = fuse(lex, dense, fusion, w)
+		endFuse()
 	}
 	lexRank, denseRank := ranks(lex), ranks(dense)
 	hits := make([]retrieval.Hit, len(fused))
@@ -160,8 +166,11 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 	if sentenceWeight > 0 && len(hits) > 0 {
 		sq := rank.SentenceQuery{Terms: terms, IDF: idf, Vector: qvec}
 		rr := rank.Sentences{Analyzer: &b.analyzer, Embed: b.embed}
+		endRerank := retrieval.StartStage(ctx, retrieval.StageRerank)
 		var err error
-		if hits, err = rr.Rerank(ctx, hits, sq, sentenceWeight); err != nil {
+		hits, err = rr.Rerank(ctx, hits, sq, sentenceWeight)
+		endRerank()
+		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
