@@ -61,8 +61,9 @@ func Corpus() []retrieval.Document {
 		{ID: "orchard", Title: "Orchard frost", Source: "Courier", Author: "Ben Ochoa", Published: day("2024-04-15"),
 			Text: "A late frost damaged apple blossom across the valley orchards.\n\nGrowers lit smudge pots overnight, but many expect the cider harvest to fall by a third."},
 		{ID: "tram", Title: "New tram line opens", Source: "Gazette", Author: "Ben Ochoa", Published: day("2024-05-20"),
+			Modified: day("2024-05-21"), Language: "en", SiteName: "The Gazette", StoryID: "story-city",
 			Text: "The city's new tram line opened to passengers after six years of construction.\n\nCommuters praised the quiet carriages; shopkeepers along the route reported more customers."},
-		{ID: "undated", Title: "Library volunteers", Source: "Courier", Author: "Ada Byrne",
+		{ID: "undated", Title: "Library volunteers", Source: "Courier", Author: "Ada Byrne", StoryID: "story-city",
 			Text: "Volunteers catalogued donated books at the library, where the reading room reopens next month after repairs to its leaking roof."},
 		{ID: "observatory", Title: "Observatory telescope", Source: "Herald", Author: "Cy Dunn", Published: day("2023-11-02"),
 			Text:     "Astronomers at the hilltop observatory installed a refurbished telescope mirror, and the first images of the comet were sharper than expected.",
@@ -119,6 +120,10 @@ func testIngestGet(t *testing.T, b retrieval.Backend) {
 		}
 		if got.ID != d.ID || got.Title != d.Title || got.Text != d.Text || got.Source != d.Source || got.Author != d.Author || !got.Published.Equal(d.Published) {
 			t.Errorf("Get(%q): got %+v, want %+v", d.ID, got.Document, d)
+		}
+		if !got.Modified.Equal(d.Modified) || got.Language != d.Language || got.SiteName != d.SiteName || got.StoryID != d.StoryID {
+			t.Errorf("Get(%q) news fields: got modified %v language %q site %q story %q, want %v %q %q %q", d.ID,
+				got.Modified, got.Language, got.SiteName, got.StoryID, d.Modified, d.Language, d.SiteName, d.StoryID)
 		}
 		if !slices.Equal(got.Sections, d.Sections) {
 			t.Errorf("Get(%q) sections: got %v, want %v", d.ID, got.Sections, d.Sections)
@@ -332,12 +337,25 @@ func testSearchFilters(t *testing.T, b retrieval.Backend) {
 		{"to", retrieval.Filter{To: day("2024-03-31")}, []string{"harbour", "observatory"}},
 		{"range", retrieval.Filter{From: day("2024-03-01"), To: day("2024-04-15")}, []string{"harbour", "orchard"}},
 		{"source and author", retrieval.Filter{Source: "Gazette", Author: "Ben Ochoa"}, []string{"tram"}},
+		{"exclude", retrieval.Filter{ExcludeDocIDs: []string{"harbour", "tram"}}, []string{"observatory", "orchard", "undated"}},
+		{"doc ids and exclude", retrieval.Filter{DocIDs: []string{"tram", "undated"}, ExcludeDocIDs: []string{"tram"}}, []string{"undated"}},
+		{"story", retrieval.Filter{StoryID: "story-city"}, []string{"tram", "undated"}},
 		{"no match", retrieval.Filter{Source: "Nowhere"}, nil},
+	}
+	stories := map[string]string{}
+	for _, d := range Corpus() {
+		stories[d.ID] = d.StoryID
 	}
 	for _, tc := range tests {
 		for _, mode := range []retrieval.Mode{retrieval.Lexical, retrieval.Dense, retrieval.Hybrid} {
 			t.Run(tc.name+"/"+string(mode), func(t *testing.T) {
-				got := docIDs(search(t, b, retrieval.SearchRequest{Query: q, Mode: mode, Filter: tc.filter, K: 50, RecencyWeight: -1}))
+				hits := search(t, b, retrieval.SearchRequest{Query: q, Mode: mode, Filter: tc.filter, K: 50, RecencyWeight: -1})
+				for _, h := range hits {
+					if h.StoryID != stories[h.DocID] {
+						t.Errorf("hit %s: story %q, want %q", h.ID, h.StoryID, stories[h.DocID])
+					}
+				}
+				got := docIDs(hits)
 				slices.Sort(got)
 				if mode == retrieval.Lexical {
 					// Every document has a query term.

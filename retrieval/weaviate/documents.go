@@ -18,7 +18,8 @@ import (
 // Get returns a stored document with its chunks in order, or an error
 // wrapping retrieval.ErrNotFound.
 func (b *Backend) Get(ctx context.Context, id string) (retrieval.StoredDocument, error) {
-	got, err := b.storedDocs(ctx, []string{id}, propTitle, propText, propSource, propAuthor, propPublished, propSections, propChunks)
+	got, err := b.storedDocs(ctx, []string{id}, propTitle, propText, propSource, propAuthor, propPublished, propSections, propChunks,
+		propModified, propLanguage, propSiteName, propStoryID)
 	if err != nil {
 		return retrieval.StoredDocument{}, fmt.Errorf("get %q: %w", id, err)
 	}
@@ -46,9 +47,13 @@ func (b *Backend) Get(ctx context.Context, id string) (retrieval.StoredDocument,
 
 // document converts a stored document object.
 func (sd storedDoc) document() (retrieval.Document, error) {
-	d := retrieval.Document{ID: sd.DocID, Title: sd.Title, Text: sd.Text, Source: sd.Source, Author: sd.Author}
+	d := retrieval.Document{ID: sd.DocID, Title: sd.Title, Text: sd.Text, Source: sd.Source, Author: sd.Author,
+		Language: sd.Language, SiteName: sd.SiteName, StoryID: sd.StoryID}
 	var err error
 	if d.Published, err = parseTime(sd.Published); err != nil {
+		return d, err
+	}
+	if d.Modified, err = parseTime(sd.Modified); err != nil {
 		return d, err
 	}
 	if sd.Sections != "" {

@@ -48,6 +48,10 @@ type storedDoc struct {
 	Hash      string  `json:"hash"`
 	Chunks    int     `json:"chunks"`
 	Chars     int     `json:"chars"`
+	Modified  *string `json:"modified"`
+	Language  string  `json:"language"`
+	SiteName  string  `json:"siteName"`
+	StoryID   string  `json:"storyId"`
 }
 
 // change is a document to write.
@@ -252,6 +256,9 @@ func (b *Backend) chunkObject(d retrieval.Document, c *retrieval.Chunk, vec []fl
 	if !d.Published.IsZero() {
 		props[propPublished] = d.Published.UTC().Format(time.RFC3339Nano)
 	}
+	if d.StoryID != "" {
+		props[propStoryID] = d.StoryID
+	}
 	return &models.Object{Class: b.chunks, ID: chunkUUID(c.ID), Vector: vec, Properties: props}
 }
 
@@ -270,9 +277,15 @@ func (b *Backend) documentObject(ch *change) *models.Object {
 		propChunks:   len(ch.chunks),
 		propChars:    utf8.RuneCountInString(d.Text),
 		propTerms:    strings.Join(b.analyzer.Terms(documentText(d)), " "),
+		propLanguage: d.Language,
+		propSiteName: d.SiteName,
+		propStoryID:  d.StoryID,
 	}
 	if !d.Published.IsZero() {
 		props[propPublished] = d.Published.UTC().Format(time.RFC3339Nano)
+	}
+	if !d.Modified.IsZero() {
+		props[propModified] = d.Modified.UTC().Format(time.RFC3339Nano)
 	}
 	return &models.Object{Class: b.docs, ID: docUUID(d.ID), Properties: props}
 }
@@ -303,9 +316,10 @@ func sectionsJSON(ss []retrieval.Section) []sectionJSON {
 // hashOf fingerprints everything that determines a document's stored form.
 func (b *Backend) hashOf(d retrieval.Document) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00",
+	fmt.Fprintf(h, "v2\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%s\x00%s\x00%s\x00%s\x00",
 		d.ID, d.Title, d.Text, d.Source, d.Author, d.Published.UTC().Format(time.RFC3339Nano),
-		b.cfg.Chunk.TargetTokens, b.cfg.Chunk.OverlapTokens)
+		b.cfg.Chunk.TargetTokens, b.cfg.Chunk.OverlapTokens,
+		d.Modified.UTC().Format(time.RFC3339Nano), d.Language, d.SiteName, d.StoryID)
 	for _, sec := range d.Sections {
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", sec.Heading, sec.Start, sec.End)
 	}

@@ -33,10 +33,14 @@ const (
 	propHash      = "hash"
 	propChunks    = "chunks"
 	propChars     = "chars"
+	propModified  = "modified"
+	propLanguage  = "language"
+	propSiteName  = "siteName"
+	propStoryID   = "storyId"
 )
 
 // schemaFormat is the version of the collections' layout below.
-const schemaFormat = 1
+const schemaFormat = 2
 
 // descriptionPrefix starts the description of ragd's chunk collection; the
 // rest is the JSON of a schemaMeta.
@@ -242,6 +246,7 @@ func (b *Backend) chunkClass(m schemaMeta) *models.Class {
 			field(propSource, "text"),
 			field(propAuthor, "text"),
 			{Name: propPublished, DataType: []string{"date"}, IndexFilterable: ptr(true), IndexRangeFilters: ptr(true)},
+			field(propStoryID, "text"),
 			termsProperty(),
 		},
 	}
@@ -269,6 +274,10 @@ func (b *Backend) documentClass() *models.Class {
 			stored(propHash, "text"),
 			stored(propChunks, "int"),
 			stored(propChars, "int"),
+			stored(propModified, "date"),
+			stored(propLanguage, "text"),
+			stored(propSiteName, "text"),
+			field(propStoryID, "text"),
 			termsProperty(),
 		},
 	}

@@ -32,6 +32,7 @@ type chunkObject struct {
 	Source     string  `json:"source"`
 	Author     string  `json:"author"`
 	Published  *string `json:"published"`
+	StoryID    string  `json:"storyId"`
 	Additional struct {
 		Score    string   `json:"score"`
 		Distance *float64 `json:"distance"`
@@ -47,7 +48,7 @@ func (c chunkObject) chunk() retrieval.Chunk {
 func chunkFields(meta bool, additional ...string) []graphql.Field {
 	fs := []graphql.Field{{Name: propChunkID}, {Name: propDocID}, {Name: propIndex}, {Name: propText}, {Name: propSection}, {Name: propStart}, {Name: propEnd}}
 	if meta {
-		fs = append(fs, graphql.Field{Name: propTitle}, graphql.Field{Name: propSource}, graphql.Field{Name: propAuthor}, graphql.Field{Name: propPublished})
+		fs = append(fs, graphql.Field{Name: propTitle}, graphql.Field{Name: propSource}, graphql.Field{Name: propAuthor}, graphql.Field{Name: propPublished}, graphql.Field{Name: propStoryID})
 	}
 	if len(additional) > 0 {
 		add := graphql.Field{Name: "_additional"}
@@ -160,7 +161,7 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 		}
 		hits[i] = retrieval.Hit{
 			Chunk: c.obj.chunk(), Title: c.obj.Title, Source: c.obj.Source, Author: c.obj.Author, Published: published,
-			Score: c.score, LexicalRank: lexRank[c.obj.ChunkID], DenseRank: denseRank[c.obj.ChunkID],
+			StoryID: c.obj.StoryID, Score: c.score, LexicalRank: lexRank[c.obj.ChunkID], DenseRank: denseRank[c.obj.ChunkID],
 		}
 	}
 	if sentenceWeight > 0 && len(hits) > 0 {
@@ -191,6 +192,12 @@ func (b *Backend) where(f retrieval.Filter, phrases []string) (*filters.WhereBui
 	var ops []*filters.WhereBuilder
 	if len(f.DocIDs) > 0 {
 		ops = append(ops, filters.Where().WithPath([]string{propDocID}).WithOperator(filters.ContainsAny).WithValueText(f.DocIDs...))
+	}
+	for _, id := range f.ExcludeDocIDs {
+		ops = append(ops, filters.Where().WithPath([]string{propDocID}).WithOperator(filters.NotEqual).WithValueText(id))
+	}
+	if f.StoryID != "" {
+		ops = append(ops, filters.Where().WithPath([]string{propStoryID}).WithOperator(filters.Equal).WithValueText(f.StoryID))
 	}
 	if f.Source != "" {
 		ops = append(ops, filters.Where().WithPath([]string{propSource}).WithOperator(filters.Equal).WithValueText(f.Source))
