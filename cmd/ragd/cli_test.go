@@ -297,7 +297,10 @@ func TestIngestRefusesBadFiles(t *testing.T) {
 	// clash.
 	data := filepath.Join(t.TempDir(), "data")
 	ragd(t, map[string]string{"RAGD_MODEL_PATH": modelPath}, "", "ingest", "--data", data, filepath.Join(dir, "twice"))
-	if records, _ := filepath.Glob(filepath.Join(data, "docs", "*")); len(records) != 0 {
-		t.Errorf("a refused ingest stored %d records", len(records))
+	logs, _ := filepath.Glob(filepath.Join(data, "log-*.ragd"))
+	for _, l := range logs {
+		if info, err := os.Stat(l); err != nil || info.Size() != 0 {
+			t.Errorf("a refused ingest wrote to %s: %v, %d bytes", l, err, info.Size())
+		}
 	}
 }

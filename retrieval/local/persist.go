@@ -2,453 +2,721 @@ package local
 
 import (
 	"bufio"
-	"bytes"
+	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/gob"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
-	"github.com/ragd/ragd/retrieval/chunk"
 
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// recordFile is the on-disk form of a record: one JSON file per document in
-// the docs directory, written atomically. Its existence is the commit point
-// of an ingest; vectors without a record are removed when the store opens.
-type recordFile struct {
-	ID        string        `json:"id"`
-	Title     string        `json:"title"`
-	Text      string        `json:"text"`
-	Source    string        `json:"source,omitempty"`
-	Author    string        `json:"author,omitempty"`
-	Published *time.Time    `json:"published,omitempty"`
-	Modified  *time.Time    `json:"modified,omitempty"`
-	Language  string        `json:"language,omitempty"`
-	SiteName  string        `json:"site_name,omitempty"`
-	StoryID   string        `json:"story_id,omitempty"`
-	Sections  []sectionFile `json:"sections,omitempty"`
-	Hash      string        `json:"hash"`
-	// Terms are the whole document's term counts, encoded as a chunk's
-	// are, and present even when empty (a text of stop words); records
-	// written before document scoring lack them, and opening the store
-	// then analyses the text instead.
-	Terms  *string     `json:"terms,omitempty"`
-	Chunks []chunkFile `json:"chunks"`
+// The data directory holds, besides ragd.json and LOCK, one generation of
+// three files:
+//
+//   - snapshot-N.ragd: every document as of the generation's start, with
+//     its chunks and terms (numbered by the vocabulary entry it starts
+//     with), one checksummed frame each (see frame.go);
+//   - vectors-N.chromem: the chunks' vectors, in chromem-go's export
+//     format, which chromem-go writes and reads back;
+//   - log-N.ragd: every change since, appended and synced before it is
+//     acknowledged: a document added or replaced (whole, vectors
+//     included) or removed.
+//
+// ragd.json names the generation. Compaction writes generation N+1 beside N,
+// syncs it, then switches ragd.json to it (an atomic rename: the commit
+// point) and removes generation N; a crash on the way leaves N whole and
+// the next opening removes what N+1 left.
+
+const (
+	snapshotPrefix = "snapshot-"
+	vectorsPrefix  = "vectors-"
+	logPrefix      = "log-"
+	snapshotExt    = ".ragd"
+	vectorsExt     = ".chromem"
+)
+
+// Compaction starts when the log outgrows both compactMinLog and
+// compactRatio times the snapshot, so that opening replays little and the
+// bytes compactions rewrite stay proportional to what is stored.
+const (
+	compactMinLog = 64 << 20
+	compactRatio  = 0.5
+)
+
+func (s *Store) genPath(prefix, ext string, gen uint64) string {
+	return filepath.Join(s.dir, prefix+strconv.FormatUint(gen, 10)+ext)
 }
 
-type sectionFile struct {
-	Heading    string `json:"heading"`
-	Start, End int
+// Damage is an entry of the data directory that does not hold what its
+// checksum says: its document is quarantined (neither searched nor
+// served) until Repair re-embeds or drops it, or it is ingested or deleted
+// again.
+type Damage struct {
+	// DocID is the document, "" when the damage reaches its name.
+	DocID string `json:"doc_id"`
+	// File and Offset locate the damaged entry.
+	File   string `json:"file"`
+	Offset int64  `json:"offset"`
+	// Reason says what is wrong; Repair what Repair does about it.
+	Reason string `json:"reason"`
+	Repair string `json:"repair"`
 }
 
-// chunkFile stores a chunk's offsets and its lexical postings as
-// space-separated "term count" pairs, so that opening the store needs no
-// text analysis.
-type chunkFile struct {
-	ID      string `json:"id"`
-	Start   int    `json:"start"`
-	End     int    `json:"end"`
-	Section string `json:"section,omitempty"`
-	Terms   string `json:"terms"`
+// Repairs.
+const (
+	RepairReembed = "re-embed" // the text is whole: its vectors are computed again
+	RepairDrop    = "drop"     // the document is lost: ingest it again
+)
+
+// loaded is a document read back, before it is indexed.
+type loaded struct {
+	rec     *record
+	vectors [][]float32 // from the log
+	crcs    []uint32    // from the snapshot, checked against the vector file
+	damage  *Damage
 }
 
-func (s *Store) recordPath(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return filepath.Join(s.dir, docsDir, hex.EncodeToString(sum[:16])+".json")
-}
-
-// writeRecord writes rec to path atomically, its terms spelled out from v.
-func writeRecord(path string, rec *record, v *vocabulary) error {
-	f := recordFile{
-		ID: rec.doc.ID, Title: rec.doc.Title, Text: rec.doc.Text, Source: rec.doc.Source,
-		Author: rec.doc.Author, Hash: rec.hash, Chunks: make([]chunkFile, len(rec.chunks)),
-		Language: rec.doc.Language, SiteName: rec.doc.SiteName, StoryID: rec.doc.StoryID,
+// load reads the data directory's generation into memory.
+func (s *Store) load(ctx context.Context) error {
+	gen := s.meta.Generation
+	stored := s.meta.Analysis
+	if err := s.removeOtherGenerations(gen); err != nil {
+		return fmt.Errorf("open store: %w", err)
 	}
-	if !rec.doc.Published.IsZero() {
-		t := rec.doc.Published
-		f.Published = &t
+	// chromem-go decodes the vector file while the snapshot is read.
+	type vecResult struct {
+		coll *chromem.Collection
+		err  error
 	}
-	if !rec.doc.Modified.IsZero() {
-		t := rec.doc.Modified
-		f.Modified = &t
+	vch := make(chan vecResult, 1)
+	go func() {
+		v, err := readVectorFile(s.genPath(vectorsPrefix, vectorsExt, gen))
+		vch <- vecResult{v, err}
+	}()
+	docs := make(map[string]*loaded)
+	snapErr := s.readSnapshot(ctx, gen, docs)
+	vr := <-vch
+	if snapErr != nil {
+		return snapErr
 	}
-	for _, sec := range rec.doc.Sections {
-		f.Sections = append(f.Sections, sectionFile{Heading: sec.Heading, Start: sec.Start, End: sec.End})
+	if err := s.replayLog(ctx, gen, docs); err != nil {
+		return err
 	}
-	for i, c := range rec.chunks {
-		terms, err := v.encode(rec.terms[i])
-		if err != nil {
-			return fmt.Errorf("encode record %q: chunk %s: %w", rec.doc.ID, c.ID, err)
-		}
-		f.Chunks[i] = chunkFile{ID: c.ID, Start: c.Start, End: c.End, Section: c.Section, Terms: terms}
+	if vr.err != nil {
+		s.cfg.Logger.Warn("the vector file does not read back; the documents of the snapshot are quarantined until ragd check --repair embeds them again", "file", filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen)), "err", vr.err)
 	}
-	terms, err := v.encode(rec.docTerms)
-	if err != nil {
-		return fmt.Errorf("encode record %q: %w", rec.doc.ID, err)
+	ids := make([]string, 0, len(docs))
+	for id := range docs {
+		ids = append(ids, id)
 	}
-	f.Terms = &terms
-	data, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	return writeFileAtomic(path, data)
-}
-
-// readRecord reads the record in path, numbering its terms in v; without
-// withTerms it leaves the term lists out, for a record analysed again.
-func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var f recordFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
-	}
-	d := retrieval.Document{ID: f.ID, Title: f.Title, Text: f.Text, Source: f.Source, Author: f.Author,
-		Language: f.Language, SiteName: f.SiteName, StoryID: f.StoryID}
-	if f.Published != nil {
-		d.Published = *f.Published
-	}
-	if f.Modified != nil {
-		d.Modified = *f.Modified
-	}
-	for _, sec := range f.Sections {
-		d.Sections = append(d.Sections, retrieval.Section{Heading: sec.Heading, Start: sec.Start, End: sec.End})
-	}
-	rec := &record{doc: d, hash: f.Hash, chunks: make([]*retrieval.Chunk, len(f.Chunks)), terms: make([][]termFreq, len(f.Chunks))}
-	// Chunk starts increase, and so do chunk ends, so one cursor for each
-	// converts code points to bytes in a pass over the text (a single
-	// cursor would rewind at every overlap).
-	starts, ends := chunk.NewRuneCursor(d.Text), chunk.NewRuneCursor(d.Text)
-	for i, cf := range f.Chunks {
-		bs := starts.ByteAt(cf.Start)
-		be := ends.ByteAt(cf.End)
-		if cf.End < cf.Start || be > len(d.Text) {
-			return nil, fmt.Errorf("decode %s: chunk %s has bad offsets", path, cf.ID)
-		}
-		rec.chunks[i] = &retrieval.Chunk{ID: cf.ID, DocID: d.ID, Index: i, Text: d.Text[bs:be], Section: cf.Section, Start: cf.Start, End: cf.End}
-		if !withTerms {
-			continue
-		}
-		if rec.terms[i], err = v.decode(cf.Terms); err != nil {
-			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
-		}
-	}
-	if withTerms && f.Terms != nil {
-		if rec.docTerms, err = v.decode(*f.Terms); err != nil {
-			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
-		}
-	}
-	return rec, nil
-}
-
-// loadRecords reads every record, checks it against the vectors, drops what
-// a crash left half-written and builds the lexicon.
-// storedRecords are the records read from the data directory, before they
-// are checked against the vectors.
-type storedRecords struct {
-	recs []*record
-	// stale reports that they were analysed again for a newer analysis;
-	// rewriteErr is the first failure to rewrite one.
-	stale      bool
-	rewriteErr error
-}
-
-// readRecords reads every record, analysing again and rewriting those of an
-// older analysis. It needs no vectors, so Open runs it while chromem-go
-// loads them.
-func (s *Store) readRecords() (storedRecords, error) {
-	dir := filepath.Join(s.dir, docsDir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return storedRecords{}, fmt.Errorf("open store: %w", err)
-	}
-	var paths []string
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasSuffix(name, ".tmp") {
-			_ = os.Remove(filepath.Join(dir, name)) // an interrupted atomic write
-			continue
-		}
-		if !e.IsDir() && strings.HasSuffix(name, ".json") {
-			paths = append(paths, filepath.Join(dir, name))
-		}
-	}
-	// Records analysed by an older version of Terms are analysed again and
-	// rewritten, so that documents and queries share one analysis.
+	slices.Sort(ids) // ordinals follow IDs, whatever the map's order
+	// Terms of an older analysis are computed again, so that documents and
+	// queries share one analysis; a compaction then stores them.
 	stale := s.meta.Analysis != analysis.Version
-	if stale && len(paths) > 0 {
-		s.cfg.Logger.Info("analysing stored documents again for a newer text analysis (once)", "documents", len(paths), "from", s.meta.Analysis, "to", analysis.Version)
-	}
-	recs := make([]*record, len(paths))
-	errs := make([]error, len(paths))
-	// rewriteErr keeps the first failure to rewrite a record (a read-only
-	// data directory): the analysis then lives in memory only, and the
-	// next opening does it again.
-	var rewriteErr error
-	var rewriteOnce sync.Once
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range parallelism() {
-		wg.Go(func() {
-			for i := range next {
-				// Terms of an older analysis are not numbered: they would
-				// stay in the vocabulary, held by nothing.
-				recs[i], errs[i] = readRecord(paths[i], s.vocab, !stale)
-				if errs[i] != nil || (!stale && recs[i].docTerms != nil) {
-					continue
-				}
-				s.analyse(recs[i])
-				if err := writeRecord(paths[i], recs[i], s.vocab); err != nil {
-					rewriteOnce.Do(func() { rewriteErr = err })
-				}
+	if stale && len(ids) > 0 {
+		s.cfg.Logger.Info("analysing stored documents again for a newer text analysis (once)", "documents", len(ids), "from", s.meta.Analysis, "to", analysis.Version)
+		parallel(len(ids), func(i int) {
+			if l := docs[ids[i]]; l.rec != nil {
+				s.analyse(l.rec)
 			}
 		})
 	}
-	for i := range paths {
+	vectorFile := filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen))
+	for _, id := range ids {
+		l := docs[id]
+		if l.damage == nil && l.crcs != nil {
+			l.vectors = make([][]float32, len(l.rec.chunks))
+			for i, c := range l.rec.chunks {
+				var v []float32
+				if vr.coll != nil {
+					if d, err := vr.coll.GetByID(ctx, c.ID); err == nil {
+						v = d.Embedding
+					}
+				}
+				if len(v) != s.meta.Dim || vectorCRC(v) != l.crcs[i] {
+					l.damage = &Damage{DocID: id, File: vectorFile, Reason: fmt.Sprintf("the vector of chunk %s is missing or does not match its checksum", c.ID), Repair: RepairReembed}
+					break
+				}
+				l.vectors[i] = v
+			}
+		}
+		if l.damage != nil {
+			s.quarantine(*l.damage, l.rec)
+			continue
+		}
+		s.index(l.rec, l.vectors, l.crcs != nil)
+	}
+	// Terms only superseded or damaged entries held have no postings.
+	s.forgetUnused()
+	if stale && len(ids) > 0 {
+		s.meta.Analysis = analysis.Version
+		s.wmu.Lock()
+		err := s.compactLocked(ctx)
+		s.wmu.Unlock()
+		if err != nil {
+			s.meta.Analysis = stored
+			s.cfg.Logger.Warn("could not store the newer analysis; it is redone at each opening until it can be", "err", err)
+		}
+	} else if stale {
+		s.meta.Analysis = analysis.Version
+	}
+	for _, d := range s.damage {
+		s.cfg.Logger.Warn("quarantined a damaged document; ragd check lists the damage and ragd check --repair repairs it", "doc_id", d.DocID, "file", d.File, "offset", d.Offset, "reason", d.Reason, "repair", d.Repair)
+	}
+	return nil
+}
+
+// quarantine records damage; rec is the document's record when its text is
+// whole.
+func (s *Store) quarantine(d Damage, rec *record) {
+	s.damage = append(s.damage, d)
+	if d.DocID != "" && rec != nil && d.Repair == RepairReembed {
+		s.broken[d.DocID] = rec
+	}
+}
+
+// readSnapshot decodes the generation's snapshot into docs.
+func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*loaded) error {
+	path := s.genPath(snapshotPrefix, snapshotExt, gen)
+	data, release, err := mapFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // no compaction yet
+	}
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer release()
+	s.snapSize = int64(len(data))
+	var frames []frame
+	res, _ := scanFrames(data, 0, false, func(f frame) error {
+		frames = append(frames, f)
+		return nil
+	})
+	name := filepath.Base(path)
+	if len(frames) == 0 || frames[0].kind != kindVocab || frames[0].off != 0 {
+		return fmt.Errorf("open store: %s does not start with its vocabulary: the snapshot is damaged; restore the data directory from a backup or ingest again into a new one", name)
+	}
+	terms, err := decodeVocab(frames[0].body)
+	if err != nil {
+		return fmt.Errorf("open store: %s: vocabulary: %w", name, err)
+	}
+	if err := s.vocab.restore(terms); err != nil {
+		return fmt.Errorf("open store: %s: vocabulary: %w", name, err)
+	}
+	frames = frames[1:]
+	tc := idTerms{max: uint32(len(terms))}
+	out := make([]*loaded, len(frames))
+	parallel(len(frames), func(i int) {
+		f := frames[i]
+		rec, _, crcs, err := decodeRecord(f.body, tc, false)
+		if err != nil || f.kind != kindDocument || rec.doc.ID != f.id {
+			out[i] = &loaded{damage: &Damage{DocID: f.id, File: name, Offset: f.off, Reason: fmt.Sprintf("the entry does not decode (%v)", err), Repair: RepairDrop}}
+			return
+		}
+		out[i] = &loaded{rec: rec, crcs: crcs}
+	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	for i, l := range out {
+		docs[frames[i].id] = l
+	}
+	for _, r := range res.damaged {
+		d := &Damage{DocID: r.id, File: name, Offset: r.off, Reason: "the entry does not match its checksum", Repair: RepairDrop}
+		if r.id == "" {
+			d.Reason = fmt.Sprintf("%d bytes do not match their checksums; the documents they held are unknown", r.end-r.off)
+			s.damage = append(s.damage, *d)
+			continue
+		}
+		docs[r.id] = &loaded{damage: d}
+	}
+	return nil
+}
+
+// replayLog applies the generation's log to docs, opens it for appending
+// and cuts off a write a crash left incomplete.
+func (s *Store) replayLog(ctx context.Context, gen uint64, docs map[string]*loaded) error {
+	path := s.genPath(logPrefix, snapshotExt, gen)
+	name := filepath.Base(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnlyFS(err)) {
+		// A read-only data directory: searched, never written.
+		f, err = os.Open(path)
+		s.readOnly = true
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	data, release, err := mapFile(path)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer release()
+	var frames []frame
+	res, _ := scanFrames(data, 0, true, func(fr frame) error {
+		frames = append(frames, fr)
+		return nil
+	})
+	out := make([]*loaded, len(frames))
+	tc := stringTerms{v: s.vocab}
+	parallel(len(frames), func(i int) {
+		fr := frames[i]
+		if fr.kind != kindPut {
+			return
+		}
+		rec, vectors, _, err := decodeRecord(fr.body, tc, true)
+		if err != nil || rec.doc.ID != fr.id {
+			out[i] = &loaded{damage: &Damage{DocID: fr.id, File: name, Offset: fr.off, Reason: fmt.Sprintf("the entry does not decode (%v)", err), Repair: RepairDrop}}
+			return
+		}
+		out[i] = &loaded{rec: rec, vectors: vectors}
+	})
+	if err := ctx.Err(); err != nil {
+		f.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	// Damage and frames in file order: a later entry supersedes.
+	type event struct {
+		off int64
+		fn  func()
+	}
+	var events []event
+	for i, fr := range frames {
+		switch fr.kind {
+		case kindPut:
+			l := out[i]
+			events = append(events, event{fr.off, func() { docs[fr.id] = l }})
+		case kindDelete:
+			events = append(events, event{fr.off, func() { delete(docs, fr.id) }})
+		}
+	}
+	for _, r := range res.damaged {
+		d := &Damage{DocID: r.id, File: name, Offset: r.off, Reason: "the entry does not match its checksum", Repair: RepairDrop}
+		if r.id == "" {
+			d.Reason = fmt.Sprintf("%d bytes do not match their checksums; the documents they held are unknown", r.end-r.off)
+			events = append(events, event{r.off, func() { s.damage = append(s.damage, *d) }})
+			continue
+		}
+		if r.kind == kindDelete {
+			// A removal that does not read back: the document stays
+			// removed only if the removal is trusted; it is not served.
+			d.Reason = "a removal of the document does not match its checksum"
+		}
+		events = append(events, event{r.off, func() { docs[r.id] = &loaded{damage: d} }})
+	}
+	slices.SortFunc(events, func(a, b event) int { return cmp.Compare(a.off, b.off) })
+	for _, e := range events {
+		e.fn()
+	}
+	if res.good < len(data) {
+		msg := "removed the end of the log, a write cut short by a crash before it was acknowledged"
+		if s.readOnly {
+			msg = "ignored the end of the log, a write cut short by a crash before it was acknowledged (the data directory is read-only)"
+		} else if err := f.Truncate(int64(res.good)); err != nil {
+			f.Close()
+			return fmt.Errorf("open store: cut the end of %s: %w", name, err)
+		} else if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("open store: %w", err)
+		}
+		s.cfg.Logger.Warn(msg, "file", name, "bytes", len(data)-res.good, "doc_id", res.tail)
+	}
+	if _, err := f.Seek(int64(res.good), io.SeekStart); err != nil {
+		f.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	s.log, s.logSize = f, int64(res.good)
+	return nil
+}
+
+// readVectorFile reads a vector file with chromem-go into a collection. A
+// missing file (a store never compacted) is a nil collection.
+func readVectorFile(path string) (*chromem.Collection, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	db := chromem.NewDB()
+	if err := db.ImportFromReader(f, "", collectionName); err != nil {
+		return nil, err
+	}
+	coll := db.GetCollection(collectionName, nil)
+	if coll == nil {
+		return nil, fmt.Errorf("%s holds no collection %q", filepath.Base(path), collectionName)
+	}
+	return coll, nil
+}
+
+// decodeVocab reads the snapshot's vocabulary entry.
+func decodeVocab(b []byte) ([]string, error) {
+	d := &decoder{b: b}
+	n := d.int(len(b))
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i] = d.str()
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return terms, nil
+}
+
+// parallel calls fn for 0..n-1 on every core.
+func parallel(n int, fn func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int, 256)
+	for range min(parallelism(), max(n, 1)) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return storedRecords{}, fmt.Errorf("open store: %w", err)
-	}
-	return storedRecords{recs: recs, stale: stale, rewriteErr: rewriteErr}, nil
 }
 
-// loadRecords checks the records read against the vectors, drops what a
-// crash left half-written, computes lost vectors again and builds the
-// lexicon.
-func (s *Store) loadRecords(ctx context.Context, stored storedRecords) error {
-	recs, stale, rewriteErr := stored.recs, stored.stale, stored.rewriteErr
-	live := make(map[string]bool)
-	var restoredDocs, restoredChunks int
-	for _, rec := range recs {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("open store: %w", err)
-		}
-		vectors := make([][]float32, len(rec.chunks))
-		var missing []int
-		for i, c := range rec.chunks {
-			d, err := s.coll.GetByID(ctx, c.ID)
-			if err != nil || !vectorHolds(d, c) || (s.meta.Dim != 0 && len(d.Embedding) != s.meta.Dim) {
-				// Lost, overwritten by an update that never committed, or
-				// cut short.
-				missing = append(missing, i)
-				continue
-			}
-			vectors[i] = d.Embedding
-		}
-		if len(missing) > 0 {
-			// The record is the commit point, so its vectors were written
-			// and then lost; its text is still here to compute them from.
-			if err := s.restoreVectors(ctx, rec, missing, vectors); err != nil {
-				return fmt.Errorf("open store: document %q lost the vectors of %d chunks and computing them again failed (nothing was removed; open the store again once the embedder works): %w", rec.doc.ID, len(missing), err)
-			}
-			s.cfg.Logger.Debug("computed lost vectors again", "doc_id", rec.doc.ID, "chunks", len(missing))
-			restoredDocs++
-			restoredChunks += len(missing)
-		}
-		for _, c := range rec.chunks {
-			live[c.ID] = true
-			s.fileIDs[fileHash(c.ID)] = c.ID
-		}
-		s.index(rec, vectors)
+// removeOtherGenerations removes files of generations other than gen and
+// temporary files: what an interrupted compaction left.
+func (s *Store) removeOtherGenerations(gen uint64) error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return err
 	}
-	if restoredDocs > 0 {
-		s.cfg.Logger.Warn("computed lost vectors again (a crash, or a store written by another version of ragd)", "documents", restoredDocs, "chunks", restoredChunks)
+	keep := map[string]bool{
+		filepath.Base(s.genPath(snapshotPrefix, snapshotExt, gen)): true,
+		filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen)):   true,
+		filepath.Base(s.genPath(logPrefix, snapshotExt, gen)):      true,
 	}
-	if s.coll.Count() != len(live) {
-		if err := s.removeOrphans(ctx, live); err != nil {
+	for _, e := range entries {
+		name := e.Name()
+		ours := strings.HasPrefix(name, snapshotPrefix) || strings.HasPrefix(name, vectorsPrefix) || strings.HasPrefix(name, logPrefix)
+		if e.IsDir() || keep[name] || !(ours || strings.HasSuffix(name, ".tmp")) {
+			continue
+		}
+		if s.readOnly {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err) {
 			return err
 		}
 	}
-	switch {
-	case rewriteErr != nil:
-		s.cfg.Logger.Warn("could not rewrite the records with the newer analysis; it is redone at each opening until they can be", "err", rewriteErr)
-	case stale:
-		// Every record now holds the current analysis: say so, after them,
-		// so that a crash in between only repeats the work.
-		s.meta.Analysis = analysis.Version
-		if err := s.saveMeta(); err != nil {
-			s.cfg.Logger.Warn("could not record the newer analysis; it is redone at the next opening", "err", err)
-		}
-	}
 	return nil
 }
 
-// removeOrphans deletes vectors that belong to no record.
-func (s *Store) removeOrphans(ctx context.Context, live map[string]bool) error {
-	n := s.coll.Count()
-	if n == 0 {
+// appendLog appends frames to the log and syncs it: the commit point of a
+// write. On failure the log is cut back to where it was, so that nothing
+// unacknowledged stays in it.
+func (s *Store) appendLog(frames []byte) error {
+	if s.readOnly {
+		return fmt.Errorf("write: the data directory %s is read-only", s.dir)
+	}
+	if _, err := s.log.Write(frames); err != nil {
+		s.rewindLog()
+		return fmt.Errorf("write log: %w", err)
+	}
+	if err := s.log.Sync(); err != nil {
+		s.rewindLog()
+		return fmt.Errorf("sync log: %w", err)
+	}
+	s.logSize += int64(len(frames))
+	return nil
+}
+
+func (s *Store) rewindLog() {
+	_ = s.log.Truncate(s.logSize)
+	_, _ = s.log.Seek(s.logSize, io.SeekStart)
+}
+
+// putFrame is a document's log entry.
+func (s *Store) putFrame(b []byte, rec *record, vectors [][]float32) ([]byte, error) {
+	var e encoder
+	if err := encodeRecord(&e, rec, stringTerms{v: s.vocab}, vectors, nil); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return appendFrame(b, kindPut, rec.doc.ID, e.b), nil
+}
+
+// shouldCompact reports whether the log has grown enough to be folded into
+// a new snapshot. The caller holds s.mu.
+func (s *Store) shouldCompact() bool {
+	return s.dir != "" && !s.readOnly && len(s.damage) == 0 &&
+		s.logSize >= compactMinLog && float64(s.logSize) >= compactRatio*float64(s.snapSize)
+}
+
+// Compact folds the log into a new snapshot and vector file, so that the
+// store opens from them quickly, and removes the old generation. Searches go
+// on meanwhile; writes wait. It refuses while documents are quarantined
+// (see Damaged): their damaged entries would be lost.
+func (s *Store) Compact(ctx context.Context) error {
+	if s.dir == "" {
 		return nil
 	}
-	probe := make([]float32, max(s.meta.Dim, 1))
-	probe[0] = 1
-	all, err := s.coll.QueryEmbedding(ctx, probe, n, nil, nil)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.compactLocked(ctx)
+}
+
+// compactLocked compacts; the caller holds s.wmu and s.mu (read or write).
+func (s *Store) compactLocked(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("compact: the data directory %s is read-only", s.dir)
+	}
+	if n := len(s.damage); n > 0 {
+		return fmt.Errorf("compact: %d damaged entries are quarantined: run ragd check --repair first", n)
+	}
+	gen := s.meta.Generation + 1
+	snapPath := s.genPath(snapshotPrefix, snapshotExt, gen)
+	vecPath := s.genPath(vectorsPrefix, vectorsExt, gen)
+	logPath := s.genPath(logPrefix, snapshotExt, gen)
+	fail := func(err error) error {
+		for _, p := range []string{snapPath, vecPath, logPath, snapPath + ".tmp", vecPath + ".tmp"} {
+			_ = os.Remove(p)
+		}
+		return fmt.Errorf("compact: %w", err)
+	}
+	snapSize, err := s.writeSnapshot(ctx, snapPath)
 	if err != nil {
-		return fmt.Errorf("open store: list vectors: %w", err)
+		return fail(err)
 	}
-	var orphans []string
-	for _, r := range all {
-		if !live[r.ID] {
-			orphans = append(orphans, r.ID)
+	if err := s.writeVectorFile(vecPath); err != nil {
+		return fail(err)
+	}
+	logFile, err := os.OpenFile(logPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fail(err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		logFile.Close()
+		return fail(err)
+	}
+	old := s.meta.Generation
+	s.meta.Generation = gen
+	if err := s.saveMeta(); err != nil {
+		s.meta.Generation = old
+		logFile.Close()
+		return fail(err)
+	}
+	// Committed: generation gen is the store.
+	s.log.Close()
+	s.log, s.logSize, s.snapSize = logFile, 0, snapSize
+	for _, p := range []string{s.genPath(snapshotPrefix, snapshotExt, old), s.genPath(vectorsPrefix, vectorsExt, old), s.genPath(logPrefix, snapshotExt, old)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.cfg.Logger.Warn("could not remove a file of the previous generation; the next opening removes it", "file", p, "err", err)
 		}
 	}
-	if len(orphans) == 0 {
-		return nil
-	}
-	s.cfg.Logger.Warn("removing vectors of documents that were not fully written", "chunks", len(orphans))
-	if err := s.coll.Delete(ctx, nil, nil, orphans...); err != nil {
-		return fmt.Errorf("open store: remove orphan vectors: %w", err)
-	}
-	return nil
+	return syncDir(s.dir)
 }
 
-// writeFileAtomic writes data to a temporary file and renames it over path,
-// so that readers and a crash see either the old or the new content.
-func writeFileAtomic(path string, data []byte) error {
+// writeSnapshot writes every live document to path, atomically, and
+// returns its size.
+func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// restoreVectors embeds again the chunks of rec at the indexes missing,
-// whose vectors were lost (a crash while chromem-go wrote or deleted them),
-// stores them and fills them into vectors.
-func (s *Store) restoreVectors(ctx context.Context, rec *record, missing []int, vectors [][]float32) error {
-	texts := make([]string, len(missing))
-	for j, i := range missing {
-		texts[j] = s.indexText(rec.doc, rec.chunks[i])
-	}
-	vs, err := s.embed(ctx, texts)
-	if err != nil {
-		return err
-	}
-	docs := make([]chromem.Document, len(missing))
-	for j, i := range missing {
-		if s.meta.Dim != 0 && len(vs[j]) != s.meta.Dim {
-			return fmt.Errorf("%w: %d dimensions, the index holds %d", retrieval.ErrEmbedderMismatch, len(vs[j]), s.meta.Dim)
-		}
-		c := rec.chunks[i]
-		docs[j] = vectorDocument(rec.doc, c, vs[j])
-	}
-	if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
-		return fmt.Errorf("add vectors: %w", err)
-	}
-	for j, i := range missing {
-		vectors[i] = vs[j]
-	}
-	return nil
-}
-
-// removeUnreadableVectors deletes the chunk files under dir (chromem-go's
-// persistence directory) that do not decode, writes again a collection
-// metadata file that does not, and returns how many files it repaired.
-// chromem-go writes a file in place, so a crash mid-write leaves a
-// truncated one, which makes chromem-go refuse to open the whole
-// collection; the chunks they held are embedded again from the records.
-func removeUnreadableVectors(dir string) (int, error) {
-	collections, err := os.ReadDir(dir)
+	f, err := os.Create(tmp)
 	if err != nil {
 		return 0, err
 	}
-	removed := 0
-	for _, c := range collections {
-		if !c.IsDir() {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(dir, c.Name()))
-		if err != nil {
-			return removed, err
-		}
-		for _, f := range files {
-			name := f.Name()
-			if f.IsDir() || !strings.HasSuffix(name, ".gob") {
-				continue
-			}
-			path := filepath.Join(dir, c.Name(), name)
-			if name == chromemMetadataFile {
-				// Written once, when the collection is created: a crash
-				// then leaves it cut short; write it again.
-				if !readableMetadata(path) {
-					if err := writeCollectionMetadata(path); err != nil {
-						return removed, err
-					}
-					removed++
-				}
-				continue
-			}
-			if readable(path) {
-				continue
-			}
-			if err := os.Remove(path); err != nil {
-				return removed, err
-			}
-			removed++
-		}
-	}
-	return removed, nil
-}
-
-// chromemMetadataFile is the file in which chromem-go keeps a collection's
-// name and metadata, beside one file per chunk.
-const chromemMetadataFile = "00000000.gob"
-
-// collectionMetadata is what chromem-go stores in chromemMetadataFile;
-// gob matches it to chromem-go's own type by field names.
-type collectionMetadata struct {
-	Name     string
-	Metadata map[string]string
-}
-
-// readableMetadata reports whether path holds whole collection metadata.
-func readableMetadata(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
 	defer f.Close()
-	var m collectionMetadata
-	return gob.NewDecoder(bufio.NewReader(f)).Decode(&m) == nil && m.Name != ""
-}
-
-// writeCollectionMetadata writes the metadata of ragd's collection to path,
-// atomically.
-func writeCollectionMetadata(path string) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(collectionMetadata{Name: collectionName}); err != nil {
+	w := bufio.NewWriterSize(f, 1<<20)
+	terms := s.vocab.snapshot()
+	var e encoder
+	e.int(len(terms))
+	for _, t := range terms {
+		e.str(t)
+	}
+	buf := appendFrame(nil, kindVocab, "", e.b)
+	size := int64(0)
+	write := func(b []byte) error {
+		size += int64(len(b))
+		_, err := w.Write(b)
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	if err := write(buf); err != nil {
+		return 0, err
+	}
+	ids := make([]string, 0, len(s.docs))
+	for id := range s.docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	tc := idTerms{max: uint32(len(terms))}
+	for i, id := range ids {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		rec := s.docs[id]
+		crcs := make([]uint32, len(rec.chunks))
+		for j, e := range rec.entries {
+			crcs[j] = vectorCRC(s.vecs.row(e.ord)[:s.vecs.dim])
+		}
+		e.b = e.b[:0]
+		if err := encodeRecord(&e, rec, tc, nil, crcs); err != nil {
+			return 0, err
+		}
+		buf = appendFrame(buf[:0], kindDocument, id, e.b)
+		if err := write(buf); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	return size, os.Rename(tmp, path)
 }
 
-// readable reports whether path holds a whole gob-encoded chromem-go
-// document.
-func readable(path string) bool {
-	f, err := os.Open(path)
+// writeVectorFile exports every chunk's vector with chromem-go, atomically.
+func (s *Store) writeVectorFile(path string) error {
+	db := chromem.NewDB()
+	coll, err := db.CreateCollection(collectionName, map[string]string{"dim": strconv.Itoa(s.vecs.dim)}, refuseEmbedding)
 	if err != nil {
-		return false
+		return err
+	}
+	for _, e := range s.byChunk {
+		// The slab's rows are unit vectors already, which chromem-go
+		// stores as they are.
+		doc := chromem.Document{ID: e.chunk.ID, Embedding: s.vecs.row(e.ord)[:s.vecs.dim:s.vecs.dim]}
+		if err := coll.AddDocument(context.Background(), doc); err != nil {
+			return err
+		}
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
-	var d chromem.Document
-	return gob.NewDecoder(bufio.NewReader(f)).Decode(&d) == nil && d.ID != ""
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := db.ExportToWriter(w, false, "", collectionName); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Damaged lists the quarantined entries found when the store opened.
+func (s *Store) Damaged() []Damage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.damage)
+}
+
+// RepairResult says what Repair did.
+type RepairResult struct {
+	Reembedded []string `json:"reembedded"`
+	Dropped    []string `json:"dropped"`
+	// Unknown counts damaged stretches whose documents are unknown, removed
+	// by the compaction.
+	Unknown int `json:"unknown"`
+}
+
+// Repair re-embeds the quarantined documents whose text is whole, drops
+// the others (recording their removal), and compacts the store, which
+// leaves the damaged bytes behind.
+func (s *Store) Repair(ctx context.Context) (RepairResult, error) {
+	var res RepairResult
+	s.mu.RLock()
+	damage := slices.Clone(s.damage)
+	broken := make(map[string]*record, len(s.broken))
+	for id, r := range s.broken {
+		broken[id] = r
+	}
+	s.mu.RUnlock()
+	if len(damage) == 0 {
+		return res, nil
+	}
+	var docs []retrieval.Document
+	drop := map[string]bool{}
+	for _, d := range damage {
+		switch {
+		case d.DocID == "":
+			res.Unknown++
+		case broken[d.DocID] != nil:
+			docs = append(docs, broken[d.DocID].doc)
+			res.Reembedded = append(res.Reembedded, d.DocID)
+		default:
+			drop[d.DocID] = true
+		}
+	}
+	for _, d := range docs {
+		delete(drop, d.ID)
+	}
+	if len(docs) > 0 {
+		if _, err := s.Ingest(ctx, docs); err != nil {
+			return res, fmt.Errorf("repair: %w", err)
+		}
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var frames []byte
+	for id := range drop {
+		frames = appendFrame(frames, kindDelete, id, nil)
+		res.Dropped = append(res.Dropped, id)
+	}
+	slices.Sort(res.Dropped)
+	if len(frames) > 0 {
+		if err := s.appendLog(frames); err != nil {
+			return res, fmt.Errorf("repair: %w", err)
+		}
+	}
+	s.damage = nil
+	clear(s.broken)
+	if err := s.compactLocked(ctx); err != nil {
+		return res, fmt.Errorf("repair: %w", err)
+	}
+	return res, nil
+}
+
+// forgetUnused forgets the terms that no indexed chunk or document holds.
+// The caller holds s.mu for writing.
+func (s *Store) forgetUnused() {
+	n := len(s.vocab.snapshot())
+	var dead []uint32
+	for id := range uint32(n) {
+		if s.vocab.term(id) != "" && len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {
+			dead = append(dead, id)
+		}
+	}
+	s.vocab.forget(dead)
 }

@@ -130,73 +130,36 @@ func TestDocumentScoresSurviveRestart(t *testing.T) {
 		}
 	}
 	t.Run("stored terms", func(t *testing.T) { same(t, reopen(t, dir)) })
-	t.Run("records without document terms", func(t *testing.T) {
-		// Records written before document scoring lack the document's
-		// terms; opening analyses the text instead.
-		paths, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
-		if err != nil || len(paths) == 0 {
-			t.Fatalf("no records: %v", err)
+	t.Run("compacted", func(t *testing.T) {
+		cfg.Dir = dir
+		st, err := local.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, p := range paths {
-			editJSON(t, p, func(rec map[string]any) {
-				if _, ok := rec["terms"]; !ok {
-					t.Fatalf("%s has no document terms", p)
-				}
-				delete(rec, "terms")
-			})
+		if err := st.Compact(context.Background()); err != nil {
+			t.Fatal(err)
 		}
+		same(t, search(t, st, req))
+		st.Close()
 		same(t, reopen(t, dir))
 	})
-	t.Run("records of an older analysis", func(t *testing.T) {
+	t.Run("terms of an older analysis", func(t *testing.T) {
 		// A store analysed by an older version of Terms is analysed again
-		// when it opens, and its records and metadata are rewritten.
-		paths, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
-		if err != nil || len(paths) == 0 {
-			t.Fatalf("no records: %v", err)
-		}
-		for _, p := range paths {
-			editJSON(t, p, func(rec map[string]any) {
-				rec["terms"] = "stale 1"
-				for _, c := range rec["chunks"].([]any) {
-					c.(map[string]any)["terms"] = "stale 1"
-				}
-			})
-		}
+		// when it opens, and compacted: the next opening has nothing to
+		// redo.
 		metaPath := filepath.Join(dir, "ragd.json")
-		editJSON(t, metaPath, func(m map[string]any) { m["analysis"] = 1 })
+		var gen float64
+		editJSON(t, metaPath, func(m map[string]any) { m["analysis"] = 1; gen = m["generation"].(float64) })
 		same(t, reopen(t, dir))
 		editJSON(t, metaPath, func(m map[string]any) {
 			if m["analysis"] == float64(1) {
-				t.Errorf("ragd.json still says analysis 1 after the records were analysed again")
+				t.Errorf("ragd.json still says analysis 1 after the documents were analysed again")
+			}
+			if m["generation"] == gen {
+				t.Errorf("the store was not compacted after the analysis")
 			}
 		})
-		editJSON(t, paths[0], func(rec map[string]any) {
-			if rec["terms"] == "stale 1" {
-				t.Errorf("%s was not rewritten", paths[0])
-			}
-		})
-	})
-	t.Run("records of an older analysis that cannot be rewritten", func(t *testing.T) {
-		// A record that cannot be written (here: its temporary file's name
-		// is taken by a directory) leaves the analysis in memory only; the
-		// store opens, ranks as before and still says analysis 1.
-		paths, _ := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
-		for _, p := range paths {
-			editJSON(t, p, func(rec map[string]any) { rec["terms"] = "stale 1" })
-		}
-		blocker := paths[0] + ".tmp"
-		if err := os.MkdirAll(filepath.Join(blocker, "keep"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		defer os.RemoveAll(blocker)
-		metaPath := filepath.Join(dir, "ragd.json")
-		editJSON(t, metaPath, func(m map[string]any) { m["analysis"] = 1 })
 		same(t, reopen(t, dir))
-		editJSON(t, metaPath, func(m map[string]any) {
-			if m["analysis"] != float64(1) {
-				t.Errorf("ragd.json says analysis %v though a record could not be rewritten", m["analysis"])
-			}
-		})
 	})
 }
 
@@ -247,8 +210,9 @@ func TestWeightsMustBeBelowOne(t *testing.T) {
 
 func TestDenseRankingMatchesChromem(t *testing.T) {
 	// Dense rankings are computed from vectors the store keeps in memory;
-	// chromem-go's own query over the persisted collection is the oracle,
-	// for a fresh store, a reopened one, and under a filter all chunks pass.
+	// chromem-go's own query over the collection of the vector file is the
+	// oracle, for a fresh store, a reopened one, a compacted one, and under
+	// a filter all chunks pass.
 	dir := t.TempDir()
 	docs := seedDocs(t)
 	for i := range docs {
@@ -276,12 +240,24 @@ func TestDenseRankingMatchesChromem(t *testing.T) {
 		"reopened": ranked(t, st, retrieval.Filter{}),
 		"filtered": ranked(t, st, retrieval.Filter{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}),
 	}
+	if err := st.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, dir)
+	runs["compacted"] = ranked(t, st, retrieval.Filter{})
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	db, err := chromem.NewPersistentDB(filepath.Join(dir, "vectors"), false)
-	if err != nil {
+	files, err := filepath.Glob(filepath.Join(dir, "vectors-*.chromem"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("vector files %v, %v; want one", files, err)
+	}
+	db := chromem.NewDB()
+	if err := db.ImportFromFile(files[0], ""); err != nil {
 		t.Fatal(err)
 	}
 	coll := db.GetCollection("chunks", nil)

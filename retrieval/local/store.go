@@ -1,7 +1,8 @@
-// Package local is ragd's embedded search engine: chunk vectors in a
-// chromem-go collection, scanned exactly in memory, and a BM25 index over
-// the same chunks, persisted in a data directory. *Store implements
-// retrieval.Backend.
+// Package local is ragd's embedded search engine: chunk vectors scanned
+// exactly in memory and a BM25 index over the same chunks, persisted in a
+// data directory as a snapshot, a vector file in chromem-go's export format
+// and an append-only log of the changes since (see persist.go). *Store
+// implements retrieval.Backend.
 package local
 
 import (
@@ -86,6 +87,9 @@ type Config struct {
 	EmbedBatch int
 	// Logger receives warnings found while opening the store. Nil discards them.
 	Logger *slog.Logger
+	// Progress, when set, is called as a data directory of an older format
+	// is migrated: done of total documents.
+	Progress func(done, total int)
 }
 
 // record is a stored document with its chunks.
@@ -102,16 +106,28 @@ type record struct {
 	docEntry *chunkEntry
 }
 
-// Store is a persistent hybrid index of documents: chunk vectors in a
-// chromem-go collection and a BM25 index over the same chunks. It is safe for
-// concurrent use; writers are serialised.
+// Store is a persistent hybrid index of documents: chunk vectors and a BM25
+// index over the same chunks. It is safe for concurrent use; writers are
+// serialised.
 type Store struct {
-	cfg  Config
-	dir  string
-	coll *chromem.Collection
+	cfg Config
+	dir string
 	// lock holds the data directory's lock file open until Close (nil in
 	// memory and off Unix).
 	lock *os.File
+	// log is the open log of the current generation, logSize its length
+	// and snapSize the length of the generation's snapshot; readOnly
+	// reports a data directory that can be searched and not written.
+	log               *os.File
+	logSize, snapSize int64
+	readOnly          bool
+	// wmu serialises writers with compaction, which holds mu only for
+	// reading so that searches go on.
+	wmu sync.Mutex
+	// damage lists the quarantined entries; broken holds the records of
+	// quarantined documents whose text is whole, by ID.
+	damage []Damage
+	broken map[string]*record
 
 	mu     sync.RWMutex
 	docs   map[string]*record
@@ -127,7 +143,6 @@ type Store struct {
 	// chromem-go cannot.
 	vecs     vectorSlab
 	byChunk  map[string]*chunkEntry
-	fileIDs  map[string]string // chromem file name hash -> chunk ID
 	meta     storeMeta
 	metaPath string
 	analyzer analysis.Analyzer
@@ -141,15 +156,16 @@ type storeMeta struct {
 	// Analysis is the version of the text analysis that produced the
 	// stored terms; 0 in stores written before it was recorded.
 	Analysis int `json:"analysis"`
+	// Generation numbers the snapshot, vector file and log in use.
+	Generation uint64 `json:"generation"`
 }
 
 const (
-	metaFile       = "ragd.json"
-	docsDir        = "docs"
-	vectorsDir     = "vectors"
+	metaFile = "ragd.json"
+	// collectionName is the chromem-go collection of the vector file.
 	collectionName = "chunks"
 	lockFile       = "LOCK"
-	formatVersion  = 1
+	formatVersion  = 2
 )
 
 // Exists reports whether dir holds a store that documents were written
@@ -190,81 +206,42 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		docLex:  newLexicon(),
 		vocab:   newVocabulary(),
 		byChunk: make(map[string]*chunkEntry),
-		fileIDs: make(map[string]string),
+		broken:  make(map[string]*record),
 		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
 	}
-	var db *chromem.DB
-	var stored storedRecords
 	if s.dir == "" {
-		db = chromem.NewDB()
-	} else {
-		if err := os.MkdirAll(filepath.Join(s.dir, docsDir), 0o755); err != nil {
-			return nil, fmt.Errorf("open store: %w", err)
-		}
-		if s.lock, err = lockDir(s.dir); err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err != nil && s.lock != nil {
+		return s, nil
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.lock, err = lockDir(s.dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			if s.log != nil {
+				s.log.Close()
+			}
+			if s.lock != nil {
 				s.lock.Close()
 			}
-		}()
-		s.metaPath = filepath.Join(s.dir, metaFile)
-		if err := s.loadMeta(); err != nil {
-			return nil, err
 		}
-		// chromem-go reads its files one by one: read the records
-		// meanwhile, on the other cores.
-		type opened struct {
-			db  *chromem.DB
-			err error
-		}
-		vectors := make(chan opened, 1)
-		go func() {
-			db, err := openVectors(filepath.Join(s.dir, vectorsDir), cfg.Logger)
-			vectors <- opened{db, err}
-		}()
-		stored, err = s.readRecords()
-		v := <-vectors
-		if err != nil {
-			return nil, err
-		}
-		if v.err != nil {
-			return nil, v.err
-		}
-		db = v.db
+	}()
+	s.metaPath = filepath.Join(s.dir, metaFile)
+	if err := s.loadMeta(); err != nil {
+		return nil, err
 	}
-	coll, err := db.GetOrCreateCollection(collectionName, nil, refuseEmbedding)
-	if err != nil {
-		return nil, fmt.Errorf("open collection: %w", err)
-	}
-	s.coll = coll
-	if s.dir != "" {
-		if err := s.loadRecords(ctx, stored); err != nil {
+	if s.isLegacy() {
+		if err := s.migrate(ctx); err != nil {
 			return nil, err
 		}
+		return s, nil
+	}
+	if err := s.load(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
-}
-
-// openVectors opens chromem-go's persistent database in vdir. A chunk file
-// cut short by a crash makes chromem-go refuse the whole database: such
-// files are removed (the records still hold the text their vectors are
-// computed from) and the database opened again.
-func openVectors(vdir string, logger *slog.Logger) (*chromem.DB, error) {
-	db, err := chromem.NewPersistentDB(vdir, false)
-	if err == nil {
-		return db, nil
-	}
-	n, rerr := removeUnreadableVectors(vdir)
-	if rerr != nil || n == 0 {
-		return nil, fmt.Errorf("open vectors: %w", err)
-	}
-	logger.Warn("removed unreadable vector files; their chunks are embedded again", "files", n)
-	if db, err = chromem.NewPersistentDB(vdir, false); err != nil {
-		return nil, fmt.Errorf("open vectors: %w", err)
-	}
-	return db, nil
 }
 
 // refuseEmbedding is the collection's embedding function: ragd always passes
@@ -285,7 +262,7 @@ func (s *Store) loadMeta() error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("read store metadata %s: %w", s.metaPath, err)
 	}
-	if m.Format != formatVersion {
+	if m.Format != formatVersion && m.Format != legacyFormat {
 		return fmt.Errorf("open store: format %d in %s is not %d: re-index into a new data directory", m.Format, s.dir, formatVersion)
 	}
 	if m.Embedder != "" && m.Embedder != s.meta.Embedder {
@@ -294,6 +271,8 @@ func (s *Store) loadMeta() error {
 	}
 	s.meta.Dim = m.Dim
 	s.meta.Analysis = m.Analysis
+	s.meta.Format = m.Format
+	s.meta.Generation = m.Generation
 	return nil
 }
 
@@ -330,7 +309,11 @@ func (s *Store) Close() error {
 	if s.dir == "" {
 		return nil
 	}
-	err := syncDir(s.dir)
+	var err error
+	if s.log != nil {
+		err = s.log.Close()
+		s.log = nil
+	}
 	if s.lock != nil {
 		// Closing the file releases the lock.
 		err = errors.Join(err, s.lock.Close())
@@ -415,6 +398,8 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 		p.vectors, vectors = vectors[:len(p.rec.chunks)], vectors[len(p.rec.chunks):]
 	}
 
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	applied := 0
@@ -422,18 +407,15 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 	if err := s.checkDim(todo); err != nil {
 		return nil, err
 	}
-	for _, p := range todo {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
-		}
-		if err := s.apply(ctx, p); err != nil {
-			return nil, fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
-		}
-		applied++
+	if err := s.commit(ctx, todo); err != nil {
+		return nil, err
 	}
-	if s.dir != "" {
-		if err := syncDir(s.dir); err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+	applied = len(todo)
+	if s.shouldCompact() {
+		if err := s.compactLocked(ctx); err != nil {
+			// The writes are in the log; a later write or opening
+			// compacts.
+			s.cfg.Logger.Warn("could not compact the data directory", "err", err)
 		}
 	}
 	return results, nil
@@ -471,90 +453,68 @@ func (s *Store) checkDim(todo []*prepared) error {
 	return nil
 }
 
-// apply replaces a document's stored chunks with prepared ones.
-// The caller holds s.mu for writing.
-//
-// The new vectors are written first, then the record, which replaces the
-// old one atomically and is the commit point; only then are the old
-// version's leftover vectors deleted. A crash before the record leaves the
-// old record, whose chunk vectors the new version may have overwritten:
-// opening the store finds them by their text and computes them again (see
-// loadRecords), so the old version survives whole. A crash after it leaves
-// orphan vectors, which opening removes.
-func (s *Store) apply(ctx context.Context, p *prepared) error {
-	rec := p.rec
-	if s.vocab.freedSince(p.gen, rec.docTerms) || s.vocab.freedSince(p.gen, rec.terms...) {
-		// Terms were forgotten since rec's were numbered, one of them
-		// with an ID of rec's: it is free now, or another term's.
-		s.analyse(rec)
+// commit writes prepared documents to the log, with one append and one
+// sync for them all (the commit point), and indexes them. The caller holds
+// s.wmu and s.mu for writing.
+func (s *Store) commit(ctx context.Context, todo []*prepared) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ingest: %w", err)
 	}
-	old := s.docs[rec.doc.ID]
-	oldIDs := map[string]bool{}
-	if old != nil {
-		for _, c := range old.chunks {
-			oldIDs[c.ID] = true
-		}
-	}
-	docs := make([]chromem.Document, len(rec.chunks))
-	for i, c := range rec.chunks {
-		c.ID = s.uniqueChunkID(c.ID)
-		docs[i] = vectorDocument(rec.doc, c, p.vectors[i])
-	}
-	// undo forgets the new chunks that the old version does not share; the
-	// vectors of shared ones may be the new version's until the store
-	// reopens, but the old version keeps its vectors in memory.
-	undo := func() {
-		var added []*retrieval.Chunk
-		for _, c := range rec.chunks {
-			if !oldIDs[c.ID] {
-				added = append(added, c)
-			}
-		}
-		_ = s.coll.Delete(ctx, nil, nil, chunkIDs(added)...)
-		s.forgetChunkIDs(added)
-	}
-	if len(docs) > 0 {
-		if err := s.coll.AddDocuments(ctx, docs, 4); err != nil {
-			undo()
-			return fmt.Errorf("add vectors: %w", err)
+	for _, p := range todo {
+		if s.vocab.freedSince(p.gen, p.rec.docTerms) || s.vocab.freedSince(p.gen, p.rec.terms...) {
+			// Terms were forgotten since rec's were numbered, one of
+			// them with an ID of rec's: it is free now, or another
+			// term's.
+			s.analyse(p.rec)
 		}
 	}
 	if s.dir != "" {
-		if err := writeRecord(s.recordPath(rec.doc.ID), rec, s.vocab); err != nil {
-			undo()
-			return err
-		}
-	}
-	if old != nil {
-		s.unindex(old)
-		newIDs := make(map[string]bool, len(rec.chunks))
-		for _, c := range rec.chunks {
-			newIDs[c.ID] = true
-		}
-		var gone []*retrieval.Chunk
-		for _, c := range old.chunks {
-			if !newIDs[c.ID] {
-				gone = append(gone, c)
+		var frames []byte
+		for _, p := range todo {
+			var err error
+			if frames, err = s.putFrame(frames, p.rec, p.vectors); err != nil {
+				return fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
 			}
 		}
-		if len(gone) > 0 {
-			if err := s.coll.Delete(ctx, nil, nil, chunkIDs(gone)...); err != nil {
-				s.cfg.Logger.Warn("could not delete the vectors of a replaced version; opening the store removes them", "doc_id", old.doc.ID, "err", err)
-			}
-			s.forgetChunkIDs(gone)
+		if err := s.appendLog(frames); err != nil {
+			return fmt.Errorf("ingest: %w", err)
 		}
 	}
-	s.index(rec, p.vectors)
+	for _, p := range todo {
+		s.apply(p)
+	}
 	return nil
 }
 
+// apply replaces a document's indexed chunks with prepared ones, written to
+// the log already. The caller holds s.mu for writing.
+func (s *Store) apply(p *prepared) {
+	if old := s.docs[p.rec.doc.ID]; old != nil {
+		s.unindex(old)
+	}
+	s.clearDamage(p.rec.doc.ID)
+	s.index(p.rec, p.vectors, false)
+}
+
+// clearDamage forgets the quarantine of a document written or removed
+// again. The caller holds s.mu for writing.
+func (s *Store) clearDamage(id string) {
+	s.damage = slices.DeleteFunc(s.damage, func(d Damage) bool { return d.DocID == id })
+	delete(s.broken, id)
+}
+
 // index adds a record and its chunks' vectors to the in-memory lexicon and
-// maps.
-func (s *Store) index(rec *record, vectors [][]float32) {
+// maps. unit reports vectors scaled to unit length already (read from a
+// vector file), stored as they are.
+func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
 		e := s.lex.add(c, rec, rec.terms[i])
-		s.vecs.set(e.ord, vectors[i])
+		if unit {
+			s.vecs.setUnit(e.ord, vectors[i])
+		} else {
+			s.vecs.set(e.ord, vectors[i])
+		}
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}
@@ -564,24 +524,6 @@ func (s *Store) index(rec *record, vectors [][]float32) {
 		rec.docEntry = s.docLex.add(rec.chunks[0], rec, rec.docTerms)
 	}
 	s.docs[rec.doc.ID] = rec
-}
-
-// remove deletes a stored record: its file first (the commit point), then its
-// vectors and postings. The caller holds s.mu for writing.
-func (s *Store) remove(ctx context.Context, rec *record) error {
-	if s.dir != "" {
-		if err := os.Remove(s.recordPath(rec.doc.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove record: %w", err)
-		}
-	}
-	if ids := chunkIDs(rec.chunks); len(ids) > 0 {
-		if err := s.coll.Delete(ctx, nil, nil, ids...); err != nil {
-			return fmt.Errorf("remove vectors: %w", err)
-		}
-	}
-	s.unindex(rec)
-	s.forgetChunkIDs(rec.chunks)
-	return nil
 }
 
 // unindex removes a record from the in-memory indexes and maps.
@@ -634,22 +576,39 @@ func (s *Store) forgetDeadTerms() {
 // Delete removes a document, its chunks, vectors and postings. It returns an
 // error wrapping ErrNotFound if there is no such document.
 func (s *Store) Delete(ctx context.Context, id string) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.forgetDeadTerms()
 	rec, ok := s.docs[id]
-	if !ok {
+	if !ok && !s.isDamaged(id) {
 		return fmt.Errorf("delete %q: %w", id, retrieval.ErrNotFound)
 	}
-	if err := s.remove(ctx, rec); err != nil {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete %q: %w", id, err)
 	}
 	if s.dir != "" {
-		if err := syncDir(s.dir); err != nil {
+		if err := s.appendLog(appendFrame(nil, kindDelete, id, nil)); err != nil {
 			return fmt.Errorf("delete %q: %w", id, err)
 		}
 	}
+	if rec != nil {
+		s.unindex(rec)
+	}
+	s.clearDamage(id)
+	if s.shouldCompact() {
+		if err := s.compactLocked(ctx); err != nil {
+			s.cfg.Logger.Warn("could not compact the data directory", "err", err)
+		}
+	}
 	return nil
+}
+
+// isDamaged reports whether a document is quarantined. The caller holds
+// s.mu.
+func (s *Store) isDamaged(id string) bool {
+	return slices.ContainsFunc(s.damage, func(d Damage) bool { return d.DocID == id })
 }
 
 // Get returns a stored document, or an error wrapping ErrNotFound.
@@ -657,6 +616,9 @@ func (s *Store) Get(_ context.Context, id string) (retrieval.StoredDocument, err
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	rec, ok := s.docs[id]
+	if !ok && s.isDamaged(id) {
+		return retrieval.StoredDocument{}, fmt.Errorf("get %q: %w: its stored entry is damaged and quarantined; ragd check --repair repairs it", id, retrieval.ErrNotFound)
+	}
 	if !ok {
 		return retrieval.StoredDocument{}, fmt.Errorf("get %q: %w", id, retrieval.ErrNotFound)
 	}
@@ -771,22 +733,6 @@ func (s *Store) indexText(d retrieval.Document, c *retrieval.Chunk) string {
 	return b.String()
 }
 
-// vectorDocument is what chromem-go stores for a chunk of d: its vector,
-// the fields that equality filters use, and a fingerprint of its text, by
-// which opening the store tells a vector of this text from one an
-// interrupted update left (see vectorHolds). The text itself is in the
-// record; storing it again would double what chromem-go holds in memory.
-func vectorDocument(d retrieval.Document, c *retrieval.Chunk, vec []float32) chromem.Document {
-	m := map[string]string{"doc_id": d.ID, textKey: textFingerprint(c.Text)}
-	if d.Source != "" {
-		m["source"] = d.Source
-	}
-	if d.Author != "" {
-		m["author"] = d.Author
-	}
-	return chromem.Document{ID: c.ID, Embedding: vec, Metadata: m}
-}
-
 // textKey is the metadata key of a chunk's text fingerprint.
 const textKey = "text_sha256"
 
@@ -812,36 +758,6 @@ func chunkIDs(chunks []*retrieval.Chunk) []string {
 		ids[i] = c.ID
 	}
 	return ids
-}
-
-// fileHash mirrors the name chromem-go gives a document's file: the first 4
-// bytes of the SHA-256 of its ID. Distinct IDs with the same name would
-// overwrite each other on disk, so the store keeps chunk IDs unique in it.
-func fileHash(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:4])
-}
-
-// uniqueChunkID returns id, or id with a suffix if its file name is taken,
-// and reserves the result.
-func (s *Store) uniqueChunkID(id string) string {
-	cand := id
-	for n := 1; ; n++ {
-		h := fileHash(cand)
-		if owner, taken := s.fileIDs[h]; !taken || owner == cand {
-			s.fileIDs[h] = cand
-			return cand
-		}
-		cand = id + "~" + strconv.Itoa(n)
-	}
-}
-
-func (s *Store) forgetChunkIDs(chunks []*retrieval.Chunk) {
-	for _, c := range chunks {
-		if h := fileHash(c.ID); s.fileIDs[h] == c.ID {
-			delete(s.fileIDs, h)
-		}
-	}
 }
 
 // chunkDefaults fills zero chunking options with the package defaults.

@@ -3,6 +3,8 @@ package local_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -354,37 +356,6 @@ func TestChunkOffsetsPointIntoTheDocument(t *testing.T) {
 	}
 }
 
-func TestOpenRepairsAnInterruptedIngest(t *testing.T) {
-	dir := t.TempDir()
-	st := openStore(t, dir)
-	docs := seedDocs(t)
-	mustIngest(t, st, docs...)
-	st.Close()
-	// Simulate a crash after the vectors were written but before the record:
-	// remove one record file. Its vectors become orphans.
-	recs, _ := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
-	if len(recs) != len(docs) {
-		t.Fatalf("%d record files, want %d", len(recs), len(docs))
-	}
-	if err := os.Remove(recs[0]); err != nil {
-		t.Fatal(err)
-	}
-	re := openStore(t, dir)
-	n, chunks := re.Len()
-	if n != len(docs)-1 {
-		t.Fatalf("documents after repair = %d, want %d", n, len(docs)-1)
-	}
-	// No hit may point at a chunk without a document.
-	for _, h := range search(t, re, retrieval.SearchRequest{Query: "Ukraine", Mode: retrieval.Dense, K: 100}) {
-		if _, err := re.Get(context.Background(), h.DocID); err != nil {
-			t.Errorf("hit %s belongs to no document: %v", h.ID, err)
-		}
-	}
-	if hits := search(t, re, retrieval.SearchRequest{Query: "Ukraine", Mode: retrieval.Dense, K: 100}); len(hits) > chunks {
-		t.Errorf("%d dense hits for %d chunks: orphans remain", len(hits), chunks)
-	}
-}
-
 func TestListPages(t *testing.T) {
 	st := openStore(t, "")
 	docs := seedDocs(t)
@@ -406,31 +377,50 @@ func TestListPages(t *testing.T) {
 	}
 }
 
-func TestOpenLeavesRecordsWithoutTermsAlone(t *testing.T) {
-	// A document of stop words has no document-level terms; its record
-	// still says so, and opening the store does not analyse and rewrite
-	// it each time.
+func TestOpeningWritesNothing(t *testing.T) {
+	// A document of stop words has no document-level terms; opening a
+	// store that holds one, compacted or not, neither analyses nor
+	// writes anything.
 	dir := t.TempDir()
 	st := openStore(t, dir)
 	mustIngest(t, st, retrieval.Document{ID: "empty", Text: "It is what it is, and that was that."})
 	st.Close()
-	records, err := filepath.Glob(filepath.Join(dir, "docs", "*.json"))
-	if err != nil || len(records) != 1 {
-		t.Fatalf("records %v, %v; want one", records, err)
+	for _, compact := range []bool{false, true} {
+		if compact {
+			st := openStore(t, dir)
+			if err := st.Compact(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+		}
+		before := dirState(t, dir)
+		openStore(t, dir).Close()
+		if after := dirState(t, dir); !maps.Equal(before, after) {
+			t.Errorf("compacted %v: opening changed the data directory: %v, then %v", compact, before, after)
+		}
 	}
-	before, err := os.Stat(records[0])
+}
+
+// dirState is the size and modification time of every file in dir but the
+// lock, which records the process holding it.
+func dirState(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
-	openStore(t, dir).Close()
-	after, err := os.Stat(records[0])
-	if err != nil {
-		t.Fatal(err)
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Name() == "LOCK" {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = fmt.Sprintf("%d %s", info.Size(), info.ModTime())
 	}
-	if !after.ModTime().Equal(before.ModTime()) {
-		t.Errorf("opening rewrote the record (modified %v, then %v)", before.ModTime(), after.ModTime())
-	}
+	return out
 }
 
 func TestIngestRefusesOverlongTitles(t *testing.T) {

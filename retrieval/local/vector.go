@@ -43,6 +43,21 @@ func (v *vectorSlab) set(ord uint32, vec []float32) {
 	clear(dst[v.dim:])
 }
 
+// setUnit stores vec, of unit length already, as it is.
+func (v *vectorSlab) setUnit(ord uint32, vec []float32) {
+	if v.stride == 0 {
+		v.dim = len(vec)
+		v.stride = (len(vec) + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
+	}
+	start := int(ord) * v.stride
+	if end := start + v.stride; end > len(v.data) {
+		v.data = slices.Grow(v.data, end-len(v.data))[:end]
+	}
+	dst := v.data[start : start+v.stride]
+	copy(dst, vec[:v.dim])
+	clear(dst[v.dim:])
+}
+
 // row returns the padded vector of ord, which must have been set.
 func (v *vectorSlab) row(ord uint32) []float32 {
 	start := int(ord) * v.stride

@@ -240,3 +240,74 @@ func (v *vocabulary) decode(s string) ([]termFreq, error) {
 	}
 	return out, nil
 }
+
+// internBytes is intern for terms read from a stored entry: a known term
+// is looked up without a copy, a new one copied once.
+func (v *vocabulary) internBytes(terms [][]byte) []uint32 {
+	ids := make([]uint32, len(terms))
+	var missing []string
+	var at []int
+	v.mu.RLock()
+	for i, t := range terms {
+		id, ok := v.ids[string(t)]
+		if !ok {
+			missing = append(missing, string(t))
+			at = append(at, i)
+		}
+		ids[i] = id
+	}
+	v.mu.RUnlock()
+	if len(missing) == 0 {
+		return ids
+	}
+	for j, id := range v.intern(missing) {
+		ids[at[j]] = id
+	}
+	return ids
+}
+
+// term returns the term of an ID, "" for a free one.
+func (v *vocabulary) term(id uint32) string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if int(id) < len(v.terms) {
+		return v.terms[id]
+	}
+	return ""
+}
+
+// snapshot returns the terms by ID, "" for free IDs.
+func (v *vocabulary) snapshot() []string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return slices.Clone(v.terms)
+}
+
+// restore numbers terms as a snapshot listed them, into an empty
+// vocabulary; an empty term is a free ID.
+func (v *vocabulary) restore(terms []string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.terms) != 0 {
+		return errors.New("restore into a vocabulary in use")
+	}
+	v.terms = terms
+	v.freedAt = make([]uint64, len(terms))
+	v.ids = make(map[string]uint32, len(terms))
+	for i, t := range terms {
+		if t == "" {
+			v.free = append(v.free, uint32(i))
+			continue
+		}
+		if _, dup := v.ids[t]; dup {
+			return fmt.Errorf("term %q numbered twice", t)
+		}
+		v.ids[t] = uint32(i)
+	}
+	return nil
+}
+
+// sortTermFreqs sorts term frequencies by term ID.
+func sortTermFreqs(tfs []termFreq) {
+	slices.SortFunc(tfs, func(a, b termFreq) int { return cmp.Compare(a.id, b.id) })
+}

@@ -208,7 +208,7 @@ func TestApplyNumbersAgainAfterForgetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
-	err = s.apply(ctx, &prepared{rec: rec, vectors: vectors, gen: gen})
+	err = s.commit(ctx, []*prepared{{rec: rec, vectors: vectors, gen: gen}})
 	s.forgetDeadTerms()
 	s.mu.Unlock()
 	if err != nil {
