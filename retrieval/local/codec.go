@@ -34,11 +34,11 @@ var errCorrupt = errors.New("entry does not decode")
 // encoder appends values to a byte slice.
 type encoder struct{ b []byte }
 
-func (e *encoder) uint(v uint64)   { e.b = binary.AppendUvarint(e.b, v) }
-func (e *encoder) int(v int)       { e.uint(uint64(v)) }
-func (e *encoder) str(s string)    { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
-func (e *encoder) u32(v uint32)    { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
-func (e *encoder) bytes(p []byte)  { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
+func (e *encoder) uint(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) int(v int)      { e.uint(uint64(v)) }
+func (e *encoder) str(s string)   { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) u32(v uint32)   { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
+func (e *encoder) bytes(p []byte) { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
 func (e *encoder) f32(v []float32) {
 	e.uint(uint64(len(v)))
 	for _, x := range v {
