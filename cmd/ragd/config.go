@@ -286,6 +286,16 @@ func (c *storeConfig) openStore(ctx context.Context, e *env) (retrieval.Backend,
 // index in dir ("" keeps it in memory).
 func (c *storeConfig) retrievalConfig(dir string, emb embedder, e *env) local.Config {
 	cfg := local.Config{Dir: dir, Embedder: emb, Logger: e.logger}
+	var migration *progress
+	cfg.Progress = func(done, total int) {
+		if migration == nil {
+			migration = newProgress(e, total, "migrating the data directory", "docs")
+		}
+		migration.add(1)
+		if done == total {
+			migration.finish()
+		}
+	}
 	if c.chunked {
 		cfg.Chunk = chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/dedup"
+	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/retrieval/fetch"
 	"github.com/ragd/ragd/retrieval/parse"
 )
@@ -78,6 +79,13 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ls, ok := st.(*local.Store); ok {
+		// A bulk load leaves the store quick to open: its log folded into
+		// the snapshot once it holds an eighth as much.
+		if err := ls.MaybeCompact(ctx, 0.125); err != nil {
+			return err
+		}
 	}
 	stats, err := st.Stats(ctx)
 	if err != nil {
@@ -142,7 +150,7 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 		}
 		total += n
 	}
-	prog := newProgress(e, total)
+	prog := newProgress(e, total, "ingesting", "docs")
 	var sum ingestSummary
 	batch := make([]retrieval.Document, 0, ingestBatch)
 	flush := func() error {
@@ -310,9 +318,11 @@ func countDocuments(path string) (int, error) {
 	}
 }
 
-// progress reports ingest progress.
+// progress reports the progress of long work: as a bar on a terminal, as
+// log lines every 2 s otherwise.
 type progress struct {
 	e         *env
+	what      string
 	bar       *progressbar.ProgressBar
 	total     int
 	done      int
@@ -320,15 +330,17 @@ type progress struct {
 	startedAt time.Time
 }
 
-func newProgress(e *env, total int) *progress {
-	p := &progress{e: e, total: total, startedAt: time.Now(), lastLog: time.Now()}
+// newProgress reports progress towards total units (docs, chunks) of the
+// work described.
+func newProgress(e *env, total int, what, units string) *progress {
+	p := &progress{e: e, total: total, what: what, startedAt: time.Now(), lastLog: time.Now()}
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && total > ingestBatch {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription("ingesting"),
+			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("docs"),
+			progressbar.OptionSetItsString(units),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
@@ -344,8 +356,8 @@ func (p *progress) add(n int) {
 	}
 	if time.Since(p.lastLog) >= 2*time.Second {
 		p.lastLog = time.Now()
-		p.e.logger.Info("ingesting", "done", p.done, "total", p.total,
-			"docs_per_s", int(float64(p.done)/time.Since(p.startedAt).Seconds()))
+		p.e.logger.Info(p.what, "done", p.done, "total", p.total,
+			"per_s", int(float64(p.done)/time.Since(p.startedAt).Seconds()))
 	}
 }
 

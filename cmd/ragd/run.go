@@ -41,6 +41,8 @@ func commands() []command {
 		{"embed", "embed lines of stdin, one JSON array per line", runEmbed},
 		{"eval", "measure retrieval and answer quality on a question set or BEIR data", runEval},
 		{"train", "fit the answer models on the public benchmarks' choosing splits", runTrain},
+		{"check", "verify the data directory's checksums; --repair re-embeds or drops damaged documents", runCheck},
+		{"bench", "build large synthetic corpora and measure ingest, open, memory and latency", runBench},
 		{"version", "print ragd's version and build", runVersion},
 		{"completion", "print a bash or zsh completion script", runCompletion},
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -197,6 +198,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer news.stop()
+	// Opening a large store and its story index decode files whose
+	// buffers are garbage once they are open: give that memory back to
+	// the system now rather than when the runtime's scavenger gets to it.
+	debug.FreeOSMemory()
 	srv := web.New(web.Config{
 		Searcher: sc.retriever(st), Writer: news.writer, Reader: st, Answerer: answerer, Stats: st.Stats,
 		MaxBody: hc.MaxBody, Logger: e.logger,

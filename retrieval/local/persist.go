@@ -481,6 +481,22 @@ func (s *Store) Compact(ctx context.Context) error {
 	return s.compactLocked(ctx)
 }
 
+// MaybeCompact compacts when the log holds at least share times the
+// snapshot's bytes (and a megabyte): bulk loaders call it at the end, so
+// that the next opening reads a snapshot rather than replaying a log.
+func (s *Store) MaybeCompact(ctx context.Context, share float64) error {
+	if s.dir == "" {
+		return nil
+	}
+	s.mu.RLock()
+	worth := !s.readOnly && len(s.damage) == 0 && s.logSize >= 1<<20 && float64(s.logSize) >= share*float64(s.snapSize)
+	s.mu.RUnlock()
+	if !worth {
+		return nil
+	}
+	return s.Compact(ctx)
+}
+
 // compactLocked compacts; the caller holds s.wmu and s.mu (read or write).
 func (s *Store) compactLocked(ctx context.Context) error {
 	if s.readOnly {
