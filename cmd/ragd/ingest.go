@@ -18,8 +18,8 @@ import (
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/dedup"
-	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/retrieval/fetch"
+	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/retrieval/parse"
 )
 
