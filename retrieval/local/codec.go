@@ -158,7 +158,7 @@ func encodeRecord(e *encoder, rec *record, tc termCodec, vectors [][]float32, cr
 		e.int(s.Start)
 		e.int(s.End)
 	}
-	if err := tc.put(e, rec.docTerms); err != nil {
+	if err := tc.put(e, rec.documentTermFreqs()); err != nil {
 		return fmt.Errorf("document %q: %w", d.ID, err)
 	}
 	e.int(len(rec.chunks))
@@ -174,7 +174,7 @@ func encodeRecord(e *encoder, rec *record, tc termCodec, vectors [][]float32, cr
 		e.int(c.Start)
 		e.int(c.End)
 		e.str(c.Section)
-		if err := tc.put(e, rec.terms[i]); err != nil {
+		if err := tc.put(e, rec.chunkTermFreqs(i)); err != nil {
 			return fmt.Errorf("document %q chunk %s: %w", d.ID, c.ID, err)
 		}
 		if vectors != nil {

@@ -132,6 +132,7 @@ func (s *Store) load(ctx context.Context) error {
 			}
 		})
 	}
+	s.reserve(docs)
 	vectorFile := filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen))
 	for _, id := range ids {
 		l := docs[id]
@@ -175,6 +176,31 @@ func (s *Store) load(ctx context.Context) error {
 		s.cfg.Logger.Warn("quarantined a damaged document; ragd check lists the damage and ragd check --repair repairs it", "doc_id", d.DocID, "file", d.File, "offset", d.Offset, "reason", d.Reason, "repair", d.Repair)
 	}
 	return nil
+}
+
+// reserve sizes the postings and the vector slab for the documents about
+// to be indexed, so that a large store holds no append slack.
+func (s *Store) reserve(docs map[string]*loaded) {
+	n := s.vocab.len()
+	df, docDF := make([]int, n), make([]int, n)
+	chunks := 0
+	for _, l := range docs {
+		if l.rec == nil {
+			continue
+		}
+		chunks += len(l.rec.chunks)
+		for _, tfs := range l.rec.terms {
+			for _, tf := range tfs {
+				df[tf.id]++
+			}
+		}
+		for _, tf := range l.rec.docTerms {
+			docDF[tf.id]++
+		}
+	}
+	s.lex.reserve(df)
+	s.docLex.reserve(docDF)
+	s.vecs.reserve(chunks, s.meta.Dim)
 }
 
 // quarantine records damage; rec is the document's record when its text is
@@ -727,7 +753,7 @@ func (s *Store) Repair(ctx context.Context) (RepairResult, error) {
 // forgetUnused forgets the terms that no indexed chunk or document holds.
 // The caller holds s.mu for writing.
 func (s *Store) forgetUnused() {
-	n := len(s.vocab.snapshot())
+	n := s.vocab.len()
 	var dead []uint32
 	for id := range uint32(n) {
 		if s.vocab.term(id) != "" && len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {

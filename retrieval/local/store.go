@@ -92,6 +92,23 @@ type Config struct {
 	Progress func(done, total int)
 }
 
+// chunkTermFreqs returns the terms of chunk i: the record's until it is
+// indexed, its entry's after.
+func (rec *record) chunkTermFreqs(i int) []termFreq {
+	if rec.terms != nil {
+		return rec.terms[i]
+	}
+	return rec.entries[i].terms.unpack()
+}
+
+// documentTermFreqs returns the terms of the whole document.
+func (rec *record) documentTermFreqs() []termFreq {
+	if rec.docTerms != nil || rec.docEntry == nil {
+		return rec.docTerms
+	}
+	return rec.docEntry.terms.unpack()
+}
+
 // record is a stored document with its chunks.
 type record struct {
 	doc    retrieval.Document
@@ -101,7 +118,9 @@ type record struct {
 	// entries are the lexicon entries of the chunks, by chunk index.
 	entries []*chunkEntry
 	// docTerms are the term frequencies of the whole document (title and
-	// text), and docEntry its entry in the document-level lexicon.
+	// text), and docEntry its entry in the document-level lexicon. terms
+	// and docTerms are dropped once the record is indexed: its entries
+	// hold them, packed.
 	docTerms []termFreq
 	docEntry *chunkEntry
 }
@@ -522,6 +541,8 @@ func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 		// The document's entry carries its first chunk so that ties between
 		// documents break by chunk ID, as they do between chunks.
 		rec.docEntry = s.docLex.add(rec.chunks[0], rec, rec.docTerms)
+		// The entries hold the terms, packed, from now on.
+		rec.terms, rec.docTerms = nil, nil
 	}
 	s.docs[rec.doc.ID] = rec
 }

@@ -43,6 +43,15 @@ func (v *vectorSlab) set(ord uint32, vec []float32) {
 	clear(dst[v.dim:])
 }
 
+// reserve makes room for n more vectors of dimension dim.
+func (v *vectorSlab) reserve(n, dim int) {
+	if dim <= 0 || n <= 0 {
+		return
+	}
+	stride := (dim + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
+	v.data = slices.Grow(v.data, n*stride)
+}
+
 // setUnit stores vec, of unit length already, as it is.
 func (v *vectorSlab) setUnit(ord uint32, vec []float32) {
 	if v.stride == 0 {

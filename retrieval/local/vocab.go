@@ -311,3 +311,10 @@ func (v *vocabulary) restore(terms []string) error {
 func sortTermFreqs(tfs []termFreq) {
 	slices.SortFunc(tfs, func(a, b termFreq) int { return cmp.Compare(a.id, b.id) })
 }
+
+// len returns the number of IDs, free ones included.
+func (v *vocabulary) len() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.terms)
+}

@@ -35,7 +35,7 @@ func TestVocabularyRoundTrip(t *testing.T) {
 	}
 	if id, ok := w.lookup("troop"); !ok {
 		t.Error("decode did not number troop")
-	} else if n, ok := (&chunkEntry{terms: got}).count(id); !ok || n != 3 {
+	} else if n, ok := (&chunkEntry{terms: packTerms(got)}).count(id); !ok || n != 3 {
 		t.Errorf("count(troop) = %d, %v; want 3", n, ok)
 	}
 	if ids := w.known([]string{"troop", "missing", "troop", "peac"}); len(ids) != 2 {
@@ -256,5 +256,27 @@ func TestFailedIngestLeavesNoTerms(t *testing.T) {
 	}
 	if _, ok := s.vocab.lookup("council"); !ok {
 		t.Error("a term of a stored document was forgotten")
+	}
+}
+
+func TestPackedTerms(t *testing.T) {
+	tfs := []termFreq{{id: 0, count: 1}, {id: 3, count: 2}, {id: 200, count: 70000}, {id: 1 << 30, count: 5}}
+	p := packTerms(tfs)
+	if got := p.unpack(); !slices.Equal(got, tfs) {
+		t.Errorf("unpack = %v, want %v", got, tfs)
+	}
+	e := &chunkEntry{terms: p}
+	for _, tf := range tfs {
+		if n, ok := e.count(tf.id); !ok || n != tf.count {
+			t.Errorf("count(%d) = %d, %v; want %d", tf.id, n, ok, tf.count)
+		}
+	}
+	for _, id := range []uint32{1, 4, 199, 201, 1<<30 + 1} {
+		if n, ok := e.count(id); ok {
+			t.Errorf("count(%d) = %d, found; want absent", id, n)
+		}
+	}
+	if packTerms(nil).unpack() != nil {
+		t.Error("empty terms unpack to something")
 	}
 }
