@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ragd/ragd/retrieval"
@@ -65,31 +68,65 @@ type storeLister interface {
 // one here, in memory; it is stored with it when ingested again.
 func loadStories(ctx context.Context, st storeLister) (*dedup.Index, error) {
 	ix := dedup.NewIndex(0)
+	return ix, fillStories(ctx, st, ix)
+}
+
+// fillStories adds every stored document to ix, a page at a time: the
+// texts of a page are signed on every core, then added in order.
+func fillStories(ctx context.Context, st storeLister, ix *dedup.Index) error {
 	const page = 1000
+	type signed struct {
+		doc retrieval.StoredDocument
+		sig dedup.Signature
+		ok  bool
+	}
 	for offset := 0; ; offset += page {
 		infos, total, err := st.List(ctx, offset, page)
 		if err != nil {
-			return nil, fmt.Errorf("load stories: %w", err)
+			return fmt.Errorf("load stories: %w", err)
 		}
-		for _, info := range infos {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		docs := make([]signed, len(infos))
+		errs := make([]error, len(infos))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				for i := range next {
+					d, err := st.Get(ctx, infos[i].ID)
+					if err != nil {
+						errs[i] = err
+						continue
+					}
+					docs[i].doc = d
+					docs[i].sig, docs[i].ok = dedup.Sign(d.Text)
+				}
+			})
+		}
+		for i := range infos {
+			if ctx.Err() != nil {
+				break
 			}
-			d, err := st.Get(ctx, info.ID)
-			if errors.Is(err, retrieval.ErrNotFound) {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i, d := range docs {
+			switch {
+			case errors.Is(errs[i], retrieval.ErrNotFound):
 				continue // deleted meanwhile
-			}
-			if err != nil {
-				return nil, fmt.Errorf("load stories: %w", err)
-			}
-			if d.StoryID != "" {
-				ix.Set(d.ID, d.Text, d.StoryID)
-			} else {
-				ix.Assign(d.ID, d.Text)
+			case errs[i] != nil:
+				return fmt.Errorf("load stories: %w", errs[i])
+			case d.doc.StoryID != "":
+				ix.SetSigned(d.doc.ID, d.sig, d.ok, d.doc.StoryID)
+			default:
+				ix.AssignSigned(d.doc.ID, d.sig, d.ok)
 			}
 		}
 		if offset+page >= total {
-			return ix, nil
+			return nil
 		}
 	}
 }
@@ -175,18 +212,30 @@ type news struct {
 // the feeds of the data directory in the background until ctx ends or
 // stop is called.
 func startNews(ctx context.Context, e *env, st retrieval.Backend, sc *storeConfig, fc *fetchConfig) (*news, error) {
-	stories, err := loadStories(ctx, st)
-	if err != nil {
-		return nil, err
-	}
 	reg, err := feed.OpenRegistry(sc.Data)
 	if err != nil {
 		return nil, err
 	}
-	n := &news{writer: dedup.Writer{Index: stories, Next: st}, articles: fc.client(fetch.ArticleTypes), feeds: reg}
+	// The story index of a large store takes a while to build: the server
+	// answers meanwhile, and writes wait for it (see dedup.Writer.Ready).
+	stories, ready := dedup.NewIndex(0), make(chan struct{})
+	n := &news{writer: dedup.Writer{Index: stories, Next: st, Ready: ready}, articles: fc.client(fetch.ArticleTypes), feeds: reg}
 	p := &feed.Poller{Registry: reg, Client: fc.client(feed.FeedTypes), Handle: feedHandler(n.articles, n.writer), Logger: e.logger}
 	pctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	loaded, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(loaded)
+		defer close(ready)
+		start := time.Now()
+		if err := fillStories(pctx, st, stories); err != nil {
+			if pctx.Err() == nil {
+				e.logger.Warn("could not read the stored documents for the story index; new documents are grouped only with those read", "err", err)
+			}
+			return
+		}
+		debug.FreeOSMemory() // the texts read to sign them
+		e.logger.Debug("story index ready", "documents", stories.Len(), "elapsed", time.Since(start).Round(time.Millisecond))
+	}()
 	go func() {
 		defer close(done)
 		_ = p.Run(pctx) // returns pctx's error when stopped
@@ -194,6 +243,7 @@ func startNews(ctx context.Context, e *env, st retrieval.Backend, sc *storeConfi
 	n.stop = func() {
 		cancel()
 		<-done
+		<-loaded
 	}
 	return n, nil
 }

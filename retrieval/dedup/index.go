@@ -55,6 +55,12 @@ func StoryID(docID string) string {
 // short to compare founds its own story.
 func (ix *Index) Assign(id, text string) (story, like string) {
 	sig, ok := Sign(text)
+	return ix.AssignSigned(id, sig, ok)
+}
+
+// AssignSigned is Assign for a text already signed (Sign's results), so
+// that a bulk load signs texts in parallel and assigns them in order.
+func (ix *Index) AssignSigned(id string, sig Signature, ok bool) (story, like string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	prev := ix.docs[id]
@@ -95,6 +101,11 @@ func (ix *Index) Assign(id, text string) (story, like string) {
 // from a store.
 func (ix *Index) Set(id, text, story string) {
 	sig, ok := Sign(text)
+	ix.SetSigned(id, sig, ok, story)
+}
+
+// SetSigned is Set for a text already signed.
+func (ix *Index) SetSigned(id string, sig Signature, ok bool, story string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.remove(id)
@@ -158,11 +169,31 @@ type Ingester interface {
 type Writer struct {
 	Index *Index
 	Next  Ingester
+	// Ready, when set, is closed once Index holds the stored documents:
+	// writes wait for it, so that a server can answer searches while its
+	// index of stories is still being built.
+	Ready <-chan struct{}
+}
+
+// wait blocks until the index is ready.
+func (w Writer) wait(ctx context.Context) error {
+	if w.Ready == nil {
+		return nil
+	}
+	select {
+	case <-w.Ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Ingest sets each document's StoryID and stores the documents. A story
 // ID the document already carries is kept.
 func (w Writer) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrieval.IngestResult, error) {
+	if err := w.wait(ctx); err != nil {
+		return nil, err
+	}
 	out := make([]retrieval.Document, len(docs))
 	for i, d := range docs {
 		story, _ := w.Index.Assign(d.ID, d.Text)
@@ -182,6 +213,9 @@ func (w Writer) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 
 // Delete removes the document from the store and the index.
 func (w Writer) Delete(ctx context.Context, id string) error {
+	if err := w.wait(ctx); err != nil {
+		return err
+	}
 	if err := w.Next.Delete(ctx, id); err != nil {
 		return err
 	}
