@@ -11,9 +11,10 @@ import (
 
 // ModelVersion is the version of the model file format and of the features
 // it reads; a file of another version is refused.
-const ModelVersion = 1
+const ModelVersion = 2
 
-// Model is a logistic regression over named features, trained by
+// Model is a logistic regression over named features, optionally with a
+// hidden layer of tanh units added to its linear score, trained by
 // `ragd train` from public data and stored as JSON. Its probability is the
 // answerer's evidence.
 type Model struct {
@@ -28,6 +29,13 @@ type Model struct {
 	// Weights and Bias are the coefficients of the standardised features.
 	Weights []float64 `json:"weights"`
 	Bias    float64   `json:"bias"`
+	// Hidden, HiddenBias and Out, when present, add a hidden layer of tanh
+	// units to the linear score: Logit is Bias + Weights·z +
+	// Σ Out[h] tanh(HiddenBias[h] + Hidden[h]·z), z the standardised
+	// features.
+	Hidden     [][]float64 `json:"hidden,omitempty"`
+	HiddenBias []float64   `json:"hidden_bias,omitempty"`
+	Out        []float64   `json:"out,omitempty"`
 	// Threshold is the probability below which the decision is no: chosen
 	// on the choosing splits only.
 	Threshold float64 `json:"threshold"`
@@ -108,8 +116,15 @@ func (m *Model) check(name string, features []string) error {
 		return fmt.Errorf("%w: %s model reads features %v, the answerer computes %v (retrain with ragd train)", ErrModel, name, m.Features, features)
 	case len(m.Mean) != len(features) || len(m.Scale) != len(features) || len(m.Weights) != len(features):
 		return fmt.Errorf("%w: %s model has %d/%d/%d means/scales/weights for %d features", ErrModel, name, len(m.Mean), len(m.Scale), len(m.Weights), len(features))
+	case len(m.HiddenBias) != len(m.Hidden) || len(m.Out) != len(m.Hidden):
+		return fmt.Errorf("%w: %s model has %d/%d/%d hidden units/biases/outputs", ErrModel, name, len(m.Hidden), len(m.HiddenBias), len(m.Out))
 	case !(m.Threshold >= 0 && m.Threshold <= 1):
 		return fmt.Errorf("%w: %s model threshold %g is outside 0..1", ErrModel, name, m.Threshold)
+	}
+	for h, row := range m.Hidden {
+		if len(row) != len(features) {
+			return fmt.Errorf("%w: %s model hidden unit %d has %d weights for %d features", ErrModel, name, h, len(row), len(features))
+		}
 	}
 	for i, s := range m.Scale {
 		if !(s > 0) {
@@ -121,11 +136,31 @@ func (m *Model) check(name string, features []string) error {
 
 // Logit is the model's log-odds for the feature vector x.
 func (m *Model) Logit(x []float64) float64 {
-	z := m.Bias
-	for i, v := range x {
-		z += m.Weights[i] * (v - m.Mean[i]) / m.Scale[i]
+	if len(m.Hidden) == 0 {
+		z := m.Bias
+		for i, v := range x {
+			z += m.Weights[i] * (v - m.Mean[i]) / m.Scale[i]
+		}
+		return z
 	}
-	return z
+	var buf [64]float64
+	zs := buf[:0]
+	if len(x) > len(buf) {
+		zs = make([]float64, 0, len(x))
+	}
+	for i, v := range x {
+		zs = append(zs, (v-m.Mean[i])/m.Scale[i])
+	}
+	return m.Bias + m.scoreStd(zs)
+}
+
+// scoreStd is the model's score, less its bias, of standardised features.
+func (m *Model) scoreStd(z []float64) float64 {
+	s := dot(m.Weights, z)
+	for h, row := range m.Hidden {
+		s += m.Out[h] * math.Tanh(m.HiddenBias[h]+dot(row, z))
+	}
+	return s
 }
 
 // Prob is the model's probability for the feature vector x.

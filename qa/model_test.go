@@ -76,6 +76,82 @@ func TestFitRecoversWeights(t *testing.T) {
 	})
 }
 
+// TestFitRankMLPLearnsWhatALinearRankerCannot ranks groups whose labelled
+// example is the one with the feature nearest zero: no linear score puts it
+// first, a hidden layer does.
+func TestFitRankMLPLearnsWhatALinearRankerCannot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	features := []string{"a", "noise"}
+	groups := func(n int) [][]qa.Example {
+		var out [][]qa.Example
+		for range n {
+			var g []qa.Example
+			best := 0
+			for i := range 6 {
+				x := []float64{rng.NormFloat64() * 2, rng.NormFloat64()}
+				g = append(g, qa.Example{X: x})
+				if abs(x[0]) < abs(g[best].X[0]) {
+					best = i
+				}
+			}
+			g[best].Label = true
+			out = append(out, g)
+		}
+		return out
+	}
+	train, held := groups(300), groups(300)
+	top1 := func(m qa.Model) float64 {
+		right := 0
+		for _, g := range held {
+			top := 0
+			for i := range g {
+				if m.Logit(g[i].X) > m.Logit(g[top].X) {
+					top = i
+				}
+			}
+			if g[top].Label {
+				right++
+			}
+		}
+		return float64(right) / float64(len(held))
+	}
+	linear, err := qa.FitRank(features, train, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := qa.DefaultMLP
+	cfg.Rate = 0.03
+	mlp, err := qa.FitRankMLP(features, train, 1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lin, got := top1(linear), top1(mlp)
+	if got < 0.7 || got < lin+0.2 {
+		t.Errorf("held-out top-1: hidden layer %.3f, linear %.3f; want >= 0.7 and 0.2 above linear", got, lin)
+	}
+	again, err := qa.FitRankMLP(features, train, 1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Out, mlp.Out) || !slices.Equal(again.Weights, mlp.Weights) {
+		t.Error("two fits with one seed differ")
+	}
+	data, err := json.Marshal(qa.Models{Relevance: qa.Untrained(qa.RelevanceFeatures()), Sentence: qa.Untrained(qa.SentenceFeatures()), Answerable: qa.Untrained(qa.AnswerableFeatures())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qa.ParseModels(data); err != nil {
+		t.Fatalf("untrained models: %v", err)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 func TestCommittedModelsLoad(t *testing.T) {
 	m, err := qa.DefaultModels()
 	if err != nil {
@@ -105,6 +181,14 @@ func TestParseModelsRefusesAMismatch(t *testing.T) {
 		{"other features", func(m *qa.Models) { m.Answerable.Features = m.Answerable.Features[1:] }, "reads features"},
 		{"a zero scale", func(m *qa.Models) { m.Relevance.Scale = make([]float64, len(m.Relevance.Scale)) }, "scale"},
 		{"a threshold above 1", func(m *qa.Models) { m.Answerable.Threshold = 2 }, "threshold"},
+		{"hidden units without outputs", func(m *qa.Models) {
+			m.Sentence.Hidden = [][]float64{make([]float64, len(m.Sentence.Features))}
+			m.Sentence.HiddenBias = []float64{0}
+		}, "hidden units"},
+		{"a hidden unit of the wrong width", func(m *qa.Models) {
+			m.Sentence.Hidden = [][]float64{{1}}
+			m.Sentence.HiddenBias, m.Sentence.Out = []float64{0}, []float64{1}
+		}, "hidden unit 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
