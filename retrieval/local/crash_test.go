@@ -345,3 +345,45 @@ func TestDataDirectoryHasFewFiles(t *testing.T) {
 		t.Errorf("files %v, want %v", names, want)
 	}
 }
+
+func TestSearchesGoOnDuringCompaction(t *testing.T) {
+	// Compaction holds the store for reading: searches, writes and
+	// compactions may run together (the race detector checks the rest).
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	docs := seedDocs(t)
+	mustIngest(t, st, docs...)
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan error, 3)
+	go func() {
+		defer close(done)
+		for range 20 {
+			if _, err := st.Search(ctx, retrieval.SearchRequest{Query: "peacekeepers", K: 5}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for i := range 5 {
+		if err := st.Compact(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d := docs[i%len(docs)]
+		d.Text += " An update."
+		mustIngest(t, st, d)
+		if err := st.MaybeCompact(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	st.Close()
+	re, log := openLogged(t, dir)
+	if n, _ := re.Len(); n != len(docs) || log.Len() != 0 {
+		t.Errorf("%d documents, log %q after compactions; want %d and nothing", n, log, len(docs))
+	}
+}

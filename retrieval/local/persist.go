@@ -514,13 +514,14 @@ func (s *Store) MaybeCompact(ctx context.Context, share float64) error {
 	if s.dir == "" {
 		return nil
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.RLock()
-	worth := !s.readOnly && len(s.damage) == 0 && s.logSize >= 1<<20 && float64(s.logSize) >= share*float64(s.snapSize)
-	s.mu.RUnlock()
-	if !worth {
+	defer s.mu.RUnlock()
+	if s.readOnly || len(s.damage) > 0 || s.logSize < 1<<20 || float64(s.logSize) < share*float64(s.snapSize) {
 		return nil
 	}
-	return s.Compact(ctx)
+	return s.compactLocked(ctx)
 }
 
 // compactLocked compacts; the caller holds s.wmu and s.mu (read or write).

@@ -419,25 +419,39 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	applied := 0
-	defer func() { s.dropPrepared(todo[applied:]) }()
-	if err := s.checkDim(todo); err != nil {
-		return nil, err
-	}
-	if err := s.commit(ctx, todo); err != nil {
-		return nil, err
-	}
-	applied = len(todo)
-	if s.shouldCompact() {
-		if err := s.compactLocked(ctx); err != nil {
-			// The writes are in the log; a later write or opening
-			// compacts.
-			s.cfg.Logger.Warn("could not compact the data directory", "err", err)
+	err = func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		applied := 0
+		defer func() { s.dropPrepared(todo[applied:]) }()
+		if err := s.checkDim(todo); err != nil {
+			return err
 		}
+		if err := s.commit(ctx, todo); err != nil {
+			return err
+		}
+		applied = len(todo)
+		return nil
+	}()
+	if err != nil {
+		return nil, err
 	}
+	s.compactIfDue(ctx)
 	return results, nil
+}
+
+// compactIfDue compacts when the log has grown enough, holding s.mu only
+// for reading so that searches go on. The caller holds s.wmu. A failure
+// is logged: the writes are in the log, and a later write compacts.
+func (s *Store) compactIfDue(ctx context.Context) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.shouldCompact() {
+		return
+	}
+	if err := s.compactLocked(ctx); err != nil {
+		s.cfg.Logger.Warn("could not compact the data directory", "err", err)
+	}
 }
 
 // embed embeds texts in batches of cfg.EmbedBatch.
@@ -599,6 +613,15 @@ func (s *Store) forgetDeadTerms() {
 func (s *Store) Delete(ctx context.Context, id string) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if err := s.deleteLocked(ctx, id); err != nil {
+		return err
+	}
+	s.compactIfDue(ctx)
+	return nil
+}
+
+// deleteLocked removes a document; the caller holds s.wmu.
+func (s *Store) deleteLocked(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.forgetDeadTerms()
@@ -618,11 +641,6 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		s.unindex(rec)
 	}
 	s.clearDamage(id)
-	if s.shouldCompact() {
-		if err := s.compactLocked(ctx); err != nil {
-			s.cfg.Logger.Warn("could not compact the data directory", "err", err)
-		}
-	}
 	return nil
 }
 
