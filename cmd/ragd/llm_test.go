@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ragd/ragd/qa/qatest"
 	"github.com/ragd/ragd/web"
@@ -117,6 +118,11 @@ func TestAskStreamsTheGeneratedAnswer(t *testing.T) {
 	out := stdout.buf.String()
 	if !strings.HasPrefix(out, stdout.first) || !strings.Contains(out, "[1]") || !strings.Contains(stderr.String(), "answered extractively instead") {
 		t.Errorf("stdout %q, stderr %q; want the streamed start, then an extractive answer with citations and a warning", out, stderr.String())
+	}
+	// The fake server sees the cancellation when its handler next writes
+	// or reads, which may be just after ragd returned.
+	for deadline := time.Now().Add(5 * time.Second); fake.Cancelled() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	if fake.Cancelled() != 1 {
 		t.Errorf("%d cancelled model requests, want 1", fake.Cancelled())
