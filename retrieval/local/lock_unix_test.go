@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ragd/ragd/retrieval"
@@ -77,5 +78,10 @@ func TestOpenReadOnlyDirectory(t *testing.T) {
 	defer ro.Close()
 	if docs, _ := ro.Len(); docs != 1 {
 		t.Errorf("%d documents, want 1", docs)
+	}
+	// A write is refused as a read-only file system's would be, so that
+	// the server answers 503 saying so.
+	if _, err := ro.Ingest(context.Background(), seedDocs(t)[1:2]); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("Ingest into a read-only directory: %v, want EROFS", err)
 	}
 }

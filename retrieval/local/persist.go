@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
@@ -457,7 +458,7 @@ func (s *Store) removeOtherGenerations(gen uint64) error {
 // unacknowledged stays in it.
 func (s *Store) appendLog(frames []byte) error {
 	if s.readOnly {
-		return fmt.Errorf("write: the data directory %s is read-only", s.dir)
+		return fmt.Errorf("write: the data directory %s is read-only: %w", s.dir, syscall.EROFS)
 	}
 	if _, err := s.log.Write(frames); err != nil {
 		s.rewindLog()
@@ -527,7 +528,7 @@ func (s *Store) MaybeCompact(ctx context.Context, share float64) error {
 // compactLocked compacts; the caller holds s.wmu and s.mu (read or write).
 func (s *Store) compactLocked(ctx context.Context) error {
 	if s.readOnly {
-		return fmt.Errorf("compact: the data directory %s is read-only", s.dir)
+		return fmt.Errorf("compact: the data directory %s is read-only: %w", s.dir, syscall.EROFS)
 	}
 	if n := len(s.damage); n > 0 {
 		return fmt.Errorf("compact: %d damaged entries are quarantined: run ragd check --repair first", n)
