@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ragd/ragd/retrieval"
@@ -65,12 +67,28 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 	keep := s.keeper(req.Filter, q.Phrases)
 	depth := max(s.cfg.Candidates, req.K)
 
+	// The dense scan runs beside the lexical ranking: on a large store
+	// each is several milliseconds, and they share only what the read
+	// lock holds still.
 	var lex, dense []scored
+	var denseErr error
+	denseDone := make(chan struct{})
+	if mode != retrieval.Lexical {
+		go func() {
+			defer close(denseDone)
+			endDense := retrieval.StartStage(ctx, retrieval.StageDense)
+			dense, denseErr = s.dense(ctx, qvec, depth, keep)
+			endDense()
+		}()
+	} else {
+		close(denseDone)
+	}
 	if mode != retrieval.Dense {
 		endLexical := retrieval.StartStage(ctx, retrieval.StageLexical)
 		ids := s.vocab.known(q.Terms)
 		var err error
 		if lex, err = s.lex.score(ctx, ids, s.cfg.BM25, depth, keep); err != nil {
+			<-denseDone
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if w := cmp.Or(req.DocWeight, s.cfg.DocWeight); w > 0 {
@@ -78,13 +96,9 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		}
 		endLexical()
 	}
-	if mode != retrieval.Lexical {
-		endDense := retrieval.StartStage(ctx, retrieval.StageDense)
-		var err error
-		if dense, err = s.dense(ctx, qvec, depth, keep); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		endDense()
+	<-denseDone
+	if denseErr != nil {
+		return nil, fmt.Errorf("search: %w", denseErr)
 	}
 	var fused []scored
 	switch mode {
@@ -216,6 +230,10 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 	}
 }
 
+// parallelScan is the number of chunks from which the dense scan is shared
+// by the cores: below it, starting goroutines costs more than it saves.
+const parallelScan = 1 << 16
+
 // dense ranks chunks by cosine similarity to the query vector, scoring
 // every chunk that keep accepts (keep may be nil) from the vectors the store
 // keeps in memory beside its chromem-go collection. A scan here is several
@@ -235,14 +253,37 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 	defer scoreBufs.Put(bufp)
 	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
 	*bufp = sims
-	// In blocks, to check the context between them; each row scores the
-	// same whatever block it falls in.
-	for start := 0; start < len(sims); start += ctxEvery {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		end := min(start+ctxEvery, len(sims))
-		vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
+	// In blocks, to check the context between them, shared by the cores
+	// on a large store; each row scores the same whatever block it falls
+	// in.
+	blocks := (len(sims) + ctxEvery - 1) / ctxEvery
+	workers := 1
+	if len(sims) >= parallelScan {
+		workers = min(parallelism(), blocks)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var scanErr atomic.Pointer[error]
+	for range workers {
+		wg.Go(func() {
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					scanErr.CompareAndSwap(nil, &err)
+					return
+				}
+				start := b * ctxEvery
+				end := min(start+ctxEvery, len(sims))
+				vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
+			}
+		})
+	}
+	wg.Wait()
+	if err := scanErr.Load(); err != nil {
+		return nil, *err
 	}
 	top := newTopK(depth)
 	for ord, e := range chunks {
