@@ -47,10 +47,7 @@ func FitRankMLP(features []string, groups [][]Example, l2 float64, cfg MLPConfig
 	var gs []group
 	total := 0.0
 	for _, g := range groups {
-		pos := 0
-		for _, e := range g {
-			pos += int(b2f(e.Label))
-		}
+		pos := positives(g)
 		if pos == 0 || pos == len(g) {
 			continue
 		}

@@ -236,10 +236,7 @@ func FitRank(features []string, groups [][]Example, l2 float64) (Model, error) {
 	w, err := newton(n, n, l2, func(w, grad []float64, hess [][]float64) float64 {
 		loss := 0.0
 		for _, g := range groups {
-			pos := 0
-			for _, e := range g {
-				pos += int(b2f(e.Label))
-			}
+			pos := positives(g)
 			if pos == 0 || pos == len(g) {
 				continue
 			}
@@ -490,4 +487,15 @@ func Untrained(features []string) Model {
 		scale[i] = 1
 	}
 	return Model{Version: ModelVersion, Features: slices.Clone(features), Mean: make([]float64, n), Scale: scale, Weights: make([]float64, n), Threshold: 0.5}
+}
+
+// positives counts the examples of a group labelled as answers.
+func positives(g []Example) int {
+	n := 0
+	for _, e := range g {
+		if e.Label {
+			n++
+		}
+	}
+	return n
 }

@@ -132,7 +132,7 @@ func (d *decoder) time() time.Time {
 // termCodec writes a record's term lists: as strings in the log, as
 // vocabulary numbers in a snapshot.
 type termCodec interface {
-	put(e *encoder, tfs []termFreq) error
+	put(e *encoder, p packedTerms) error
 	get(d *decoder) []termFreq
 }
 
@@ -158,7 +158,7 @@ func encodeRecord(e *encoder, rec *record, tc termCodec, vectors [][]float32, cr
 		e.int(s.Start)
 		e.int(s.End)
 	}
-	if err := tc.put(e, rec.documentTermFreqs()); err != nil {
+	if err := tc.put(e, rec.documentTerms()); err != nil {
 		return fmt.Errorf("document %q: %w", d.ID, err)
 	}
 	e.int(len(rec.chunks))
@@ -174,7 +174,7 @@ func encodeRecord(e *encoder, rec *record, tc termCodec, vectors [][]float32, cr
 		e.int(c.Start)
 		e.int(c.End)
 		e.str(c.Section)
-		if err := tc.put(e, rec.chunkTermFreqs(i)); err != nil {
+		if err := tc.put(e, rec.chunkTerms(i)); err != nil {
 			return fmt.Errorf("document %q chunk %s: %w", d.ID, c.ID, err)
 		}
 		if vectors != nil {
@@ -268,22 +268,25 @@ func decodeRecord(b []byte, tc termCodec, withVectors bool) (rec *record, vector
 // vectorCRC is the checksum of a vector as the snapshot's vector file
 // holds it.
 func vectorCRC(v []float32) uint32 {
-	var buf [4]byte
-	crc := uint32(0)
+	var buf [512]byte
+	b := buf[:0]
 	for _, x := range v {
-		binary.LittleEndian.PutUint32(buf[:], math.Float32bits(x))
-		crc = crc32.Update(crc, castagnoli, buf[:])
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 	}
-	return crc
+	return crc32.Checksum(b, castagnoli)
 }
 
 // stringTerms writes terms as strings, numbering them in v when read: the
 // log's form.
 type stringTerms struct{ v *vocabulary }
 
-func (c stringTerms) put(e *encoder, tfs []termFreq) error {
-	e.int(len(tfs))
-	for _, tf := range tfs {
+func (c stringTerms) put(e *encoder, p packedTerms) error {
+	n := 0
+	for range p.all() {
+		n++
+	}
+	e.int(n)
+	for tf := range p.all() {
 		t := c.v.term(tf.id)
 		if t == "" {
 			return fmt.Errorf("term ID %d is not numbered", tf.id)
@@ -314,33 +317,34 @@ func (c stringTerms) get(d *decoder) []termFreq {
 	return out
 }
 
-// idTerms writes terms as vocabulary numbers, deltas in increasing order:
-// the snapshot's form, read back against the same numbering.
+// idTerms writes terms as vocabulary numbers, packed as the index holds
+// them (see packedTerms): the snapshot's form, read back against the same
+// numbering.
 type idTerms struct{ max uint32 }
 
-func (idTerms) put(e *encoder, tfs []termFreq) error {
-	e.int(len(tfs))
-	prev := uint32(0)
-	for _, tf := range tfs {
-		e.uint(uint64(tf.id - prev))
-		e.uint(uint64(tf.count))
-		prev = tf.id
-	}
+func (idTerms) put(e *encoder, p packedTerms) error {
+	e.bytes(p)
 	return nil
 }
 
 func (c idTerms) get(d *decoder) []termFreq {
-	n := d.int(len(d.b))
-	out := make([]termFreq, n)
-	prev := uint64(0)
-	for i := range out {
-		id := prev + d.uint()
-		if id >= uint64(c.max) {
+	raw := d.raw()
+	var out []termFreq
+	id := uint64(0)
+	for len(raw) > 0 {
+		delta, n := binary.Uvarint(raw)
+		if n <= 0 {
 			d.fail()
 			return nil
 		}
-		out[i] = termFreq{id: uint32(id), count: uint32(d.int(math.MaxUint32))}
-		prev = id
+		count, m := binary.Uvarint(raw[n:])
+		if m <= 0 || (delta == 0 && len(out) > 0) || id+delta >= uint64(c.max) {
+			d.fail()
+			return nil
+		}
+		raw = raw[n+m:]
+		id += delta
+		out = append(out, termFreq{id: uint32(id), count: uint32(count)})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/binary"
+	"iter"
 	"math"
 	"slices"
 	"sync"
@@ -86,22 +87,31 @@ func packTerms(tfs []termFreq) packedTerms {
 	return slices.Clip(b)
 }
 
-// each calls fn for each term in ID order.
-func (p packedTerms) each(fn func(termFreq)) {
-	id := uint64(0)
-	for len(p) > 0 {
-		d, n := binary.Uvarint(p)
-		c, m := binary.Uvarint(p[n:])
-		p = p[n+m:]
-		id += d
-		fn(termFreq{id: uint32(id), count: uint32(c)})
+// all yields the terms in ID order.
+func (p packedTerms) all() iter.Seq[termFreq] {
+	return func(yield func(termFreq) bool) {
+		id := uint64(0)
+		for len(p) > 0 {
+			d, n := binary.Uvarint(p)
+			c, m := binary.Uvarint(p[n:])
+			if n <= 0 || m <= 0 {
+				return
+			}
+			p = p[n+m:]
+			id += d
+			if !yield(termFreq{id: uint32(id), count: uint32(c)}) {
+				return
+			}
+		}
 	}
 }
 
 // unpack returns the term frequencies.
 func (p packedTerms) unpack() []termFreq {
 	var out []termFreq
-	p.each(func(tf termFreq) { out = append(out, tf) })
+	for tf := range p.all() {
+		out = append(out, tf)
+	}
 	return out
 }
 
@@ -267,15 +277,9 @@ func (l *lexicon) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
 
 // count returns how often the term ID occurs in the entry.
 func (e *chunkEntry) count(id uint32) (uint32, bool) {
-	p := e.terms
-	cur := uint64(0)
-	for len(p) > 0 {
-		d, n := binary.Uvarint(p)
-		c, m := binary.Uvarint(p[n:])
-		p = p[n+m:]
-		cur += d
-		if cur >= uint64(id) {
-			return uint32(c), cur == uint64(id)
+	for tf := range e.terms.all() {
+		if tf.id >= id {
+			return tf.count, tf.id == id
 		}
 	}
 	return 0, false

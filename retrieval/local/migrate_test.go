@@ -78,19 +78,20 @@ func writeJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func seedArticles(t *testing.T) []retrieval.Document {
-	t.Helper()
-	paths, _ := filepath.Glob("../../testdata/articles/*.txt")
+// seedArticles reads the seed articles shipped in testdata/articles.
+func seedArticles(tb testing.TB) []retrieval.Document {
+	tb.Helper()
+	paths, err := filepath.Glob("../../testdata/articles/*.txt")
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("no seed articles: %v", err)
+	}
 	var docs []retrieval.Document
 	for _, p := range paths {
 		ds, err := parse.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatalf("ReadFile(%s): %v", p, err)
 		}
 		docs = append(docs, ds...)
-	}
-	if len(docs) == 0 {
-		t.Fatal("no seed articles")
 	}
 	return docs
 }

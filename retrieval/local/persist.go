@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -498,20 +499,21 @@ func (s *Store) shouldCompact() bool {
 // on meanwhile; writes wait. It refuses while documents are quarantined
 // (see Damaged): their damaged entries would be lost.
 func (s *Store) Compact(ctx context.Context) error {
-	if s.dir == "" {
-		return nil
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.compactLocked(ctx)
+	return s.compactIf(ctx, func() bool { return true })
 }
 
 // MaybeCompact compacts when the log holds at least share times the
 // snapshot's bytes (and a megabyte): bulk loaders call it at the end, so
 // that the next opening reads a snapshot rather than replaying a log.
 func (s *Store) MaybeCompact(ctx context.Context, share float64) error {
+	return s.compactIf(ctx, func() bool {
+		return !s.readOnly && len(s.damage) == 0 && s.logSize >= 1<<20 && float64(s.logSize) >= share*float64(s.snapSize)
+	})
+}
+
+// compactIf compacts when due reports so, deciding and compacting with
+// writers held off and searches going on.
+func (s *Store) compactIf(ctx context.Context, due func() bool) error {
 	if s.dir == "" {
 		return nil
 	}
@@ -519,7 +521,7 @@ func (s *Store) MaybeCompact(ctx context.Context, share float64) error {
 	defer s.wmu.Unlock()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.readOnly || len(s.damage) > 0 || s.logSize < 1<<20 || float64(s.logSize) < share*float64(s.snapSize) {
+	if !due() {
 		return nil
 	}
 	return s.compactLocked(ctx)
@@ -700,10 +702,7 @@ func (s *Store) Repair(ctx context.Context) (RepairResult, error) {
 	var res RepairResult
 	s.mu.RLock()
 	damage := slices.Clone(s.damage)
-	broken := make(map[string]*record, len(s.broken))
-	for id, r := range s.broken {
-		broken[id] = r
-	}
+	broken := maps.Clone(s.broken)
 	s.mu.RUnlock()
 	if len(damage) == 0 {
 		return res, nil

@@ -92,21 +92,21 @@ type Config struct {
 	Progress func(done, total int)
 }
 
-// chunkTermFreqs returns the terms of chunk i: the record's until it is
+// chunkTerms returns the terms of chunk i, packed: the record's until it is
 // indexed, its entry's after.
-func (rec *record) chunkTermFreqs(i int) []termFreq {
+func (rec *record) chunkTerms(i int) packedTerms {
 	if rec.terms != nil {
-		return rec.terms[i]
+		return packTerms(rec.terms[i])
 	}
-	return rec.entries[i].terms.unpack()
+	return rec.entries[i].terms
 }
 
-// documentTermFreqs returns the terms of the whole document.
-func (rec *record) documentTermFreqs() []termFreq {
+// documentTerms returns the terms of the whole document, packed.
+func (rec *record) documentTerms() packedTerms {
 	if rec.docTerms != nil || rec.docEntry == nil {
-		return rec.docTerms
+		return packTerms(rec.docTerms)
 	}
-	return rec.docEntry.terms.unpack()
+	return rec.docEntry.terms
 }
 
 // record is a stored document with its chunks.

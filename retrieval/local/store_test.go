@@ -7,7 +7,6 @@ import (
 	"maps"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/local"
-	"github.com/ragd/ragd/retrieval/parse"
 )
 
 // renamed gives an embedder another name, to simulate a model that changed
@@ -43,19 +41,7 @@ func openStore(tb testing.TB, dir string) *local.Store {
 // seedDocs reads the seed articles shipped in testdata/articles.
 func seedDocs(tb testing.TB) []retrieval.Document {
 	tb.Helper()
-	paths, err := filepath.Glob("../../testdata/articles/*.txt")
-	if err != nil || len(paths) == 0 {
-		tb.Fatalf("no seed articles: %v", err)
-	}
-	var docs []retrieval.Document
-	for _, p := range paths {
-		ds, err := parse.ReadFile(p)
-		if err != nil {
-			tb.Fatalf("ReadFile(%s): %v", p, err)
-		}
-		docs = append(docs, ds...)
-	}
-	return docs
+	return local.SeedArticles(tb)
 }
 
 func mustIngest(tb testing.TB, st *local.Store, docs ...retrieval.Document) []retrieval.IngestResult {

@@ -23,15 +23,7 @@ type vectorSlab struct {
 // of a slab has the dimension of the first (the store checks dimensions
 // before indexing).
 func (v *vectorSlab) set(ord uint32, vec []float32) {
-	if v.stride == 0 {
-		v.dim = len(vec)
-		v.stride = (len(vec) + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
-	}
-	start := int(ord) * v.stride
-	if end := start + v.stride; end > len(v.data) {
-		v.data = slices.Grow(v.data, end-len(v.data))[:end]
-	}
-	dst := v.data[start : start+v.stride]
+	dst := v.slot(ord, len(vec))
 	n := math.Sqrt(float64(vecmath.Dot(vec, vec)))
 	for i, x := range vec[:v.dim] {
 		if n == 0 {
@@ -40,31 +32,38 @@ func (v *vectorSlab) set(ord uint32, vec []float32) {
 			dst[i] = float32(float64(x) / n)
 		}
 	}
-	clear(dst[v.dim:])
-}
-
-// reserve makes room for n more vectors of dimension dim.
-func (v *vectorSlab) reserve(n, dim int) {
-	if dim <= 0 || n <= 0 {
-		return
-	}
-	stride := (dim + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
-	v.data = slices.Grow(v.data, n*stride)
 }
 
 // setUnit stores vec, of unit length already, as it is.
 func (v *vectorSlab) setUnit(ord uint32, vec []float32) {
+	copy(v.slot(ord, len(vec)), vec[:v.dim])
+}
+
+// slot returns the zeroed row of ord, growing the slab to hold it; the
+// first vector stored fixes the dimension, dim.
+func (v *vectorSlab) slot(ord uint32, dim int) []float32 {
 	if v.stride == 0 {
-		v.dim = len(vec)
-		v.stride = (len(vec) + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
+		v.dim, v.stride = dim, strideFor(dim)
 	}
 	start := int(ord) * v.stride
 	if end := start + v.stride; end > len(v.data) {
 		v.data = slices.Grow(v.data, end-len(v.data))[:end]
 	}
 	dst := v.data[start : start+v.stride]
-	copy(dst, vec[:v.dim])
-	clear(dst[v.dim:])
+	clear(dst)
+	return dst
+}
+
+// reserve makes room for n more vectors of dimension dim.
+func (v *vectorSlab) reserve(n, dim int) {
+	if dim > 0 && n > 0 {
+		v.data = slices.Grow(v.data, n*strideFor(dim))
+	}
+}
+
+// strideFor is the padded length of a row of dim values.
+func strideFor(dim int) int {
+	return (dim + vecmath.Lanes - 1) / vecmath.Lanes * vecmath.Lanes
 }
 
 // row returns the padded vector of ord, which must have been set.

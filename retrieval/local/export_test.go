@@ -1,0 +1,4 @@
+package local
+
+// SeedArticles gives the external tests the seed articles reader.
+var SeedArticles = seedArticles
