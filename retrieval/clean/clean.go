@@ -62,7 +62,7 @@ func Document(d retrieval.Document) retrieval.Document {
 	}
 	orig := d.Text
 	d.Text = strings.TrimRightFunc(b.String(), unicode.IsSpace)
-	d.Sections = remap(d.Sections, spans)
+	d.Sections = remap(d.Sections, spans, utf8.RuneCountInString(d.Text))
 	if h := Headline(splitLines(d.Text)); h != "" && (d.Title == "" || d.Title == firstLine(orig)) {
 		d.Title = retrieval.DerivedTitle(h) // a long sentence cut as a long first line is
 	}
@@ -72,10 +72,15 @@ func Document(d retrieval.Document) retrieval.Document {
 // span maps n code points at old in the original text to new in the cleaned one.
 type span struct{ old, new, n int }
 
-// remap moves section offsets through spans, dropping emptied sections.
-func remap(secs []retrieval.Section, spans []span) []retrieval.Section {
+// remap moves section offsets through spans, dropping emptied sections;
+// limit is the cleaned text's length, which trailing space trimmed after
+// the spans were taken may have made shorter than they say.
+func remap(secs []retrieval.Section, spans []span, limit int) []retrieval.Section {
 	if len(secs) == 0 {
 		return secs
+	}
+	if len(spans) == 0 {
+		return nil // nothing kept
 	}
 	at := func(pos int) int { // new offset of the first kept code point at or after pos
 		for _, s := range spans {
@@ -91,7 +96,7 @@ func remap(secs []retrieval.Section, spans []span) []retrieval.Section {
 	}
 	out := secs[:0:0]
 	for _, s := range secs {
-		ns := retrieval.Section{Heading: s.Heading, Start: at(s.Start), End: at(s.End)}
+		ns := retrieval.Section{Heading: s.Heading, Start: min(at(s.Start), limit), End: min(at(s.End), limit)}
 		if ns.End > ns.Start {
 			out = append(out, ns)
 		}
