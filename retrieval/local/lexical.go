@@ -54,11 +54,60 @@ type posting struct {
 // ordinals, reused after deletion. It is not safe for concurrent mutation;
 // the Store serialises writers and lets readers share it.
 type lexicon struct {
+	termStats
 	postings [][]posting   // by term ID (see vocabulary)
 	chunks   []*chunkEntry // by ordinal; nil when free
 	free     []uint32
-	n        int   // live chunks
-	totalLen int64 // sum of live chunk lengths in terms
+}
+
+// termStats are what BM25 needs to know of a collection of entries besides
+// the entry scored: their number, their total length and each term's
+// document frequency. The document-level signal needs no more than this, so
+// documents have no postings.
+type termStats struct {
+	df       []uint32 // by term ID
+	n        int      // live entries
+	totalLen int64    // sum of live entry lengths in terms
+}
+
+// add counts an entry with these term frequencies and returns its length.
+func (t *termStats) add(terms []termFreq) int {
+	length := 0
+	for _, tf := range terms {
+		length += int(tf.count)
+		if n := int(tf.id) + 1; n > len(t.df) {
+			t.df = slices.Grow(t.df, n-len(t.df))[:n]
+		}
+		t.df[tf.id]++
+	}
+	t.n++
+	t.totalLen += int64(length)
+	return length
+}
+
+// remove uncounts an entry. It appends to emptied the term IDs no entry
+// holds any more, and returns it.
+func (t *termStats) remove(e *chunkEntry, emptied []uint32) []uint32 {
+	for tf := range e.terms.all() {
+		if t.df[tf.id]--; t.df[tf.id] == 0 {
+			emptied = append(emptied, tf.id)
+		}
+	}
+	t.n--
+	t.totalLen -= int64(e.length)
+	return emptied
+}
+
+// has reports whether any entry holds the term ID.
+func (t *termStats) has(id uint32) bool {
+	return int(id) < len(t.df) && t.df[id] > 0
+}
+
+// reserve sizes the document frequencies for n term IDs.
+func (t *termStats) reserve(n int) {
+	if n > len(t.df) {
+		t.df = slices.Grow(t.df, n-len(t.df))[:n]
+	}
 }
 
 // chunkEntry is what the lexicon and the searcher know about a live chunk.
@@ -129,25 +178,22 @@ func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkE
 		ord = uint32(len(l.chunks))
 		l.chunks = append(l.chunks, nil)
 	}
-	length := 0
+	length := l.termStats.add(terms)
+	if n := len(l.df); n > len(l.postings) {
+		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
+	}
 	for _, tf := range terms {
-		length += int(tf.count)
-		if n := int(tf.id) + 1; n > len(l.postings) {
-			l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
-		}
 		l.postings[tf.id] = append(l.postings[tf.id], posting{ord: ord, tf: tf.count})
 	}
 	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: packTerms(terms)}
 	l.chunks[ord] = e
-	l.n++
-	l.totalLen += int64(length)
 	return e
 }
 
 // remove drops a chunk's postings and frees its ordinal. It appends to
 // emptied the term IDs left without postings, and returns it.
 func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
-	for _, tf := range e.terms.unpack() {
+	for tf := range e.terms.all() {
 		ps := l.postings[tf.id]
 		i := slices.IndexFunc(ps, func(p posting) bool { return p.ord == e.ord })
 		if i < 0 {
@@ -156,15 +202,12 @@ func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
 		ps = slices.Delete(ps, i, i+1)
 		if len(ps) == 0 {
 			ps = nil // the array is freed; the term may come back
-			emptied = append(emptied, tf.id)
 		}
 		l.postings[tf.id] = ps
 	}
 	l.chunks[e.ord] = nil
 	l.free = append(l.free, e.ord)
-	l.n--
-	l.totalLen -= int64(e.length)
-	return emptied
+	return l.termStats.remove(e, emptied)
 }
 
 // scoreBufs and touchedBufs keep a query's per-chunk score buffer and list
@@ -182,10 +225,7 @@ func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep
 		return nil, nil
 	}
 	p = p.withDefaults()
-	avg := float64(l.totalLen) / float64(l.n)
-	if avg == 0 {
-		avg = 1
-	}
+	avg := l.avgLen()
 	bufp := scoreBufs.Get().(*[]float32)
 	defer scoreBufs.Put(bufp)
 	acc := *bufp
@@ -244,32 +284,41 @@ func (l *lexicon) postingsOf(id uint32) []posting {
 }
 
 // idf returns the inverse document frequency of a term over the entries.
-func (l *lexicon) idf(id uint32) float64 {
-	return l.idfOf(len(l.postingsOf(id)))
+func (t *termStats) idf(id uint32) float64 {
+	df := 0
+	if int(id) < len(t.df) {
+		df = int(t.df[id])
+	}
+	return t.idfOf(df)
 }
 
 // idfOf is the BM25 inverse document frequency of a term in df entries;
 // idfOf(0) is that of a term no entry contains.
-func (l *lexicon) idfOf(df int) float64 {
-	return math.Log(1 + (float64(l.n)-float64(df)+0.5)/(float64(df)+0.5))
+func (t *termStats) idfOf(df int) float64 {
+	return math.Log(1 + (float64(t.n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// avgLen is the mean entry length, 1 for a collection of empty entries.
+func (t *termStats) avgLen() float64 {
+	if avg := float64(t.totalLen) / float64(t.n); avg > 0 {
+		return avg
+	}
+	return 1
 }
 
 // scoreEntry returns one entry's BM25 score against the query terms, given
-// as distinct term IDs; the same as score gives it, without ranking the
-// whole index.
-func (l *lexicon) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
-	if l.n == 0 {
+// as distinct term IDs; for a chunk, the same as lexicon.score gives it,
+// without ranking the whole index.
+func (t *termStats) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
+	if t.n == 0 {
 		return 0
 	}
 	p = p.withDefaults()
-	avg := float64(l.totalLen) / float64(l.n)
-	if avg == 0 {
-		avg = 1
-	}
+	avg := t.avgLen()
 	total := 0.0
-	for _, t := range terms {
-		if tf, ok := e.count(t); ok {
-			total += p.term(l.idf(t), float64(tf), e.length, avg)
+	for _, id := range terms {
+		if tf, ok := e.count(id); ok {
+			total += p.term(t.idf(id), float64(tf), e.length, avg)
 		}
 	}
 	return total
@@ -288,6 +337,7 @@ func (e *chunkEntry) count(id uint32) (uint32, bool) {
 // reserve sizes the postings of each term ID for df more entries, before a
 // bulk load, so that appends do not leave slack.
 func (l *lexicon) reserve(df []int) {
+	l.termStats.reserve(len(df))
 	if n := len(df); n > len(l.postings) {
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
 	}

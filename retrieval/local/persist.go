@@ -184,7 +184,7 @@ func (s *Store) load(ctx context.Context) error {
 // to be indexed, so that a large store holds no append slack.
 func (s *Store) reserve(docs map[string]*loaded) {
 	n := s.vocab.len()
-	df, docDF := make([]int, n), make([]int, n)
+	df := make([]int, n)
 	chunks := 0
 	for _, l := range docs {
 		if l.rec == nil {
@@ -196,12 +196,9 @@ func (s *Store) reserve(docs map[string]*loaded) {
 				df[tf.id]++
 			}
 		}
-		for _, tf := range l.rec.docTerms {
-			docDF[tf.id]++
-		}
 	}
 	s.lex.reserve(df)
-	s.docLex.reserve(docDF)
+	s.docStats.reserve(n)
 	s.vecs.reserve(chunks, s.meta.Dim)
 }
 
@@ -757,7 +754,7 @@ func (s *Store) forgetUnused() {
 	n := s.vocab.len()
 	var dead []uint32
 	for id := range uint32(n) {
-		if s.vocab.term(id) != "" && len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {
+		if s.vocab.term(id) != "" && !s.lex.has(id) && !s.docStats.has(id) {
 			dead = append(dead, id)
 		}
 	}

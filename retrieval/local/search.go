@@ -366,7 +366,7 @@ func (s *Store) withDocScores(lex []scored, terms []uint32, w float64) []scored 
 	for _, sc := range lex {
 		rec := sc.entry.doc
 		if _, done := byDoc[rec]; !done && rec.docEntry != nil {
-			v := s.docLex.scoreEntry(rec.docEntry, terms, s.cfg.BM25)
+			v := s.docStats.scoreEntry(rec.docEntry, terms, s.cfg.BM25)
 			byDoc[rec] = v
 			hi = max(hi, v)
 		}

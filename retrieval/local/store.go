@@ -118,7 +118,7 @@ type record struct {
 	// entries are the lexicon entries of the chunks, by chunk index.
 	entries []*chunkEntry
 	// docTerms are the term frequencies of the whole document (title and
-	// text), and docEntry its entry in the document-level lexicon. terms
+	// text), and docEntry its entry in the document-level statistics. terms
 	// and docTerms are dropped once the record is indexed: its entries
 	// hold them, packed.
 	docTerms []termFreq
@@ -148,10 +148,12 @@ type Store struct {
 	damage []Damage
 	broken map[string]*record
 
-	mu     sync.RWMutex
-	docs   map[string]*record
-	lex    *lexicon
-	docLex *lexicon // whole documents, for the document-level BM25 signal
+	mu   sync.RWMutex
+	docs map[string]*record
+	lex  *lexicon
+	// docStats counts the terms of whole documents, for the
+	// document-level BM25 signal.
+	docStats *termStats
 	// vocab numbers the terms of both lexicons and of the records;
 	// emptied collects the term IDs removals left without postings, for
 	// forgetDeadTerms.
@@ -218,15 +220,15 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{
-		cfg:     cfg,
-		dir:     cfg.Dir,
-		docs:    make(map[string]*record),
-		lex:     newLexicon(),
-		docLex:  newLexicon(),
-		vocab:   newVocabulary(),
-		byChunk: make(map[string]*chunkEntry),
-		broken:  make(map[string]*record),
-		meta:    storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
+		cfg:      cfg,
+		dir:      cfg.Dir,
+		docs:     make(map[string]*record),
+		lex:      newLexicon(),
+		docStats: new(termStats),
+		vocab:    newVocabulary(),
+		byChunk:  make(map[string]*chunkEntry),
+		broken:   make(map[string]*record),
+		meta:     storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
 	}
 	if s.dir == "" {
 		return s, nil
@@ -552,9 +554,8 @@ func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 		s.byChunk[c.ID] = e
 	}
 	if len(rec.chunks) > 0 {
-		// The document's entry carries its first chunk so that ties between
-		// documents break by chunk ID, as they do between chunks.
-		rec.docEntry = s.docLex.add(rec.chunks[0], rec, rec.docTerms)
+		length := s.docStats.add(rec.docTerms)
+		rec.docEntry = &chunkEntry{chunk: rec.chunks[0], doc: rec, length: length, terms: packTerms(rec.docTerms)}
 		// The entries hold the terms, packed, from now on.
 		rec.terms, rec.docTerms = nil, nil
 	}
@@ -564,7 +565,7 @@ func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 // unindex removes a record from the in-memory indexes and maps.
 func (s *Store) unindex(rec *record) {
 	if rec.docEntry != nil {
-		s.emptied = s.docLex.remove(rec.docEntry, s.emptied)
+		s.emptied = s.docStats.remove(rec.docEntry, s.emptied)
 	}
 	for _, e := range rec.entries {
 		s.emptied = s.lex.remove(e, s.emptied)
@@ -600,7 +601,7 @@ func (s *Store) forgetDeadTerms() {
 	slices.Sort(s.emptied)
 	var dead []uint32
 	for _, id := range slices.Compact(s.emptied) {
-		if len(s.lex.postingsOf(id)) == 0 && len(s.docLex.postingsOf(id)) == 0 {
+		if !s.lex.has(id) && !s.docStats.has(id) {
 			dead = append(dead, id)
 		}
 	}
