@@ -234,12 +234,24 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 // by the cores: below it, starting goroutines costs more than it saves.
 const parallelScan = 1 << 16
 
+// rescoreFactor is how many candidates per wanted chunk the int8 scan
+// passes to the exact float32 scoring. On GloVe vectors of news
+// (TestCodesRecall) recall@10 against the exact scan is 0.986 with no
+// second pass and 1.0 from twice the depth; four times leaves a margin for
+// larger stores, at a few microseconds.
+const rescoreFactor = 4
+
 // dense ranks chunks by cosine similarity to the query vector, scoring
 // every chunk that keep accepts (keep may be nil) from the vectors the store
 // keeps in memory beside its chromem-go collection. A scan here is several
 // times faster than chromem-go's exhaustive query, which sends every
 // document through a channel into a locked heap, and applies any filter
 // before ranking, where chromem-go's equality filters cover only some.
+//
+// With int8 codes (vectorSlab), the scan reads the codes and keeps
+// rescoreFactor times depth candidates, which are scored again on their
+// float32 vectors: the similarities returned are exact, and equal to the
+// float32 scan's whichever path computed them.
 func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(*chunkEntry) bool) ([]scored, error) {
 	q := s.vecs.query(qvec)
 	if q == nil {
@@ -253,12 +265,58 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 	defer scoreBufs.Put(bufp)
 	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
 	*bufp = sims
-	// In blocks, to check the context between them, shared by the cores
-	// on a large store; each row scores the same whatever block it falls
-	// in.
-	blocks := (len(sims) + ctxEvery - 1) / ctxEvery
+	var scan func(start, end int)
+	coded := s.vecs.codes != nil
+	if coded {
+		qc, qscale := s.vecs.queryCodes(q)
+		cs := s.vecs.codeStride
+		scan = func(start, end int) {
+			dots := codeBufs.Get().(*[ctxEvery]int32)
+			defer codeBufs.Put(dots)
+			vecmath.DotCodeRows(qc, s.vecs.codes[start*cs:], dots[:end-start])
+			for i, d := range dots[:end-start] {
+				sims[start+i] = float32(d) * qscale * s.vecs.scales[start+i]
+			}
+		}
+	} else {
+		scan = func(start, end int) {
+			vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
+		}
+	}
+	if err := scanBlocks(ctx, len(sims), scan); err != nil {
+		return nil, err
+	}
+	want := depth
+	if coded {
+		want = depth * rescoreFactor
+	}
+	top := newTopK(want)
+	for ord, e := range chunks {
+		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {
+			continue
+		}
+		top.push(scored{entry: e, score: float64(sims[ord])})
+	}
+	if !coded {
+		return top.sorted(), nil
+	}
+	exact := newTopK(depth)
+	for _, sc := range top.h {
+		exact.push(scored{entry: sc.entry, score: float64(vecmath.Dot(q, s.vecs.row(sc.entry.ord)))})
+	}
+	return exact.sorted(), nil
+}
+
+// codeBufs hold a block's int8 inner products.
+var codeBufs = sync.Pool{New: func() any { return new([ctxEvery]int32) }}
+
+// scanBlocks calls scan over [0, n) in blocks of ctxEvery, checking the
+// context between them; from parallelScan rows the cores share the
+// blocks. Each row scores the same whatever block it falls in.
+func scanBlocks(ctx context.Context, n int, scan func(start, end int)) error {
+	blocks := (n + ctxEvery - 1) / ctxEvery
 	workers := 1
-	if len(sims) >= parallelScan {
+	if n >= parallelScan {
 		workers = min(parallelism(), blocks)
 	}
 	var next atomic.Int64
@@ -276,23 +334,15 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 					return
 				}
 				start := b * ctxEvery
-				end := min(start+ctxEvery, len(sims))
-				vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
+				scan(start, min(start+ctxEvery, n))
 			}
 		})
 	}
 	wg.Wait()
 	if err := scanErr.Load(); err != nil {
-		return nil, *err
+		return *err
 	}
-	top := newTopK(depth)
-	for ord, e := range chunks {
-		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {
-			continue
-		}
-		top.push(scored{entry: e, score: float64(sims[ord])})
-	}
-	return top.sorted(), nil
+	return nil
 }
 
 // ranks maps chunk ordinals to their 1-based rank in a ranking.

@@ -5,6 +5,7 @@ package vecmath
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"simd/archsimd"
@@ -96,5 +97,45 @@ func TestEqualVectorsScoreEqually(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func randomCodes(rng *rand.Rand, n int) []int8 {
+	c := make([]int8, n)
+	for i := range c {
+		c[i] = int8(rng.IntN(255) - 127)
+	}
+	return c
+}
+
+func TestDotCodeRowsAVX2MatchesGeneric(t *testing.T) {
+	requireAVX2(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, dim := range []int{1, 13, 16, 32, 112, 384} {
+		for _, n := range []int{0, 1, 3, 4, 5, 8, 11} {
+			q, rows := Widen(randomCodes(rng, dim)), randomCodes(rng, dim*n)
+			got, want := make([]int32, n), make([]int32, n)
+			dotCodeRowsAVX2(q, rows, got)
+			dotCodeRowsGeneric(q, rows, want)
+			if !slices.Equal(got, want) {
+				t.Errorf("dim %d, %d rows: AVX2 %v, portable %v", dim, n, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkDotCodeRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const dim, n = 112, 10_000
+	q, rows, out := Widen(randomCodes(rng, dim)), randomCodes(rng, dim*n), make([]int32, n)
+	for _, k := range []struct {
+		name string
+		f    func(q []int16, rows []int8, out []int32)
+	}{{"generic", dotCodeRowsGeneric}, {"avx2", dotCodeRowsAVX2}} {
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				k.f(q, rows, out)
+			}
+		})
 	}
 }

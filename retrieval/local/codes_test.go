@@ -1,0 +1,116 @@
+package local
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/ragd/ragd/embed"
+	"github.com/ragd/ragd/retrieval"
+)
+
+// rtqaDir is RealTime QA's news articles and questions in BEIR layout,
+// beside the repository.
+const rtqaDir = "../../../shared/bench/realtimeqa/ragd/"
+
+// readJSONL decodes each line of a JSON-lines file into a new T.
+func readJSONL[T any](tb testing.TB, path string, limit int) []T {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Skipf("benchmark data not found beside the repository: %v", err)
+	}
+	defer f.Close()
+	var out []T
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() && len(out) < limit {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestCodesRecall measures the int8 scan against the exact float32 scan on
+// GloVe vectors of news: the top ten chunks of RealTime QA questions over
+// the chunks of 3,000 of its articles. The scan keeps rescoreFactor times
+// the depth and scores those exactly; recall@10 must stay at 0.98 or more,
+// and the scores returned must be the exact ones.
+func TestCodesRecall(t *testing.T) {
+	if !useCodes {
+		t.Skip("no int8 kernel in this build: the dense scan is the float32 one")
+	}
+	g, err := embed.LoadGloVe("../../" + embed.DefaultModelPath)
+	if errors.Is(err, embed.ErrModelMissing) {
+		t.Skip("no GloVe model: run make setup")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	type beir struct {
+		ID    string `json:"_id"`
+		Title string `json:"title"`
+		Text  string `json:"text"`
+	}
+	corpus := readJSONL[beir](t, rtqaDir+"corpus.jsonl", 3000)
+	queries := readJSONL[beir](t, rtqaDir+"queries.jsonl", 300)
+	ctx := context.Background()
+	s, err := Open(ctx, Config{Embedder: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	docs := make([]retrieval.Document, len(corpus))
+	for i, c := range corpus {
+		docs[i] = retrieval.Document{ID: c.ID, Title: c.Title, Text: c.Text}
+	}
+	if _, err := s.Ingest(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	const k = 10
+	found, total := 0, 0
+	for _, q := range queries {
+		vs, err := g.Embed(ctx, []string{q.Text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coded, err := s.dense(ctx, vs[0], k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := s.vecs.codes
+		s.vecs.codes = nil
+		exact, err := s.dense(ctx, vs[0], k, nil)
+		s.vecs.codes = codes
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make(map[uint32]float64, len(exact))
+		for _, sc := range exact {
+			want[sc.entry.ord] = sc.score
+		}
+		for _, sc := range coded {
+			if w, ok := want[sc.entry.ord]; ok {
+				found++
+				if w != sc.score {
+					t.Errorf("query %s, chunk %s: score %v, exact scan %v", q.ID, sc.entry.chunk.ID, sc.score, w)
+				}
+			}
+		}
+		total += len(exact)
+	}
+	recall := float64(found) / float64(total)
+	t.Logf("int8 scan, %d chunks, %d queries: recall@%d %.4f against the float32 scan", s.lex.n, len(queries), k, recall)
+	if recall < 0.98 {
+		t.Errorf("recall@%d %.4f, want 0.98 or more", k, recall)
+	}
+}
