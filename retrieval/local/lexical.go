@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"iter"
@@ -55,9 +56,21 @@ type posting struct {
 // the Store serialises writers and lets readers share it.
 type lexicon struct {
 	termStats
-	postings [][]posting   // by term ID (see vocabulary)
+	// postings are by term ID (see vocabulary), each sorted by ordinal,
+	// and bounds the largest count and shortest chunk of each term's
+	// postings so far, from which an upper bound of its BM25 scores
+	// follows (a removal leaves them; they only loosen).
+	postings [][]posting
+	bounds   []termBound
 	chunks   []*chunkEntry // by ordinal; nil when free
+	lengths  []uint32      // by ordinal, the chunk's length in terms
 	free     []uint32
+}
+
+// termBound is what bounds a term's BM25 contribution to any chunk: the
+// score grows with the count and falls with the chunk's length.
+type termBound struct {
+	maxTF, minLen uint32
 }
 
 // termStats are what BM25 needs to know of a collection of entries besides
@@ -171,23 +184,46 @@ func newLexicon() *lexicon {
 // add indexes a chunk and returns its entry.
 func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
 	var ord uint32
+	length := l.termStats.add(terms)
 	if n := len(l.free); n > 0 {
 		ord = l.free[n-1]
 		l.free = l.free[:n-1]
+		l.lengths[ord] = uint32(length)
 	} else {
 		ord = uint32(len(l.chunks))
 		l.chunks = append(l.chunks, nil)
+		l.lengths = append(l.lengths, uint32(length))
 	}
-	length := l.termStats.add(terms)
 	if n := len(l.df); n > len(l.postings) {
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
+		l.bounds = slices.Grow(l.bounds, n-len(l.bounds))[:n]
 	}
 	for _, tf := range terms {
-		l.postings[tf.id] = append(l.postings[tf.id], posting{ord: ord, tf: tf.count})
+		ps := l.postings[tf.id]
+		p := posting{ord: ord, tf: tf.count}
+		if k := len(ps); k == 0 || ps[k-1].ord < ord {
+			ps = append(ps, p)
+		} else {
+			// A reused ordinal goes where it sorts.
+			i, _ := slices.BinarySearchFunc(ps, ord, comparePosting)
+			ps = slices.Insert(ps, i, p)
+		}
+		l.postings[tf.id] = ps
+		b := &l.bounds[tf.id]
+		if len(ps) == 1 {
+			*b = termBound{maxTF: tf.count, minLen: uint32(length)}
+		} else {
+			b.maxTF, b.minLen = max(b.maxTF, tf.count), min(b.minLen, uint32(length))
+		}
 	}
 	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: packTerms(terms)}
 	l.chunks[ord] = e
 	return e
+}
+
+// comparePosting orders a posting against an ordinal.
+func comparePosting(p posting, ord uint32) int {
+	return cmp.Compare(p.ord, ord)
 }
 
 // remove drops a chunk's postings and frees its ordinal. It appends to
@@ -195,8 +231,8 @@ func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkE
 func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
 	for tf := range e.terms.all() {
 		ps := l.postings[tf.id]
-		i := slices.IndexFunc(ps, func(p posting) bool { return p.ord == e.ord })
-		if i < 0 {
+		i, found := slices.BinarySearchFunc(ps, e.ord, comparePosting)
+		if !found {
 			continue
 		}
 		ps = slices.Delete(ps, i, i+1)
@@ -217,6 +253,11 @@ var (
 	touchedBufs = sync.Pool{New: func() any { return new([]uint32) }}
 )
 
+// maxScoreTerms is the most query terms ranked with MaxScore; longer
+// queries are ranked term at a time, which then costs less than the
+// document-at-a-time merge of so many lists.
+const maxScoreTerms = 32
+
 // score ranks live chunks by BM25 against the query terms, given as
 // distinct term IDs. Only chunks for which keep returns true are considered
 // (keep may be nil). It returns at most n entries, best first.
@@ -225,6 +266,15 @@ func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep
 		return nil, nil
 	}
 	p = p.withDefaults()
+	if len(terms) <= maxScoreTerms {
+		return l.maxScore(ctx, terms, p, n, keep)
+	}
+	return l.scoreAll(ctx, terms, p, n, keep)
+}
+
+// scoreAll is score term at a time: every posting of every term adds to
+// its chunk's score.
+func (l *lexicon) scoreAll(ctx context.Context, terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) ([]scored, error) {
 	avg := l.avgLen()
 	bufp := scoreBufs.Get().(*[]float32)
 	defer scoreBufs.Put(bufp)
@@ -255,7 +305,7 @@ func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep
 			if acc[ps.ord] == 0 {
 				touched = append(touched, ps.ord)
 			}
-			acc[ps.ord] += float32(p.term(idf, float64(ps.tf), l.chunks[ps.ord].length, avg))
+			acc[ps.ord] += float32(p.term(idf, float64(ps.tf), int(l.lengths[ps.ord]), avg))
 		}
 	}
 	top := newTopK(n)
@@ -270,6 +320,121 @@ func (l *lexicon) score(ctx context.Context, terms []uint32, p BM25, n int, keep
 			continue
 		}
 		top.push(scored{entry: e, score: float64(acc[ord])})
+	}
+	return top.sorted(), nil
+}
+
+// cursor walks one query term's postings for maxScore.
+type cursor struct {
+	ps      []posting
+	pos     int
+	idf, ub float64 // ub bounds the term's score in any chunk
+}
+
+// current is the ordinal at the cursor, past every ordinal once the
+// postings are exhausted.
+func (c *cursor) current() uint32 {
+	if c.pos < len(c.ps) {
+		return c.ps[c.pos].ord
+	}
+	return math.MaxUint32
+}
+
+// seek moves the cursor to the first posting at or after ord, galloping
+// then bisecting, and returns its ordinal.
+func (c *cursor) seek(ord uint32) uint32 {
+	ps := c.ps
+	if c.pos >= len(ps) || ps[c.pos].ord >= ord {
+		return c.current()
+	}
+	lo, step := c.pos, 1
+	hi := lo + step
+	for hi < len(ps) && ps[hi].ord < ord {
+		lo = hi
+		step *= 2
+		hi = lo + step
+	}
+	hi = min(hi, len(ps))
+	i, _ := slices.BinarySearchFunc(ps[lo:hi], ord, comparePosting)
+	c.pos = lo + i
+	return c.current()
+}
+
+// maxScore is score document at a time with MaxScore pruning (Turtle and
+// Fries, 1995): the terms are ordered by the most they can add to a chunk,
+// and once the n-th best score so far exceeds the sum of the smallest such
+// bounds, chunks holding only those terms cannot rank and are never
+// visited: their postings are skipped by seeking, not read. The ranking is
+// the one scoreAll gives.
+func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, keep func(*chunkEntry) bool) ([]scored, error) {
+	avg := l.avgLen()
+	cs := make([]cursor, 0, len(terms))
+	for _, t := range terms {
+		ps := l.postingsOf(t)
+		if len(ps) == 0 {
+			continue
+		}
+		idf := l.idf(t)
+		b := l.bounds[t]
+		// A hair above the bound, so that rounding never prunes a chunk
+		// that ties it.
+		ub := p.term(idf, float64(b.maxTF), int(b.minLen), avg) * (1 + 1e-9)
+		cs = append(cs, cursor{ps: ps, idf: idf, ub: ub})
+	}
+	slices.SortFunc(cs, func(a, b cursor) int { return cmp.Compare(a.ub, b.ub) })
+	// below[i] is the most the terms before i can add together.
+	below := make([]float64, len(cs)+1)
+	for i, c := range cs {
+		below[i+1] = below[i] + c.ub
+	}
+	top := newTopK(n)
+	// cs[essential:] are the terms a chunk must hold to rank.
+	essential := 0
+	for steps := 0; essential < len(cs); steps++ {
+		if steps%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		ord := uint32(math.MaxUint32)
+		for i := essential; i < len(cs); i++ {
+			ord = min(ord, cs[i].current())
+		}
+		if ord == math.MaxUint32 {
+			break
+		}
+		length := int(l.lengths[ord])
+		score := 0.0
+		for i := essential; i < len(cs); i++ {
+			c := &cs[i]
+			if c.current() == ord {
+				score += p.term(c.idf, float64(c.ps[c.pos].tf), length, avg)
+				c.pos++
+			}
+		}
+		for i := essential - 1; i >= 0; i-- {
+			if !top.admits(score + below[i+1]) {
+				break
+			}
+			c := &cs[i]
+			if c.seek(ord) == ord {
+				score += p.term(c.idf, float64(c.ps[c.pos].tf), length, avg)
+				c.pos++
+			}
+		}
+		if !top.admits(score) {
+			continue
+		}
+		e := l.chunks[ord]
+		if keep != nil && !keep(e) {
+			continue
+		}
+		top.push(scored{entry: e, score: score})
+		if len(top.h) == n {
+			for essential < len(cs) && below[essential+1] < top.h[0].score {
+				essential++
+			}
+		}
 	}
 	return top.sorted(), nil
 }
@@ -340,6 +505,7 @@ func (l *lexicon) reserve(df []int) {
 	l.termStats.reserve(len(df))
 	if n := len(df); n > len(l.postings) {
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
+		l.bounds = slices.Grow(l.bounds, n-len(l.bounds))[:n]
 	}
 	total := 0
 	for id, n := range df {
