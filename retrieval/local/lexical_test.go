@@ -25,7 +25,7 @@ func TestMaxScoreRanksAsScoreAll(t *testing.T) {
 		var tfs []termFreq
 		for range 1 + rng.IntN(25) {
 			// Zipf-like: low IDs are common.
-			id := uint32(rng.IntN(1+rng.IntN(vocab)))
+			id := uint32(rng.IntN(1 + rng.IntN(vocab)))
 			if !seen[id] {
 				seen[id] = true
 				tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(4))})
