@@ -56,11 +56,11 @@ type posting struct {
 // the Store serialises writers and lets readers share it.
 type lexicon struct {
 	termStats
-	// postings are by term ID (see vocabulary), each sorted by ordinal,
-	// and bounds the largest count and shortest chunk of each term's
-	// postings so far, from which an upper bound of its BM25 scores
-	// follows (a removal leaves them; they only loosen).
-	postings [][]posting
+	// postings are by term ID (see vocabulary), and bounds the largest
+	// count and shortest chunk of each term's postings so far, from which
+	// an upper bound of its BM25 scores follows (a removal leaves them;
+	// they only loosen).
+	postings []postingList
 	bounds   []termBound
 	chunks   []*chunkEntry // by ordinal; nil when free
 	lengths  []uint32      // by ordinal, the chunk's length in terms
@@ -183,6 +183,16 @@ func newLexicon() *lexicon {
 
 // add indexes a chunk and returns its entry.
 func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
+	e := l.addEntry(c, doc, terms)
+	for _, tf := range terms {
+		l.post(tf.id, e.ord, tf.count, uint32(e.length))
+	}
+	return e
+}
+
+// addEntry is add without the postings, which a bulk load leaves to
+// buildPostings.
+func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
 	var ord uint32
 	length := l.termStats.add(terms)
 	if n := len(l.free); n > 0 {
@@ -198,27 +208,91 @@ func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkE
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
 		l.bounds = slices.Grow(l.bounds, n-len(l.bounds))[:n]
 	}
-	for _, tf := range terms {
-		ps := l.postings[tf.id]
-		p := posting{ord: ord, tf: tf.count}
-		if k := len(ps); k == 0 || ps[k-1].ord < ord {
-			ps = append(ps, p)
-		} else {
-			// A reused ordinal goes where it sorts.
-			i, _ := slices.BinarySearchFunc(ps, ord, comparePosting)
-			ps = slices.Insert(ps, i, p)
-		}
-		l.postings[tf.id] = ps
-		b := &l.bounds[tf.id]
-		if len(ps) == 1 {
-			*b = termBound{maxTF: tf.count, minLen: uint32(length)}
-		} else {
-			b.maxTF, b.minLen = max(b.maxTF, tf.count), min(b.minLen, uint32(length))
-		}
-	}
 	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: packTerms(terms)}
 	l.chunks[ord] = e
 	return e
+}
+
+// post adds a posting of term id and keeps the term's bound.
+func (l *lexicon) post(id, ord, count, length uint32) {
+	pl := &l.postings[id]
+	b := &l.bounds[id]
+	if pl.empty() {
+		*b = termBound{maxTF: count, minLen: length}
+	} else {
+		b.maxTF, b.minLen = max(b.maxTF, count), min(b.minLen, length)
+	}
+	pl.add(ord, count)
+}
+
+// buildPostings builds the postings of every entry from its packed terms,
+// after a bulk load by addEntry into a lexicon without postings. The cores
+// share the terms; each sizes its terms' lists in a first pass over the
+// entries and fills them in a second, so the lists are built in place,
+// exactly sized, in two arrays a core.
+func (l *lexicon) buildPostings() {
+	workers := parallelism()
+	parallel(workers, func(w int) {
+		mine := func(id uint32) bool { return int(id)%workers == w }
+		// Pass 1: each list's bytes and blocks, as postingList.add
+		// appends them.
+		bytes := make([]uint32, len(l.postings))
+		count := make([]uint32, len(l.postings))
+		last := make([]uint32, len(l.postings))
+		totalBytes, totalBlocks := 0, 0
+		for ord, e := range l.chunks {
+			if e == nil {
+				continue
+			}
+			for tf := range e.terms.all() {
+				if !mine(tf.id) {
+					continue
+				}
+				d := uint32(ord)
+				if count[tf.id]%blockSize == 0 {
+					totalBlocks++
+				} else {
+					d -= last[tf.id]
+				}
+				n := uvarintLen(d) + uvarintLen(tf.count)
+				bytes[tf.id] += uint32(n)
+				totalBytes += n
+				count[tf.id]++
+				last[tf.id] = uint32(ord)
+			}
+		}
+		data := make([]byte, totalBytes)
+		blocks := make([]postingBlock, totalBlocks)
+		for id := range l.postings {
+			if !mine(uint32(id)) || count[id] == 0 {
+				continue
+			}
+			nb := int(count[id]+blockSize-1) / blockSize
+			l.postings[id] = postingList{data: data[:0:bytes[id]], blocks: blocks[:0:nb]}
+			data, blocks = data[bytes[id]:], blocks[nb:]
+		}
+		// Pass 2: the postings, appended within those capacities.
+		for ord, e := range l.chunks {
+			if e == nil {
+				continue
+			}
+			for tf := range e.terms.all() {
+				if mine(tf.id) {
+					l.post(tf.id, uint32(ord), tf.count, uint32(e.length))
+				}
+			}
+		}
+	})
+}
+
+// uvarintLen is the length of x as a varint.
+func uvarintLen(x uint32) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
 }
 
 // comparePosting orders a posting against an ordinal.
@@ -230,16 +304,7 @@ func comparePosting(p posting, ord uint32) int {
 // emptied the term IDs left without postings, and returns it.
 func (l *lexicon) remove(e *chunkEntry, emptied []uint32) []uint32 {
 	for tf := range e.terms.all() {
-		ps := l.postings[tf.id]
-		i, found := slices.BinarySearchFunc(ps, e.ord, comparePosting)
-		if !found {
-			continue
-		}
-		ps = slices.Delete(ps, i, i+1)
-		if len(ps) == 0 {
-			ps = nil // the array is freed; the term may come back
-		}
-		l.postings[tf.id] = ps
+		l.postings[tf.id].remove(e.ord)
 	}
 	l.chunks[e.ord] = nil
 	l.free = append(l.free, e.ord)
@@ -291,21 +356,21 @@ func (l *lexicon) scoreAll(ctx context.Context, terms []uint32, p BM25, n int, k
 	touched := (*touchedp)[:0]
 	defer func() { *touchedp = touched[:0] }()
 	for _, t := range terms {
-		ps := l.postingsOf(t)
-		if len(ps) == 0 {
+		pl := l.postingsOf(t)
+		if pl == nil {
 			continue
 		}
 		idf := l.idf(t)
-		for i, ps := range ps {
-			if i%ctxEvery == ctxEvery-1 {
+		for c, i := newCursor(pl), 0; c.ord != math.MaxUint32; c.next() {
+			if i++; i%ctxEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
 			}
-			if acc[ps.ord] == 0 {
-				touched = append(touched, ps.ord)
+			if acc[c.ord] == 0 {
+				touched = append(touched, c.ord)
 			}
-			acc[ps.ord] += float32(p.term(idf, float64(ps.tf), int(l.lengths[ps.ord]), avg))
+			acc[c.ord] += float32(p.term(idf, float64(c.tf), int(l.lengths[c.ord]), avg))
 		}
 	}
 	top := newTopK(n)
@@ -326,38 +391,8 @@ func (l *lexicon) scoreAll(ctx context.Context, terms []uint32, p BM25, n int, k
 
 // cursor walks one query term's postings for maxScore.
 type cursor struct {
-	ps      []posting
-	pos     int
+	postingCursor
 	idf, ub float64 // ub bounds the term's score in any chunk
-}
-
-// current is the ordinal at the cursor, past every ordinal once the
-// postings are exhausted.
-func (c *cursor) current() uint32 {
-	if c.pos < len(c.ps) {
-		return c.ps[c.pos].ord
-	}
-	return math.MaxUint32
-}
-
-// seek moves the cursor to the first posting at or after ord, galloping
-// then bisecting, and returns its ordinal.
-func (c *cursor) seek(ord uint32) uint32 {
-	ps := c.ps
-	if c.pos >= len(ps) || ps[c.pos].ord >= ord {
-		return c.current()
-	}
-	lo, step := c.pos, 1
-	hi := lo + step
-	for hi < len(ps) && ps[hi].ord < ord {
-		lo = hi
-		step *= 2
-		hi = lo + step
-	}
-	hi = min(hi, len(ps))
-	i, _ := slices.BinarySearchFunc(ps[lo:hi], ord, comparePosting)
-	c.pos = lo + i
-	return c.current()
 }
 
 // maxScore is score document at a time with MaxScore pruning (Turtle and
@@ -370,8 +405,8 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 	avg := l.avgLen()
 	cs := make([]cursor, 0, len(terms))
 	for _, t := range terms {
-		ps := l.postingsOf(t)
-		if len(ps) == 0 {
+		pl := l.postingsOf(t)
+		if pl == nil {
 			continue
 		}
 		idf := l.idf(t)
@@ -379,7 +414,7 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 		// A hair above the bound, so that rounding never prunes a chunk
 		// that ties it.
 		ub := p.term(idf, float64(b.maxTF), int(b.minLen), avg) * (1 + 1e-9)
-		cs = append(cs, cursor{ps: ps, idf: idf, ub: ub})
+		cs = append(cs, cursor{postingCursor: newCursor(pl), idf: idf, ub: ub})
 	}
 	slices.SortFunc(cs, func(a, b cursor) int { return cmp.Compare(a.ub, b.ub) })
 	// below[i] is the most the terms before i can add together.
@@ -398,7 +433,7 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 		}
 		ord := uint32(math.MaxUint32)
 		for i := essential; i < len(cs); i++ {
-			ord = min(ord, cs[i].current())
+			ord = min(ord, cs[i].ord)
 		}
 		if ord == math.MaxUint32 {
 			break
@@ -407,9 +442,9 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 		score := 0.0
 		for i := essential; i < len(cs); i++ {
 			c := &cs[i]
-			if c.current() == ord {
-				score += p.term(c.idf, float64(c.ps[c.pos].tf), length, avg)
-				c.pos++
+			if c.ord == ord {
+				score += p.term(c.idf, float64(c.tf), length, avg)
+				c.next()
 			}
 		}
 		for i := essential - 1; i >= 0; i-- {
@@ -418,8 +453,8 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 			}
 			c := &cs[i]
 			if c.seek(ord) == ord {
-				score += p.term(c.idf, float64(c.ps[c.pos].tf), length, avg)
-				c.pos++
+				score += p.term(c.idf, float64(c.tf), length, avg)
+				c.next()
 			}
 		}
 		if !top.admits(score) {
@@ -441,9 +476,9 @@ func (l *lexicon) maxScore(ctx context.Context, terms []uint32, p BM25, n int, k
 
 // postingsOf returns the postings of a term ID, none for an ID the
 // lexicon has not seen.
-func (l *lexicon) postingsOf(id uint32) []posting {
-	if int(id) < len(l.postings) {
-		return l.postings[id]
+func (l *lexicon) postingsOf(id uint32) *postingList {
+	if int(id) < len(l.postings) && !l.postings[id].empty() {
+		return &l.postings[id]
 	}
 	return nil
 }
@@ -499,29 +534,11 @@ func (e *chunkEntry) count(id uint32) (uint32, bool) {
 	return 0, false
 }
 
-// reserve sizes the postings of each term ID for df more entries, before a
-// bulk load, so that appends do not leave slack.
-func (l *lexicon) reserve(df []int) {
-	l.termStats.reserve(len(df))
-	if n := len(df); n > len(l.postings) {
+// reserve sizes the lexicon for n term IDs before a bulk load.
+func (l *lexicon) reserve(n int) {
+	l.termStats.reserve(n)
+	if n > len(l.postings) {
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
 		l.bounds = slices.Grow(l.bounds, n-len(l.bounds))[:n]
-	}
-	total := 0
-	for id, n := range df {
-		if n > 0 {
-			total += n + len(l.postings[id])
-		}
-	}
-	// One array for all, each term's slice capped at its share: a later
-	// append to one copies that one out.
-	arena := make([]posting, 0, total)
-	for id, n := range df {
-		if n == 0 {
-			continue
-		}
-		ps := l.postings[id]
-		l.postings[id] = append(arena[len(arena):len(arena):len(arena)+len(ps)+n], ps...)
-		arena = arena[:len(arena)+len(ps)+n]
 	}
 }

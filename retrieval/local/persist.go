@@ -135,6 +135,7 @@ func (s *Store) load(ctx context.Context) error {
 		})
 	}
 	s.reserve(docs)
+	s.loading = true
 	vectorFile := filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen))
 	for _, id := range ids {
 		l := docs[id]
@@ -160,6 +161,8 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		s.index(l.rec, l.vectors, l.crcs != nil)
 	}
+	s.loading = false
+	s.lex.buildPostings()
 	// Terms only superseded or damaged entries held have no postings.
 	s.forgetUnused()
 	if stale && len(ids) > 0 {
@@ -180,25 +183,17 @@ func (s *Store) load(ctx context.Context) error {
 	return nil
 }
 
-// reserve sizes the postings and the vector slab for the documents about
+// reserve sizes the lexicon and the vector slab for the documents about
 // to be indexed, so that a large store holds no append slack.
 func (s *Store) reserve(docs map[string]*loaded) {
-	n := s.vocab.len()
-	df := make([]int, n)
 	chunks := 0
 	for _, l := range docs {
-		if l.rec == nil {
-			continue
-		}
-		chunks += len(l.rec.chunks)
-		for _, tfs := range l.rec.terms {
-			for _, tf := range tfs {
-				df[tf.id]++
-			}
+		if l.rec != nil {
+			chunks += len(l.rec.chunks)
 		}
 	}
-	s.lex.reserve(df)
-	s.docStats.reserve(n)
+	s.lex.reserve(s.vocab.len())
+	s.docStats.reserve(s.vocab.len())
 	s.vecs.reserve(chunks, s.meta.Dim)
 }
 

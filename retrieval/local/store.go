@@ -163,6 +163,8 @@ type Store struct {
 	// ranking: a scan of memory in order, which also applies filters that
 	// chromem-go cannot.
 	vecs     vectorSlab
+	// loading is set while load indexes the stored documents.
+	loading bool
 	byChunk  map[string]*chunkEntry
 	meta     storeMeta
 	metaPath string
@@ -540,11 +542,17 @@ func (s *Store) clearDamage(id string) {
 
 // index adds a record and its chunks' vectors to the in-memory lexicon and
 // maps. unit reports vectors scaled to unit length already (read from a
-// vector file), stored as they are.
+// vector file), stored as they are. While the store loads, the postings
+// are left to one lexicon.buildPostings at the end.
 func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
-		e := s.lex.add(c, rec, rec.terms[i])
+		var e *chunkEntry
+		if s.loading {
+			e = s.lex.addEntry(c, rec, rec.terms[i])
+		} else {
+			e = s.lex.add(c, rec, rec.terms[i])
+		}
 		if unit {
 			s.vecs.setUnit(e.ord, vectors[i])
 		} else {

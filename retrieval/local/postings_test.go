@@ -1,0 +1,125 @@
+package local
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ragd/ragd/retrieval"
+)
+
+func TestPostingList(t *testing.T) {
+	// Appends, inserts of reused ordinals, removals that empty blocks and
+	// splits of full ones: the list always reads back as a sorted
+	// reference, and a cursor seeks to the first posting at or after any
+	// ordinal.
+	rng := rand.New(rand.NewPCG(11, 12))
+	var l postingList
+	want := map[uint32]uint32{}
+	next := uint32(0)
+	for step := range 20000 {
+		switch r := rng.IntN(10); {
+		case r < 6: // a new chunk, past the last ordinal
+			next += 1 + uint32(rng.ExpFloat64()*float64(1+rng.IntN(3000)))
+			c := 1 + uint32(rng.IntN(300))
+			l.add(next, c)
+			want[next] = c
+		case r < 8 && next > 0: // a reused ordinal
+			ord := uint32(rng.IntN(int(next)))
+			if _, ok := want[ord]; !ok {
+				c := 1 + uint32(rng.IntN(5))
+				l.add(ord, c)
+				want[ord] = c
+			}
+		default: // a removal, of a posting or of nothing
+			ord := uint32(rng.IntN(int(next) + 1))
+			l.remove(ord)
+			delete(want, ord)
+		}
+		if step%500 != 0 && step != 19999 {
+			continue
+		}
+		var ords []uint32
+		for o := range want {
+			ords = append(ords, o)
+		}
+		slices.Sort(ords)
+		var got []posting
+		for c := newCursor(&l); c.ord != math.MaxUint32; c.next() {
+			got = append(got, posting{ord: c.ord, tf: c.tf})
+		}
+		if len(got) != len(ords) {
+			t.Fatalf("step %d: %d postings, want %d", step, len(got), len(ords))
+		}
+		for i, o := range ords {
+			if got[i] != (posting{ord: o, tf: want[o]}) {
+				t.Fatalf("step %d, posting %d: %v, want {%d %d}", step, i, got[i], o, want[o])
+			}
+		}
+		for _, b := range l.blocks {
+			if b.n == 0 || b.n > blockSize {
+				t.Fatalf("step %d: a block of %d postings", step, b.n)
+			}
+		}
+		c := newCursor(&l)
+		for range 200 {
+			target := c.ord + uint32(rng.IntN(5000))
+			if c.ord == math.MaxUint32 {
+				break
+			}
+			i, _ := slices.BinarySearch(ords, target)
+			wantOrd := uint32(math.MaxUint32)
+			if i < len(ords) {
+				wantOrd = ords[i]
+			}
+			if got := c.seek(target); got != wantOrd {
+				t.Fatalf("step %d: seek(%d) = %d, want %d", step, target, got, wantOrd)
+			}
+		}
+	}
+	for o := range want {
+		l.remove(o)
+	}
+	if !l.empty() || l.data != nil {
+		t.Errorf("emptied list keeps %d blocks, %d bytes", len(l.blocks), len(l.data))
+	}
+}
+
+func TestBuildPostingsMatchesAdd(t *testing.T) {
+	// A bulk load builds, core by core and exactly sized, the lists that
+	// adding the chunks one by one builds, and the same bounds.
+	rng := rand.New(rand.NewPCG(13, 14))
+	one, bulk := newLexicon(), newLexicon()
+	for i := range 5000 {
+		var tfs []termFreq
+		for id := uint32(0); id < 40; id++ {
+			if rng.IntN(int(id)+2) == 0 {
+				tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(300))})
+			}
+		}
+		c := &retrieval.Chunk{ID: fmt.Sprint(i)}
+		one.add(c, nil, tfs)
+		bulk.addEntry(c, nil, tfs)
+	}
+	bulk.buildPostings()
+	if !slices.Equal(one.bounds, bulk.bounds) {
+		t.Errorf("bounds differ: %v, one by one %v", bulk.bounds, one.bounds)
+	}
+	for id := range one.postings {
+		a, b := one.postings[id], bulk.postings[id]
+		if !slices.Equal(a.data, b.data) || !slices.Equal(a.blocks, b.blocks) {
+			t.Fatalf("term %d: postings differ", id)
+		}
+		if cap(b.data) != len(b.data) || cap(b.blocks) != len(b.blocks) {
+			t.Errorf("term %d: %d bytes in %d, %d blocks in %d", id, len(b.data), cap(b.data), len(b.blocks), cap(b.blocks))
+		}
+	}
+	// A change to one list after the bulk load stays in it.
+	before := slices.Clone(bulk.postings[1].data)
+	bulk.add(&retrieval.Chunk{ID: "new"}, nil, []termFreq{{id: 0, count: 9}})
+	if !slices.Equal(bulk.postings[1].data, before) {
+		t.Error("an append to one list changed the next")
+	}
+}
