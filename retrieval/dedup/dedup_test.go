@@ -303,3 +303,33 @@ func TestWriter(t *testing.T) {
 		t.Errorf("index holds %d documents after a delete, want 2", got)
 	}
 }
+
+func TestIndexRemoveAndReuse(t *testing.T) {
+	// Removed documents are never matched again, whatever the order of
+	// removals along a chain of shared bands, and their slots serve new
+	// documents.
+	ix := dedup.NewIndex(0)
+	base := strings.Repeat("The council approved the budget for the new bridge after a long debate about tolls and traffic. ", 4)
+	for i := range 6 {
+		story, _ := ix.Assign(fmt.Sprint("copy", i), base+fmt.Sprint(" Edition ", i))
+		if want := dedup.StoryID("copy0"); story != want {
+			t.Fatalf("copy %d: story %s, want %s", i, story, want)
+		}
+	}
+	for _, i := range []int{2, 0, 5} {
+		ix.Remove(fmt.Sprint("copy", i))
+	}
+	if _, like := ix.Assign("late", base); like != "copy1" && like != "copy3" && like != "copy4" {
+		t.Errorf("a copy matched %q, want a remaining copy", like)
+	}
+	for _, i := range []int{1, 3, 4} {
+		ix.Remove(fmt.Sprint("copy", i))
+	}
+	ix.Remove("late")
+	if ix.Len() != 0 {
+		t.Fatalf("Len = %d after removing everything", ix.Len())
+	}
+	if story, like := ix.Assign("again", base); like != "" || story != dedup.StoryID("again") {
+		t.Errorf("after removing every copy: story %s like %q, want a new story", story, like)
+	}
+}

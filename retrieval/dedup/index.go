@@ -18,25 +18,37 @@ const DefaultThreshold = 0.5
 
 // Index holds the signatures of stored documents and the story each
 // belongs to. It is safe for concurrent use.
+//
+// Documents sit in numbered slots (a removed one's is reused), and each of
+// a signature's bands is a link in a chain of the slots sharing its key:
+// heads maps a band key to the first link, next continues each chain. A
+// document costs its signature, its IDs and about a kilobyte of bands,
+// where a map of keys to lists of IDs took twice as much.
 type Index struct {
 	threshold float64
 
-	mu      sync.Mutex
-	docs    map[string]*entry
-	buckets map[uint64][]string // band key -> document IDs
+	mu    sync.Mutex
+	slot  map[string]uint32 // document ID -> slot
+	slots []entry
+	free  []uint32
+	heads map[uint64]uint32 // band key -> first link, slot*numBands+band
+	next  []uint32          // by link: the next link of its chain, or noLink
 }
 
+// noLink ends a chain.
+const noLink = ^uint32(0)
+
 type entry struct {
-	sig   Signature
-	story string
+	id, story string
+	sig       Signature
 }
 
 // NewIndex returns an empty index; threshold 0 means DefaultThreshold.
 func NewIndex(threshold float64) *Index {
 	return &Index{
 		threshold: cmp.Or(threshold, DefaultThreshold),
-		docs:      make(map[string]*entry),
-		buckets:   make(map[uint64][]string),
+		slot:      make(map[string]uint32),
+		heads:     make(map[uint64]uint32),
 	}
 }
 
@@ -63,37 +75,32 @@ func (ix *Index) Assign(id, text string) (story, like string) {
 func (ix *Index) AssignSigned(id string, sig Signature, ok bool) (story, like string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	prev := ix.docs[id]
+	prevStory := ""
+	if n, had := ix.slot[id]; had {
+		prevStory = ix.slots[n].story
+	}
 	ix.remove(id)
 	if !ok {
-		story = StoryID(id)
-		if prev != nil {
-			story = prev.story
-		}
-		return story, ""
+		return cmp.Or(prevStory, StoryID(id)), ""
 	}
-	best, bestSim := "", 0.0
-	seen := make(map[string]bool)
+	best, bestStory, bestSim := "", "", 0.0
+	seen := make(map[uint32]bool)
 	for _, k := range sig.bands() {
-		for _, other := range ix.buckets[k] {
-			if seen[other] {
+		link, found := ix.heads[k]
+		for ; found && link != noLink; link = ix.next[link] {
+			n := link / numBands
+			if seen[n] {
 				continue
 			}
-			seen[other] = true
-			if s := sig.Similarity(&ix.docs[other].sig); s >= ix.threshold && (s > bestSim || s == bestSim && other < best) {
-				best, bestSim = other, s
+			seen[n] = true
+			other := &ix.slots[n]
+			if s := sig.Similarity(&other.sig); s >= ix.threshold && (s > bestSim || s == bestSim && other.id < best) {
+				best, bestStory, bestSim = other.id, other.story, s
 			}
 		}
 	}
-	switch {
-	case best != "":
-		story = ix.docs[best].story
-	case prev != nil:
-		story = prev.story
-	default:
-		story = StoryID(id)
-	}
-	ix.add(id, &entry{sig: sig, story: story})
+	story = cmp.Or(bestStory, prevStory, StoryID(id))
+	ix.add(entry{id: id, sig: sig, story: story})
 	return story, best
 }
 
@@ -110,7 +117,7 @@ func (ix *Index) SetSigned(id string, sig Signature, ok bool, story string) {
 	defer ix.mu.Unlock()
 	ix.remove(id)
 	if ok {
-		ix.add(id, &entry{sig: sig, story: story})
+		ix.add(entry{id: id, sig: sig, story: story})
 	}
 }
 
@@ -125,37 +132,57 @@ func (ix *Index) Remove(id string) {
 func (ix *Index) Len() int {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return len(ix.docs)
+	return len(ix.slot)
 }
 
-func (ix *Index) add(id string, e *entry) {
-	ix.docs[id] = e
-	for _, k := range e.sig.bands() {
-		ix.buckets[k] = append(ix.buckets[k], id)
+func (ix *Index) add(e entry) {
+	var n uint32
+	if k := len(ix.free); k > 0 {
+		n = ix.free[k-1]
+		ix.free = ix.free[:k-1]
+		ix.slots[n] = e
+	} else {
+		n = uint32(len(ix.slots))
+		ix.slots = append(ix.slots, e)
+		ix.next = append(ix.next, make([]uint32, numBands)...)
+	}
+	ix.slot[e.id] = n
+	for b, k := range e.sig.bands() {
+		link := n*numBands + uint32(b)
+		head, found := ix.heads[k]
+		if !found {
+			head = noLink
+		}
+		ix.next[link] = head
+		ix.heads[k] = link
 	}
 }
 
 func (ix *Index) remove(id string) {
-	e, ok := ix.docs[id]
+	n, ok := ix.slot[id]
 	if !ok {
 		return
 	}
-	delete(ix.docs, id)
-	for _, k := range e.sig.bands() {
-		ids := ix.buckets[k]
-		for i, other := range ids {
-			if other == id {
-				ids[i] = ids[len(ids)-1]
-				ids = ids[:len(ids)-1]
-				break
+	delete(ix.slot, id)
+	e := &ix.slots[n]
+	for b, k := range e.sig.bands() {
+		link := n*numBands + uint32(b)
+		head := ix.heads[k]
+		switch {
+		case head == link && ix.next[link] == noLink:
+			delete(ix.heads, k)
+		case head == link:
+			ix.heads[k] = ix.next[link]
+		default:
+			prev := head
+			for ix.next[prev] != link {
+				prev = ix.next[prev]
 			}
-		}
-		if len(ids) == 0 {
-			delete(ix.buckets, k)
-		} else {
-			ix.buckets[k] = ids
+			ix.next[prev] = ix.next[link]
 		}
 	}
+	*e = entry{}
+	ix.free = append(ix.free, n)
 }
 
 // Ingester stores and removes documents.

@@ -28,7 +28,11 @@ const (
 // functions, the least hash of the text's shingles. The share of equal
 // positions in two signatures estimates the Jaccard similarity of the two
 // texts' shingle sets.
-type Signature [NumHashes]uint64
+//
+// Each position keeps the high 32 bits of its hash function's value: an
+// accidental tie of two different minima has probability 2^-32, and a
+// signature takes 512 bytes.
+type Signature [NumHashes]uint32
 
 // seeds are the multipliers and offsets of the hash functions, from a
 // fixed splitmix64 sequence so that signatures are stable across runs.
@@ -59,7 +63,7 @@ func Sign(text string) (Signature, bool) {
 		return sig, false
 	}
 	for i := range sig {
-		sig[i] = ^uint64(0)
+		sig[i] = ^uint32(0)
 	}
 	h := fnv.New64a()
 	for i := 0; i+ShingleWords <= len(words); i++ {
@@ -70,7 +74,7 @@ func Sign(text string) (Signature, bool) {
 		}
 		base := mix(h.Sum64())
 		for j := range sig {
-			if v := base*seeds[j][0] + seeds[j][1]; v < sig[j] {
+			if v := uint32((base*seeds[j][0] + seeds[j][1]) >> 32); v < sig[j] {
 				sig[j] = v
 			}
 		}
@@ -102,7 +106,7 @@ func (s *Signature) bands() [numBands]uint64 {
 	for b := range out {
 		k := uint64(b) * 0x9E3779B97F4A7C15
 		for _, v := range s[b*bandRows : (b+1)*bandRows] {
-			k = mix(k ^ v)
+			k = mix(k ^ uint64(v))
 		}
 		out[b] = k
 	}
