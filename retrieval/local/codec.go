@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -133,7 +134,7 @@ func (d *decoder) time() time.Time {
 // vocabulary numbers in a snapshot.
 type termCodec interface {
 	put(e *encoder, p packedTerms) error
-	get(d *decoder) []termFreq
+	get(d *decoder) packedTerms
 }
 
 // encodeRecord appends rec to e. vectors are the chunks' vectors, written
@@ -230,7 +231,7 @@ func decodeRecord(b []byte, tc termCodec, withVectors bool) (rec *record, vector
 	rec.docTerms = tc.get(dec)
 	n := dec.int(limit)
 	rec.chunks = make([]*retrieval.Chunk, n)
-	rec.terms = make([][]termFreq, n)
+	rec.terms = make([]packedTerms, n)
 	if withVectors {
 		vectors = make([][]float32, n)
 	} else {
@@ -297,7 +298,7 @@ func (c stringTerms) put(e *encoder, p packedTerms) error {
 	return nil
 }
 
-func (c stringTerms) get(d *decoder) []termFreq {
+func (c stringTerms) get(d *decoder) packedTerms {
 	n := d.int(len(d.b))
 	words := make([][]byte, 0, n)
 	counts := make([]uint32, 0, n)
@@ -314,7 +315,7 @@ func (c stringTerms) get(d *decoder) []termFreq {
 		out[i] = termFreq{id: ids[i], count: counts[i]}
 	}
 	sortTermFreqs(out)
-	return out
+	return packTerms(out)
 }
 
 // idTerms writes terms as vocabulary numbers, packed as the index holds
@@ -327,24 +328,24 @@ func (idTerms) put(e *encoder, p packedTerms) error {
 	return nil
 }
 
-func (c idTerms) get(d *decoder) []termFreq {
+// get checks the packed terms (each ID above the previous and numbered,
+// each count a varint) and returns a copy: they are held as read.
+func (c idTerms) get(d *decoder) packedTerms {
 	raw := d.raw()
-	var out []termFreq
 	id := uint64(0)
-	for len(raw) > 0 {
-		delta, n := binary.Uvarint(raw)
+	for p, first := raw, true; len(p) > 0; first = false {
+		delta, n := binary.Uvarint(p)
 		if n <= 0 {
 			d.fail()
 			return nil
 		}
-		count, m := binary.Uvarint(raw[n:])
-		if m <= 0 || (delta == 0 && len(out) > 0) || id+delta >= uint64(c.max) {
+		count, m := binary.Uvarint(p[n:])
+		if m <= 0 || count > math.MaxUint32 || (delta == 0 && !first) || id+delta >= uint64(c.max) {
 			d.fail()
 			return nil
 		}
-		raw = raw[n+m:]
+		p = p[n+m:]
 		id += delta
-		out = append(out, termFreq{id: uint32(id), count: uint32(count)})
 	}
-	return out
+	return packedTerms(bytes.Clone(raw))
 }

@@ -83,10 +83,10 @@ type termStats struct {
 	totalLen int64    // sum of live entry lengths in terms
 }
 
-// add counts an entry with these term frequencies and returns its length.
-func (t *termStats) add(terms []termFreq) int {
+// add counts an entry with these terms and returns its length.
+func (t *termStats) add(terms packedTerms) int {
 	length := 0
-	for _, tf := range terms {
+	for tf := range terms.all() {
 		length += int(tf.count)
 		if n := int(tf.id) + 1; n > len(t.df) {
 			t.df = slices.Grow(t.df, n-len(t.df))[:n]
@@ -182,9 +182,9 @@ func newLexicon() *lexicon {
 }
 
 // add indexes a chunk and returns its entry.
-func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
+func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms packedTerms) *chunkEntry {
 	e := l.addEntry(c, doc, terms)
-	for _, tf := range terms {
+	for tf := range terms.all() {
 		l.post(tf.id, e.ord, tf.count, uint32(e.length))
 	}
 	return e
@@ -192,7 +192,7 @@ func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkE
 
 // addEntry is add without the postings, which a bulk load leaves to
 // buildPostings.
-func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms []termFreq) *chunkEntry {
+func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms packedTerms) *chunkEntry {
 	var ord uint32
 	length := l.termStats.add(terms)
 	if n := len(l.free); n > 0 {
@@ -208,7 +208,7 @@ func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms []termFreq) *c
 		l.postings = slices.Grow(l.postings, n-len(l.postings))[:n]
 		l.bounds = slices.Grow(l.bounds, n-len(l.bounds))[:n]
 	}
-	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: packTerms(terms)}
+	e := &chunkEntry{ord: ord, chunk: c, doc: doc, length: length, terms: terms}
 	l.chunks[ord] = e
 	return e
 }
@@ -227,62 +227,111 @@ func (l *lexicon) post(id, ord, count, length uint32) {
 
 // buildPostings builds the postings of every entry from its packed terms,
 // after a bulk load by addEntry into a lexicon without postings. The cores
-// share the terms; each sizes its terms' lists in a first pass over the
-// entries and fills them in a second, so the lists are built in place,
-// exactly sized, in two arrays a core.
+// share the ordinals, each reading its range's terms twice: once to size
+// its part of every list, once to write it in place; the lists are exactly
+// sized, in one array of bytes and one of blocks. A core's part starts a
+// block, so a list's blocks may hold fewer than blockSize postings where
+// the parts meet.
 func (l *lexicon) buildPostings() {
-	workers := parallelism()
-	parallel(workers, func(w int) {
-		mine := func(id uint32) bool { return int(id)%workers == w }
-		// Pass 1: each list's bytes and blocks, as postingList.add
-		// appends them.
-		bytes := make([]uint32, len(l.postings))
-		count := make([]uint32, len(l.postings))
-		last := make([]uint32, len(l.postings))
-		totalBytes, totalBlocks := 0, 0
-		for ord, e := range l.chunks {
-			if e == nil {
-				continue
+	l.buildPostingsIn(min(parallelism(), max(1, len(l.chunks)/4096)))
+}
+
+// buildPostingsIn is buildPostings in this many parts.
+func (l *lexicon) buildPostingsIn(workers int) {
+	terms, n := len(l.postings), len(l.chunks)
+	span := (n + workers - 1) / workers
+	type part struct {
+		// After the first pass: the bytes and postings of each term in
+		// the part; then where the part of each term starts in the
+		// arrays; in the second pass: the postings written and the last.
+		bytes, count []uint32
+		bound        []termBound
+	}
+	parts := make([]part, workers)
+	each := func(w int, fn func(ord uint32, e *chunkEntry)) {
+		for ord := w * span; ord < min(n, (w+1)*span); ord++ {
+			if e := l.chunks[ord]; e != nil {
+				fn(uint32(ord), e)
 			}
+		}
+	}
+	parallel(workers, func(w int) {
+		p := part{bytes: make([]uint32, terms), count: make([]uint32, terms), bound: make([]termBound, terms)}
+		last := make([]uint32, terms)
+		each(w, func(ord uint32, e *chunkEntry) {
+			length := uint32(e.length)
 			for tf := range e.terms.all() {
-				if !mine(tf.id) {
-					continue
-				}
-				d := uint32(ord)
-				if count[tf.id]%blockSize == 0 {
-					totalBlocks++
-				} else {
+				d := ord
+				if c := p.count[tf.id]; c%blockSize != 0 {
 					d -= last[tf.id]
 				}
-				n := uvarintLen(d) + uvarintLen(tf.count)
-				bytes[tf.id] += uint32(n)
-				totalBytes += n
-				count[tf.id]++
-				last[tf.id] = uint32(ord)
+				if b := &p.bound[tf.id]; p.count[tf.id] == 0 {
+					*b = termBound{maxTF: tf.count, minLen: length}
+				} else {
+					b.maxTF, b.minLen = max(b.maxTF, tf.count), min(b.minLen, length)
+				}
+				p.bytes[tf.id] += uint32(uvarintLen(d) + uvarintLen(tf.count))
+				p.count[tf.id]++
+				last[tf.id] = ord
 			}
-		}
-		data := make([]byte, totalBytes)
-		blocks := make([]postingBlock, totalBlocks)
-		for id := range l.postings {
-			if !mine(uint32(id)) || count[id] == 0 {
-				continue
-			}
-			nb := int(count[id]+blockSize-1) / blockSize
-			l.postings[id] = postingList{data: data[:0:bytes[id]], blocks: blocks[:0:nb]}
-			data, blocks = data[bytes[id]:], blocks[nb:]
-		}
-		// Pass 2: the postings, appended within those capacities.
-		for ord, e := range l.chunks {
-			if e == nil {
-				continue
-			}
-			for tf := range e.terms.all() {
-				if mine(tf.id) {
-					l.post(tf.id, uint32(ord), tf.count, uint32(e.length))
+		})
+		parts[w] = p
+	})
+	// Lay the lists out term by term, each term's parts in ordinal order.
+	totalBytes, totalBlocks := 0, 0
+	starts := make([][2]int, terms+1) // where each term starts: byte, block
+	for t := range terms {
+		starts[t] = [2]int{totalBytes, totalBlocks}
+		for w := range parts {
+			p := &parts[w]
+			bytes, blocks := p.bytes[t], (p.count[t]+blockSize-1)/blockSize
+			if p.count[t] > 0 {
+				if b := &l.bounds[t]; totalBlocks == starts[t][1] {
+					*b = p.bound[t]
+				} else {
+					b.maxTF, b.minLen = max(b.maxTF, p.bound[t].maxTF), min(b.minLen, p.bound[t].minLen)
 				}
 			}
+			p.bytes[t], p.count[t] = uint32(totalBytes), uint32(totalBlocks)
+			totalBytes += int(bytes)
+			totalBlocks += int(blocks)
 		}
+	}
+	starts[terms] = [2]int{totalBytes, totalBlocks}
+	data := make([]byte, totalBytes)
+	blocks := make([]postingBlock, totalBlocks)
+	parallel(workers, func(w int) {
+		p := &parts[w]
+		pos, blk := p.bytes, p.count // where the part writes next
+		written := make([]uint32, terms)
+		each(w, func(ord uint32, e *chunkEntry) {
+			for tf := range e.terms.all() {
+				t := tf.id
+				d := ord
+				if written[t]%blockSize == 0 {
+					if written[t] > 0 {
+						blk[t]++
+					}
+					blocks[blk[t]] = postingBlock{off: pos[t] - uint32(starts[t][0])}
+				} else {
+					d -= blocks[blk[t]].last
+				}
+				pos[t] += uint32(binary.PutUvarint(data[pos[t]:], uint64(d)))
+				pos[t] += uint32(binary.PutUvarint(data[pos[t]:], uint64(tf.count)))
+				b := &blocks[blk[t]]
+				b.last = ord
+				b.n++
+				written[t]++
+			}
+		})
 	})
+	for t := range terms {
+		b0, b1 := starts[t][0], starts[t+1][0]
+		k0, k1 := starts[t][1], starts[t+1][1]
+		if k1 > k0 {
+			l.postings[t] = postingList{data: data[b0:b1:b1], blocks: blocks[k0:k1:k1]}
+		}
+	}
 }
 
 // uvarintLen is the length of x as a varint.

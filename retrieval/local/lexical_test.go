@@ -33,7 +33,7 @@ func TestMaxScoreRanksAsScoreAll(t *testing.T) {
 		}
 		slices.SortFunc(tfs, func(a, b termFreq) int { return cmp.Compare(a.id, b.id) })
 		c := &retrieval.Chunk{ID: fmt.Sprintf("c%05d", i)}
-		entries = append(entries, l.add(c, nil, tfs))
+		entries = append(entries, l.add(c, nil, packTerms(tfs)))
 		if i%7 == 3 {
 			// Remove an earlier chunk; its ordinal is reused.
 			j := rng.IntN(len(entries))

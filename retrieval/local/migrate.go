@@ -251,7 +251,7 @@ func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 	for _, sec := range f.Sections {
 		d.Sections = append(d.Sections, retrieval.Section{Heading: sec.Heading, Start: sec.Start, End: sec.End})
 	}
-	rec := &record{doc: d, hash: f.Hash, chunks: make([]*retrieval.Chunk, len(f.Chunks)), terms: make([][]termFreq, len(f.Chunks))}
+	rec := &record{doc: d, hash: f.Hash, chunks: make([]*retrieval.Chunk, len(f.Chunks)), terms: make([]packedTerms, len(f.Chunks))}
 	// Chunk starts increase, and so do chunk ends, so one cursor for each
 	// converts code points to bytes in a pass over the text (a single
 	// cursor would rewind at every overlap).
@@ -266,14 +266,18 @@ func readRecord(path string, v *vocabulary, withTerms bool) (*record, error) {
 		if !withTerms {
 			continue
 		}
-		if rec.terms[i], err = v.decode(cf.Terms); err != nil {
+		tfs, err := v.decode(cf.Terms)
+		if err != nil {
 			return nil, fmt.Errorf("decode %s: chunk %s: %w", path, cf.ID, err)
 		}
+		rec.terms[i] = packTerms(tfs)
 	}
 	if withTerms && f.Terms != nil {
-		if rec.docTerms, err = v.decode(*f.Terms); err != nil {
+		tfs, err := v.decode(*f.Terms)
+		if err != nil {
 			return nil, fmt.Errorf("decode %s: document terms: %w", path, err)
 		}
+		rec.docTerms = packTerms(tfs)
 	}
 	return rec, nil
 }

@@ -47,7 +47,7 @@ func writeFormat1(t *testing.T, dir string, emb retrieval.Embedder, docs []retri
 		dim = len(vectors[0])
 		f := recordFile{ID: d.ID, Title: d.Title, Text: d.Text, Source: d.Source, Author: d.Author, Hash: rec.hash}
 		for j, c := range rec.chunks {
-			terms, err := s.vocab.encode(rec.terms[j])
+			terms, err := s.vocab.encode(rec.terms[j].unpack())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +57,7 @@ func writeFormat1(t *testing.T, dir string, emb retrieval.Embedder, docs []retri
 				t.Fatal(err)
 			}
 		}
-		terms, err := s.vocab.encode(rec.docTerms)
+		terms, err := s.vocab.encode(rec.docTerms.unpack())
 		if err != nil {
 			t.Fatal(err)
 		}

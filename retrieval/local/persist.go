@@ -135,9 +135,11 @@ func (s *Store) load(ctx context.Context) error {
 		})
 	}
 	s.reserve(docs)
-	s.loading = true
+	// Each chunk's vector is taken from chromem-go and checked against
+	// its checksum, on every core.
 	vectorFile := filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen))
-	for _, id := range ids {
+	parallel(len(ids), func(k int) {
+		id := ids[k]
 		l := docs[id]
 		if l.damage == nil && l.crcs != nil {
 			l.vectors = make([][]float32, len(l.rec.chunks))
@@ -155,13 +157,34 @@ func (s *Store) load(ctx context.Context) error {
 				l.vectors[i] = v
 			}
 		}
+	})
+	// The entries are numbered in ID order; the vectors and postings
+	// follow on every core.
+	s.loading = true
+	for _, id := range ids {
+		l := docs[id]
 		if l.damage != nil {
 			s.quarantine(*l.damage, l.rec)
 			continue
 		}
-		s.index(l.rec, l.vectors, l.crcs != nil)
+		s.index(l.rec, nil, false)
 	}
 	s.loading = false
+	s.vecs.size(len(s.lex.chunks), s.meta.Dim)
+	parallel(len(ids), func(k int) {
+		l := docs[ids[k]]
+		if l.damage != nil {
+			return
+		}
+		for i, e := range l.rec.entries {
+			if l.crcs != nil {
+				s.vecs.setUnit(e.ord, l.vectors[i])
+			} else {
+				s.vecs.set(e.ord, l.vectors[i])
+			}
+		}
+		l.vectors = nil
+	})
 	s.lex.buildPostings()
 	// Terms only superseded or damaged entries held have no postings.
 	s.forgetUnused()
@@ -191,6 +214,10 @@ func (s *Store) reserve(docs map[string]*loaded) {
 		if l.rec != nil {
 			chunks += len(l.rec.chunks)
 		}
+	}
+	if len(s.docs) == 0 {
+		s.docs = make(map[string]*record, len(docs))
+		s.byChunk = make(map[string]*chunkEntry, chunks)
 	}
 	s.lex.reserve(s.vocab.len())
 	s.docStats.reserve(s.vocab.len())

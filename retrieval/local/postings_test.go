@@ -88,38 +88,71 @@ func TestPostingList(t *testing.T) {
 }
 
 func TestBuildPostingsMatchesAdd(t *testing.T) {
-	// A bulk load builds, core by core and exactly sized, the lists that
-	// adding the chunks one by one builds, and the same bounds.
-	rng := rand.New(rand.NewPCG(13, 14))
-	one, bulk := newLexicon(), newLexicon()
-	for i := range 5000 {
-		var tfs []termFreq
-		for id := uint32(0); id < 40; id++ {
-			if rng.IntN(int(id)+2) == 0 {
-				tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(300))})
+	// A bulk load builds, in parts and exactly sized, the lists that
+	// adding the chunks one by one builds, and the same bounds; in one
+	// part, the same bytes.
+	for _, parts := range []int{1, 2, 3} {
+		rng := rand.New(rand.NewPCG(13, 14))
+		one, bulk := newLexicon(), newLexicon()
+		for i := range 5000 {
+			var tfs []termFreq
+			for id := uint32(0); id < 40; id++ {
+				if rng.IntN(int(id)+2) == 0 {
+					tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(300))})
+				}
+			}
+			c := &retrieval.Chunk{ID: fmt.Sprint(i)}
+			one.add(c, nil, packTerms(tfs))
+			bulk.addEntry(c, nil, packTerms(tfs))
+		}
+		bulk.buildPostingsIn(parts)
+		if !slices.Equal(one.bounds, bulk.bounds) {
+			t.Errorf("%d parts: bounds differ: %v, one by one %v", parts, bulk.bounds, one.bounds)
+		}
+		read := func(l *postingList) []posting {
+			var ps []posting
+			for c := newCursor(l); c.ord != math.MaxUint32; c.next() {
+				ps = append(ps, posting{c.ord, c.tf})
+			}
+			return ps
+		}
+		for id := range one.postings {
+			a, b := &one.postings[id], &bulk.postings[id]
+			if !slices.Equal(read(a), read(b)) {
+				t.Fatalf("%d parts, term %d: postings differ", parts, id)
+			}
+			if parts == 1 && (!slices.Equal(a.data, b.data) || !slices.Equal(a.blocks, b.blocks)) {
+				t.Fatalf("term %d: the encoding differs", id)
+			}
+			if cap(b.data) != len(b.data) || cap(b.blocks) != len(b.blocks) {
+				t.Errorf("%d parts, term %d: %d bytes in %d, %d blocks in %d", parts, id, len(b.data), cap(b.data), len(b.blocks), cap(b.blocks))
+			}
+			for _, blk := range b.blocks {
+				if blk.n == 0 || blk.n > blockSize {
+					t.Fatalf("%d parts, term %d: a block of %d", parts, id, blk.n)
+				}
 			}
 		}
-		c := &retrieval.Chunk{ID: fmt.Sprint(i)}
-		one.add(c, nil, tfs)
-		bulk.addEntry(c, nil, tfs)
-	}
-	bulk.buildPostings()
-	if !slices.Equal(one.bounds, bulk.bounds) {
-		t.Errorf("bounds differ: %v, one by one %v", bulk.bounds, one.bounds)
-	}
-	for id := range one.postings {
-		a, b := one.postings[id], bulk.postings[id]
-		if !slices.Equal(a.data, b.data) || !slices.Equal(a.blocks, b.blocks) {
-			t.Fatalf("term %d: postings differ", id)
+		// A change to one list after the bulk load stays in it, and a
+		// removal and a reused ordinal read back.
+		before := slices.Clone(bulk.postings[1].data)
+		e := bulk.add(&retrieval.Chunk{ID: "new"}, nil, packTerms([]termFreq{{id: 0, count: 9}}))
+		if !slices.Equal(bulk.postings[1].data, before) {
+			t.Error("an append to one list changed the next")
 		}
-		if cap(b.data) != len(b.data) || cap(b.blocks) != len(b.blocks) {
-			t.Errorf("term %d: %d bytes in %d, %d blocks in %d", id, len(b.data), cap(b.data), len(b.blocks), cap(b.blocks))
+		f := one.add(&retrieval.Chunk{ID: "new"}, nil, packTerms([]termFreq{{id: 0, count: 9}}))
+		for _, l := range []*lexicon{one, bulk} {
+			l.remove(l.chunks[2500], nil)
 		}
-	}
-	// A change to one list after the bulk load stays in it.
-	before := slices.Clone(bulk.postings[1].data)
-	bulk.add(&retrieval.Chunk{ID: "new"}, nil, []termFreq{{id: 0, count: 9}})
-	if !slices.Equal(bulk.postings[1].data, before) {
-		t.Error("an append to one list changed the next")
+		bulk.remove(e, nil)
+		one.remove(f, nil)
+		for _, l := range []*lexicon{one, bulk} {
+			l.add(&retrieval.Chunk{ID: "reused"}, nil, packTerms([]termFreq{{id: 0, count: 2}, {id: 3, count: 1}}))
+		}
+		for id := range one.postings {
+			if !slices.Equal(read(&one.postings[id]), read(&bulk.postings[id])) {
+				t.Fatalf("%d parts, term %d: postings differ after changes", parts, id)
+			}
+		}
 	}
 }

@@ -96,7 +96,7 @@ type Config struct {
 // indexed, its entry's after.
 func (rec *record) chunkTerms(i int) packedTerms {
 	if rec.terms != nil {
-		return packTerms(rec.terms[i])
+		return rec.terms[i]
 	}
 	return rec.entries[i].terms
 }
@@ -104,7 +104,7 @@ func (rec *record) chunkTerms(i int) packedTerms {
 // documentTerms returns the terms of the whole document, packed.
 func (rec *record) documentTerms() packedTerms {
 	if rec.docTerms != nil || rec.docEntry == nil {
-		return packTerms(rec.docTerms)
+		return rec.docTerms
 	}
 	return rec.docEntry.terms
 }
@@ -114,14 +114,14 @@ type record struct {
 	doc    retrieval.Document
 	hash   string
 	chunks []*retrieval.Chunk
-	terms  [][]termFreq
+	terms  []packedTerms
 	// entries are the lexicon entries of the chunks, by chunk index.
 	entries []*chunkEntry
 	// docTerms are the term frequencies of the whole document (title and
 	// text), and docEntry its entry in the document-level statistics. terms
 	// and docTerms are dropped once the record is indexed: its entries
 	// hold them, packed.
-	docTerms []termFreq
+	docTerms packedTerms
 	docEntry *chunkEntry
 }
 
@@ -393,21 +393,30 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 		return results, nil
 	}
 
-	// Chunk and analyse outside the lock: searches and other writers go on.
+	// Chunk and analyse outside the lock, on every core: searches and
+	// other writers go on.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 	todo := make([]*prepared, len(changes))
-	var texts []string
-	for i, ch := range changes {
-		if err := ctx.Err(); err != nil {
-			s.mu.Lock()
-			s.dropPrepared(todo[:i])
-			s.mu.Unlock()
-			return nil, fmt.Errorf("ingest: %w", err)
-		}
-		gen := s.vocab.generation() // before numbering the terms
-		rec, indexTexts := s.chunkDocument(ch.doc, ch.hash)
+	indexTexts := make([][]string, len(changes))
+	gen := s.vocab.generation() // before numbering the terms
+	parallel(len(changes), func(i int) {
+		ch := changes[i]
+		rec, texts := s.chunkDocument(ch.doc, ch.hash)
 		ch.res.Chunks = len(rec.chunks)
 		todo[i] = &prepared{rec: rec, gen: gen}
-		texts = append(texts, indexTexts...)
+		indexTexts[i] = texts
+	})
+	var texts []string
+	for _, t := range indexTexts {
+		texts = append(texts, t...)
+	}
+	if err := ctx.Err(); err != nil {
+		s.mu.Lock()
+		s.dropPrepared(todo)
+		s.mu.Unlock()
+		return nil, fmt.Errorf("ingest: %w", err)
 	}
 
 	vectors, err := s.embed(ctx, texts)
@@ -542,8 +551,8 @@ func (s *Store) clearDamage(id string) {
 
 // index adds a record and its chunks' vectors to the in-memory lexicon and
 // maps. unit reports vectors scaled to unit length already (read from a
-// vector file), stored as they are. While the store loads, the postings
-// are left to one lexicon.buildPostings at the end.
+// vector file), stored as they are. While the store loads, the vectors and
+// postings are left to load, which sets them on every core at the end.
 func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
@@ -552,18 +561,18 @@ func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 			e = s.lex.addEntry(c, rec, rec.terms[i])
 		} else {
 			e = s.lex.add(c, rec, rec.terms[i])
-		}
-		if unit {
-			s.vecs.setUnit(e.ord, vectors[i])
-		} else {
-			s.vecs.set(e.ord, vectors[i])
+			if unit {
+				s.vecs.setUnit(e.ord, vectors[i])
+			} else {
+				s.vecs.set(e.ord, vectors[i])
+			}
 		}
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}
 	if len(rec.chunks) > 0 {
 		length := s.docStats.add(rec.docTerms)
-		rec.docEntry = &chunkEntry{chunk: rec.chunks[0], doc: rec, length: length, terms: packTerms(rec.docTerms)}
+		rec.docEntry = &chunkEntry{chunk: rec.chunks[0], doc: rec, length: length, terms: rec.docTerms}
 		// The entries hold the terms, packed, from now on.
 		rec.terms, rec.docTerms = nil, nil
 	}
@@ -589,11 +598,11 @@ func (s *Store) unindex(rec *record) {
 func (s *Store) dropPrepared(todo []*prepared) {
 	for _, p := range todo {
 		for _, tfs := range p.rec.terms {
-			for _, tf := range tfs {
+			for tf := range tfs.all() {
 				s.emptied = append(s.emptied, tf.id)
 			}
 		}
-		for _, tf := range p.rec.docTerms {
+		for tf := range p.rec.docTerms.all() {
 			s.emptied = append(s.emptied, tf.id)
 		}
 	}
@@ -747,21 +756,21 @@ func (s *Store) chunkDocument(d retrieval.Document, hash string) (*record, []str
 
 // analyse computes the lexical terms of a record's chunks and document.
 func (s *Store) analyse(rec *record) {
-	rec.terms = make([][]termFreq, len(rec.chunks))
+	rec.terms = make([]packedTerms, len(rec.chunks))
 	for i, c := range rec.chunks {
-		rec.terms[i] = s.vocab.count(s.analyzer.Terms(s.indexText(rec.doc, c)))
+		rec.terms[i] = packTerms(s.vocab.count(s.analyzer.Terms(s.indexText(rec.doc, c))))
 	}
 	rec.docTerms = s.documentTerms(rec.doc)
 }
 
 // documentTerms analyses a whole document for the document-level BM25 index:
 // its title, unless the text starts with it, and its text.
-func (s *Store) documentTerms(d retrieval.Document) []termFreq {
+func (s *Store) documentTerms(d retrieval.Document) packedTerms {
 	text := d.Text
 	if d.Title != "" && !strings.HasPrefix(d.Text, d.Title) {
 		text = d.Title + "\n" + d.Text
 	}
-	return s.vocab.count(s.analyzer.Terms(text))
+	return packTerms(s.vocab.count(s.analyzer.Terms(text)))
 }
 
 // indexText is what is embedded and indexed for a chunk: the document title,

@@ -89,6 +89,14 @@ func (v *vectorSlab) slot(ord uint32, dim int) []float32 {
 	return dst
 }
 
+// size makes the slab hold n rows of dimension dim, so that they can then
+// be set concurrently, row by row.
+func (v *vectorSlab) size(n, dim int) {
+	if n > 0 && dim > 0 {
+		v.slot(uint32(n-1), dim)
+	}
+}
+
 // reserve makes room for n more vectors of dimension dim.
 func (v *vectorSlab) reserve(n, dim int) {
 	if dim > 0 && n > 0 {

@@ -142,14 +142,14 @@ func (v *vocabulary) generation() uint64 {
 
 // freedSince reports whether an ID of the lists was freed after generation
 // gen: lists numbered then may hold it, free or another term's now.
-func (v *vocabulary) freedSince(gen uint64, lists ...[]termFreq) bool {
+func (v *vocabulary) freedSince(gen uint64, lists ...packedTerms) bool {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.gen == gen {
 		return false
 	}
 	for _, tfs := range lists {
-		for _, tf := range tfs {
+		for tf := range tfs.all() {
 			if v.freedAt[tf.id] > gen {
 				return true
 			}

@@ -117,14 +117,14 @@ func TestVocabularyFreedSince(t *testing.T) {
 	ids := v.intern([]string{"alpha", "beta", "gamma"})
 	g0 := v.generation()
 	v.forget([]uint32{ids[1]})
-	mine := []termFreq{{id: ids[0], count: 1}, {id: ids[2], count: 1}}
+	mine := packTerms([]termFreq{{id: ids[0], count: 1}, {id: ids[2], count: 1}})
 	if v.freedSince(g0, mine) {
 		t.Error("a list without the freed ID is stale")
 	}
-	if !v.freedSince(g0, mine, []termFreq{{id: ids[1], count: 1}}) {
+	if !v.freedSince(g0, mine, packTerms([]termFreq{{id: ids[1], count: 1}})) {
 		t.Error("a list with the freed ID is not stale")
 	}
-	if v.freedSince(v.generation(), []termFreq{{id: ids[1], count: 1}}) {
+	if v.freedSince(v.generation(), packTerms([]termFreq{{id: ids[1], count: 1}})) {
 		t.Error("a list numbered after the forget is stale")
 	}
 }
