@@ -162,9 +162,9 @@ type Store struct {
 	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
 	// ranking: a scan of memory in order, which also applies filters that
 	// chromem-go cannot.
-	vecs     vectorSlab
+	vecs vectorSlab
 	// loading is set while load indexes the stored documents.
-	loading bool
+	loading  bool
 	byChunk  map[string]*chunkEntry
 	meta     storeMeta
 	metaPath string
