@@ -73,6 +73,15 @@ type termBound struct {
 	maxTF, minLen uint32
 }
 
+// widen makes b bound what o bounds too; a fresh b becomes o.
+func (b *termBound) widen(o termBound, fresh bool) {
+	if fresh {
+		*b = o
+		return
+	}
+	b.maxTF, b.minLen = max(b.maxTF, o.maxTF), min(b.minLen, o.minLen)
+}
+
 // termStats are what BM25 needs to know of a collection of entries besides
 // the entry scored: their number, their total length and each term's
 // document frequency. The document-level signal needs no more than this, so
@@ -216,12 +225,7 @@ func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms packedTerms) *
 // post adds a posting of term id and keeps the term's bound.
 func (l *lexicon) post(id, ord, count, length uint32) {
 	pl := &l.postings[id]
-	b := &l.bounds[id]
-	if pl.empty() {
-		*b = termBound{maxTF: count, minLen: length}
-	} else {
-		b.maxTF, b.minLen = max(b.maxTF, count), min(b.minLen, length)
-	}
+	l.bounds[id].widen(termBound{maxTF: count, minLen: length}, pl.empty())
 	pl.add(ord, count)
 }
 
@@ -265,11 +269,7 @@ func (l *lexicon) buildPostingsIn(workers int) {
 				if c := p.count[tf.id]; c%blockSize != 0 {
 					d -= last[tf.id]
 				}
-				if b := &p.bound[tf.id]; p.count[tf.id] == 0 {
-					*b = termBound{maxTF: tf.count, minLen: length}
-				} else {
-					b.maxTF, b.minLen = max(b.maxTF, tf.count), min(b.minLen, length)
-				}
+				p.bound[tf.id].widen(termBound{maxTF: tf.count, minLen: length}, p.count[tf.id] == 0)
 				p.bytes[tf.id] += uint32(uvarintLen(d) + uvarintLen(tf.count))
 				p.count[tf.id]++
 				last[tf.id] = ord
@@ -286,11 +286,7 @@ func (l *lexicon) buildPostingsIn(workers int) {
 			p := &parts[w]
 			bytes, blocks := p.bytes[t], (p.count[t]+blockSize-1)/blockSize
 			if p.count[t] > 0 {
-				if b := &l.bounds[t]; totalBlocks == starts[t][1] {
-					*b = p.bound[t]
-				} else {
-					b.maxTF, b.minLen = max(b.maxTF, p.bound[t].maxTF), min(b.minLen, p.bound[t].minLen)
-				}
+				l.bounds[t].widen(p.bound[t], totalBlocks == starts[t][1])
 			}
 			p.bytes[t], p.count[t] = uint32(totalBytes), uint32(totalBlocks)
 			totalBytes += int(bytes)
