@@ -34,6 +34,15 @@ type Backend interface {
 	// at most limit, with the total number of documents.
 	List(ctx context.Context, offset, limit int) ([]DocumentInfo, int, error)
 
+	// Scan calls fn with every stored document, without its chunks, at
+	// most page documents a call, in an order of the backend's choosing,
+	// until every document has been seen, fn returns an error (which Scan
+	// returns as is) or ctx ends. A document written or deleted during a
+	// scan may or may not be seen. Whole-store passes (the story index)
+	// scan, in time linear in the store, where paging List by offset is
+	// quadratic and, on Weaviate, ends at its query window.
+	Scan(ctx context.Context, page int, fn func([]Document) error) error
+
 	// Search ranks chunks for a query (see SearchRequest): K must be in
 	// 1..MaxK, the filter applies before ranking, and quoted phrases must
 	// appear verbatim in every hit. An empty store returns no hits and no

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -57,52 +56,39 @@ func isURL(arg string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
-// storeLister is what loadStories reads from the store.
-type storeLister interface {
-	List(ctx context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error)
-	Get(ctx context.Context, id string) (retrieval.StoredDocument, error)
+// storeScanner is what loadStories reads from the store.
+type storeScanner interface {
+	Scan(ctx context.Context, page int, fn func([]retrieval.Document) error) error
 }
 
 // loadStories builds the near-duplicate index of the stored documents.
 // A document stored without a story ID (before ragd kept them) is given
 // one here, in memory; it is stored with it when ingested again.
-func loadStories(ctx context.Context, st storeLister) (*dedup.Index, error) {
+func loadStories(ctx context.Context, st storeScanner) (*dedup.Index, error) {
 	ix := dedup.NewIndex(0)
 	return ix, fillStories(ctx, st, ix)
 }
 
 // fillStories adds every stored document to ix, a page at a time: the
 // texts of a page are signed on every core, then added in order.
-func fillStories(ctx context.Context, st storeLister, ix *dedup.Index) error {
+func fillStories(ctx context.Context, st storeScanner, ix *dedup.Index) error {
 	const page = 1000
 	type signed struct {
-		doc retrieval.StoredDocument
 		sig dedup.Signature
 		ok  bool
 	}
-	for offset := 0; ; offset += page {
-		infos, total, err := st.List(ctx, offset, page)
-		if err != nil {
-			return fmt.Errorf("load stories: %w", err)
-		}
-		docs := make([]signed, len(infos))
-		errs := make([]error, len(infos))
+	err := st.Scan(ctx, page, func(docs []retrieval.Document) error {
+		sigs := make([]signed, len(docs))
 		var wg sync.WaitGroup
 		next := make(chan int)
 		for range runtime.GOMAXPROCS(0) {
 			wg.Go(func() {
 				for i := range next {
-					d, err := st.Get(ctx, infos[i].ID)
-					if err != nil {
-						errs[i] = err
-						continue
-					}
-					docs[i].doc = d
-					docs[i].sig, docs[i].ok = dedup.Sign(d.Text)
+					sigs[i].sig, sigs[i].ok = dedup.Sign(docs[i].Text)
 				}
 			})
 		}
-		for i := range infos {
+		for i := range docs {
 			if ctx.Err() != nil {
 				break
 			}
@@ -114,21 +100,18 @@ func fillStories(ctx context.Context, st storeLister, ix *dedup.Index) error {
 			return err
 		}
 		for i, d := range docs {
-			switch {
-			case errors.Is(errs[i], retrieval.ErrNotFound):
-				continue // deleted meanwhile
-			case errs[i] != nil:
-				return fmt.Errorf("load stories: %w", errs[i])
-			case d.doc.StoryID != "":
-				ix.SetSigned(d.doc.ID, d.sig, d.ok, d.doc.StoryID)
-			default:
-				ix.AssignSigned(d.doc.ID, d.sig, d.ok)
+			if d.StoryID != "" {
+				ix.SetSigned(d.ID, sigs[i].sig, sigs[i].ok, d.StoryID)
+			} else {
+				ix.AssignSigned(d.ID, sigs[i].sig, sigs[i].ok)
 			}
 		}
-		if offset+page >= total {
-			return nil
-		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load stories: %w", err)
 	}
+	return nil
 }
 
 // storyRetriever is the store seen through one-passage-per-story search.

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 		{"Replace", testReplace},
 		{"Delete", testDelete},
 		{"List", testList},
+		{"Scan", testScan},
 		{"SearchModes", testSearchModes},
 		{"SearchFilters", testSearchFilters},
 		{"SearchPhrase", testSearchPhrase},
@@ -288,6 +289,61 @@ func testList(t *testing.T, b retrieval.Backend) {
 	}
 	if page, _, err := b.List(context.Background(), 10, 5); err != nil || len(page) != 0 {
 		t.Errorf("List past the end: got %v, %v, want nothing", page, err)
+	}
+}
+
+func testScan(t *testing.T, b retrieval.Backend) {
+	ctx := context.Background()
+	calls := 0
+	if err := b.Scan(ctx, 2, func([]retrieval.Document) error { calls++; return nil }); err != nil || calls != 0 {
+		t.Errorf("Scan of an empty backend: %d calls, %v; want none", calls, err)
+	}
+	docs := Corpus()
+	ingest(t, b, docs...)
+	seen := map[string]retrieval.Document{}
+	err := b.Scan(ctx, 2, func(page []retrieval.Document) error {
+		if len(page) == 0 || len(page) > 2 {
+			t.Errorf("Scan page of %d documents, want 1..2", len(page))
+		}
+		for _, d := range page {
+			if _, dup := seen[d.ID]; dup {
+				t.Errorf("Scan: %q seen twice", d.ID)
+			}
+			seen[d.ID] = d
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if len(seen) != len(docs) {
+		t.Errorf("Scan saw %d documents, want %d", len(seen), len(docs))
+	}
+	for _, want := range docs {
+		got, ok := seen[want.ID]
+		if !ok || got.Text != want.Text || got.Title != want.Title || got.StoryID != want.StoryID || !got.Published.Equal(want.Published) {
+			t.Errorf("Scan %q: got %+v, want %+v", want.ID, got, want)
+		}
+	}
+	stop := errors.New("stop")
+	calls = 0
+	if err := b.Scan(ctx, 2, func([]retrieval.Document) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("Scan with fn failing: %d calls, %v; want 1 call and its error", calls, err)
+	}
+	if err := b.Delete(ctx, docs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := b.Scan(ctx, 0, func(page []retrieval.Document) error {
+		for _, d := range page {
+			n++
+			if d.ID == docs[0].ID {
+				t.Errorf("Scan after Delete: %q still seen", d.ID)
+			}
+		}
+		return nil
+	}); err != nil || n != len(docs)-1 {
+		t.Errorf("Scan after Delete: %d documents, %v; want %d", n, err, len(docs)-1)
 	}
 }
 

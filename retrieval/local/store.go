@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -150,7 +151,10 @@ type Store struct {
 
 	mu   sync.RWMutex
 	docs map[string]*record
-	lex  *lexicon
+	// sortedIDs caches the IDs of docs in order for List and Scan; writers
+	// holding mu clear it, readers build it again.
+	sortedIDs atomic.Pointer[[]string]
+	lex       *lexicon
 	// docStats counts the terms of whole documents, for the
 	// document-level BM25 signal.
 	docStats *termStats
@@ -577,6 +581,7 @@ func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 		rec.terms, rec.docTerms = nil, nil
 	}
 	s.docs[rec.doc.ID] = rec
+	s.sortedIDs.Store(nil)
 }
 
 // unindex removes a record from the in-memory indexes and maps.
@@ -589,6 +594,7 @@ func (s *Store) unindex(rec *record) {
 		delete(s.byChunk, e.chunk.ID)
 	}
 	delete(s.docs, rec.doc.ID)
+	s.sortedIDs.Store(nil)
 }
 
 // dropPrepared forgets the terms of prepared documents that were not
@@ -691,11 +697,7 @@ func (s *Store) Get(_ context.Context, id string) (retrieval.StoredDocument, err
 func (s *Store) List(_ context.Context, offset, limit int) ([]retrieval.DocumentInfo, int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := make([]string, 0, len(s.docs))
-	for id := range s.docs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := s.ids()
 	total := len(ids)
 	offset = min(max(offset, 0), total)
 	end := min(offset+max(limit, 0), total)
@@ -708,6 +710,50 @@ func (s *Store) List(_ context.Context, offset, limit int) ([]retrieval.Document
 		})
 	}
 	return out, total, nil
+}
+
+// ids returns the stored document IDs in order. The caller holds s.mu.
+func (s *Store) ids() []string {
+	if p := s.sortedIDs.Load(); p != nil {
+		return *p
+	}
+	ids := make([]string, 0, len(s.docs))
+	for id := range s.docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	s.sortedIDs.Store(&ids)
+	return ids
+}
+
+// Scan calls fn with the stored documents in ID order, at most page a
+// call (all at once when page < 1), without holding the store's lock
+// while fn runs. Quarantined documents are not scanned.
+func (s *Store) Scan(ctx context.Context, page int, fn func([]retrieval.Document) error) error {
+	s.mu.RLock()
+	ids := s.ids()
+	s.mu.RUnlock()
+	if page < 1 {
+		page = max(len(ids), 1)
+	}
+	for start := 0; start < len(ids); start += page {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		part := ids[start:min(start+page, len(ids))]
+		docs := make([]retrieval.Document, 0, len(part))
+		s.mu.RLock()
+		for _, id := range part {
+			if r, ok := s.docs[id]; ok {
+				docs = append(docs, r.doc)
+			}
+		}
+		s.mu.RUnlock()
+		if err := fn(docs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hashOf fingerprints everything that determines a document's stored form.

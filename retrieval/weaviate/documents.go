@@ -117,6 +117,53 @@ func (b *Backend) List(ctx context.Context, offset, limit int) ([]retrieval.Docu
 	return out, total, nil
 }
 
+// Scan calls fn with every stored document, without its chunks, at most
+// page a call (MaxListWindow when page is out of 1..MaxListWindow), in the
+// order of their object UUIDs: Weaviate's cursor, which reads each page in
+// time proportional to the page however deep the scan, where sorted,
+// offset queries end at the query window.
+func (b *Backend) Scan(ctx context.Context, page int, fn func([]retrieval.Document) error) error {
+	if page < 1 || page > MaxListWindow {
+		page = MaxListWindow
+	}
+	fields := []graphql.Field{{Name: propDocID}}
+	for _, p := range []string{propTitle, propText, propSource, propAuthor, propPublished, propSections, propModified, propLanguage, propSiteName, propStoryID} {
+		fields = append(fields, graphql.Field{Name: p})
+	}
+	after := ""
+	for {
+		q := b.client.GraphQL().Get().WithClassName(b.docs).WithFields(fields...).WithLimit(page)
+		if after != "" {
+			q = q.WithAfter(after)
+		}
+		var got []storedDoc
+		if err := b.get(ctx, q, b.docs, &got); err != nil {
+			if errors.Is(err, errNoClass) {
+				return nil // nothing ingested yet
+			}
+			return fmt.Errorf("scan: %w", err)
+		}
+		if len(got) == 0 {
+			return nil
+		}
+		docs := make([]retrieval.Document, len(got))
+		for i, sd := range got {
+			d, err := sd.document()
+			if err != nil {
+				return fmt.Errorf("scan: %w", err)
+			}
+			docs[i] = d
+		}
+		if err := fn(docs); err != nil {
+			return err
+		}
+		if len(got) < page {
+			return nil
+		}
+		after = string(docUUID(got[len(got)-1].DocID))
+	}
+}
+
 // count returns the number of objects of a collection that match where
 // (all when nil).
 func (b *Backend) count(ctx context.Context, class string, where *filters.WhereBuilder) (int, error) {

@@ -143,3 +143,42 @@ type renamed struct {
 }
 
 func (r renamed) Name() string { return r.name }
+
+// TestScanPastTheQueryWindow scans more documents than the server's query
+// window (QUERY_MAXIMUM_RESULTS) lets a sorted, offset listing reach: the
+// cursor reads them all.
+func TestScanPastTheQueryWindow(t *testing.T) {
+	ctx := context.Background()
+	node := weaviatetest.Start(t, "QUERY_MAXIMUM_RESULTS=4")
+	b := opener(node, "Window")(t)
+	var docs []retrieval.Document
+	for i := range 11 {
+		docs = append(docs, retrieval.Document{ID: fmt.Sprintf("doc-%02d", i), Title: fmt.Sprintf("Report %d", i),
+			Text: fmt.Sprintf("Report number %d on the harbour strike and the talks that followed it.", i)})
+	}
+	for i := 0; i < len(docs); i += 4 { // each write reads back at most the window
+		if _, err := b.Ingest(ctx, docs[i:min(i+4, len(docs))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := b.List(ctx, 4, 4); err == nil {
+		t.Fatal("List past the server's query window: got no error; the window this test needs is not in force")
+	}
+	seen := map[string]bool{}
+	if err := b.Scan(ctx, 3, func(page []retrieval.Document) error {
+		for _, d := range page {
+			seen[d.ID] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	for _, d := range docs {
+		if !seen[d.ID] {
+			t.Errorf("Scan did not see %s", d.ID)
+		}
+	}
+	if len(seen) != len(docs) {
+		t.Errorf("Scan saw %d documents, want %d", len(seen), len(docs))
+	}
+}
