@@ -107,6 +107,43 @@ func (t *termStats) add(terms packedTerms) int {
 	return length
 }
 
+// addBulk counts entries with these terms, as add does one at a time, on
+// every core, and returns their lengths.
+func (t *termStats) addBulk(terms []packedTerms) []int {
+	lengths := make([]int, len(terms))
+	workers := min(parallelism(), max(1, len(terms)/4096))
+	span := (len(terms) + workers - 1) / workers
+	dfs := make([][]uint32, workers)
+	totals := make([]int64, workers)
+	parallel(workers, func(w int) {
+		df := make([]uint32, len(t.df))
+		for i := w * span; i < min(len(terms), (w+1)*span); i++ {
+			length := 0
+			for tf := range terms[i].all() {
+				length += int(tf.count)
+				if int(tf.id) >= len(df) {
+					df = slices.Grow(df, int(tf.id)+1-len(df))[:tf.id+1]
+				}
+				df[tf.id]++
+			}
+			lengths[i] = length
+			totals[w] += int64(length)
+		}
+		dfs[w] = df
+	})
+	for w, df := range dfs {
+		if len(df) > len(t.df) {
+			t.df = slices.Grow(t.df, len(df)-len(t.df))[:len(df)]
+		}
+		for id, n := range df {
+			t.df[id] += n
+		}
+		t.totalLen += totals[w]
+	}
+	t.n += len(terms)
+	return lengths
+}
+
 // remove uncounts an entry. It appends to emptied the term IDs no entry
 // holds any more, and returns it.
 func (t *termStats) remove(e *chunkEntry, emptied []uint32) []uint32 {
@@ -202,8 +239,13 @@ func (l *lexicon) add(c *retrieval.Chunk, doc *record, terms packedTerms) *chunk
 // addEntry is add without the postings, which a bulk load leaves to
 // buildPostings.
 func (l *lexicon) addEntry(c *retrieval.Chunk, doc *record, terms packedTerms) *chunkEntry {
+	return l.addCounted(c, doc, terms, l.termStats.add(terms))
+}
+
+// addCounted is addEntry for an entry of this length that the term
+// statistics count already (see termStats.addBulk).
+func (l *lexicon) addCounted(c *retrieval.Chunk, doc *record, terms packedTerms, length int) *chunkEntry {
 	var ord uint32
-	length := l.termStats.add(terms)
 	if n := len(l.free); n > 0 {
 		ord = l.free[n-1]
 		l.free = l.free[:n-1]
@@ -244,14 +286,19 @@ func (l *lexicon) buildPostings() {
 func (l *lexicon) buildPostingsIn(workers int) {
 	terms, n := len(l.postings), len(l.chunks)
 	span := (n + workers - 1) / workers
-	type part struct {
-		// After the first pass: the bytes and postings of each term in
-		// the part; then where the part of each term starts in the
-		// arrays; in the second pass: the postings written and the last.
-		bytes, count []uint32
-		bound        []termBound
+	// What a part knows of a term, in one place so that a posting costs
+	// one random access besides its bytes: in the first pass, the term's
+	// bytes, postings, last ordinal and bound in the part; in the second,
+	// where it writes next, its current block, the postings written and
+	// the last ordinal, and where the term's list starts.
+	type sizing struct {
+		bytes, count, last uint32
+		bound              termBound
 	}
-	parts := make([]part, workers)
+	type cursor struct {
+		pos, blk, written, last, base uint32
+	}
+	sizes := make([][]sizing, workers)
 	each := func(w int, fn func(ord uint32, e *chunkEntry)) {
 		for ord := w * span; ord < min(n, (w+1)*span); ord++ {
 			if e := l.chunks[ord]; e != nil {
@@ -260,66 +307,77 @@ func (l *lexicon) buildPostingsIn(workers int) {
 		}
 	}
 	parallel(workers, func(w int) {
-		p := part{bytes: make([]uint32, terms), count: make([]uint32, terms), bound: make([]termBound, terms)}
-		last := make([]uint32, terms)
+		p := make([]sizing, terms)
 		each(w, func(ord uint32, e *chunkEntry) {
 			length := uint32(e.length)
 			for tf := range e.terms.all() {
+				z := &p[tf.id]
 				d := ord
-				if c := p.count[tf.id]; c%blockSize != 0 {
-					d -= last[tf.id]
+				if z.count%blockSize != 0 {
+					d -= z.last
 				}
-				p.bound[tf.id].widen(termBound{maxTF: tf.count, minLen: length}, p.count[tf.id] == 0)
-				p.bytes[tf.id] += uint32(uvarintLen(d) + uvarintLen(tf.count))
-				p.count[tf.id]++
-				last[tf.id] = ord
+				z.bound.widen(termBound{maxTF: tf.count, minLen: length}, z.count == 0)
+				z.bytes += uint32(uvarintLen(d) + uvarintLen(tf.count))
+				z.count++
+				z.last = ord
 			}
 		})
-		parts[w] = p
+		sizes[w] = p
 	})
 	// Lay the lists out term by term, each term's parts in ordinal order.
+	cursors := make([][]cursor, workers)
+	for w := range cursors {
+		cursors[w] = make([]cursor, terms)
+	}
 	totalBytes, totalBlocks := 0, 0
 	starts := make([][2]int, terms+1) // where each term starts: byte, block
 	for t := range terms {
 		starts[t] = [2]int{totalBytes, totalBlocks}
-		for w := range parts {
-			p := &parts[w]
-			bytes, blocks := p.bytes[t], (p.count[t]+blockSize-1)/blockSize
-			if p.count[t] > 0 {
-				l.bounds[t].widen(p.bound[t], totalBlocks == starts[t][1])
+		for w := range sizes {
+			z := &sizes[w][t]
+			if z.count > 0 {
+				l.bounds[t].widen(z.bound, totalBlocks == starts[t][1])
 			}
-			p.bytes[t], p.count[t] = uint32(totalBytes), uint32(totalBlocks)
-			totalBytes += int(bytes)
-			totalBlocks += int(blocks)
+			cursors[w][t] = cursor{pos: uint32(totalBytes), blk: uint32(totalBlocks), base: uint32(starts[t][0])}
+			totalBytes += int(z.bytes)
+			totalBlocks += int((z.count + blockSize - 1) / blockSize)
 		}
 	}
 	starts[terms] = [2]int{totalBytes, totalBlocks}
+	sizes = nil
 	data := make([]byte, totalBytes)
 	blocks := make([]postingBlock, totalBlocks)
 	parallel(workers, func(w int) {
-		p := &parts[w]
-		pos, blk := p.bytes, p.count // where the part writes next
-		written := make([]uint32, terms)
+		cur := cursors[w]
 		each(w, func(ord uint32, e *chunkEntry) {
 			for tf := range e.terms.all() {
-				t := tf.id
+				c := &cur[tf.id]
 				d := ord
-				if written[t]%blockSize == 0 {
-					if written[t] > 0 {
-						blk[t]++
+				if c.written%blockSize == 0 {
+					if c.written > 0 {
+						blocks[c.blk].last, blocks[c.blk].n = c.last, blockSize
+						c.blk++
 					}
-					blocks[blk[t]] = postingBlock{off: pos[t] - uint32(starts[t][0])}
+					blocks[c.blk].off = c.pos - c.base
 				} else {
-					d -= blocks[blk[t]].last
+					d -= c.last
 				}
-				pos[t] += uint32(binary.PutUvarint(data[pos[t]:], uint64(d)))
-				pos[t] += uint32(binary.PutUvarint(data[pos[t]:], uint64(tf.count)))
-				b := &blocks[blk[t]]
-				b.last = ord
-				b.n++
-				written[t]++
+				c.pos += uint32(binary.PutUvarint(data[c.pos:], uint64(d)))
+				c.pos += uint32(binary.PutUvarint(data[c.pos:], uint64(tf.count)))
+				c.last = ord
+				c.written++
 			}
 		})
+		// Close each term's last block of the part.
+		for t := range cur {
+			if c := &cur[t]; c.written > 0 {
+				n := c.written % blockSize
+				if n == 0 {
+					n = blockSize
+				}
+				blocks[c.blk].last, blocks[c.blk].n = c.last, n
+			}
+		}
 	})
 	for t := range terms {
 		b0, b1 := starts[t][0], starts[t+1][0]

@@ -19,8 +19,6 @@ import (
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
-
-	chromem "github.com/philippgille/chromem-go"
 )
 
 // The data directory holds, besides ragd.json and LOCK, one generation of
@@ -29,8 +27,9 @@ import (
 //   - snapshot-N.ragd: every document as of the generation's start, with
 //     its chunks and terms (numbered by the vocabulary entry it starts
 //     with), one checksummed frame each (see frame.go);
-//   - vectors-N.chromem: the chunks' vectors, in chromem-go's export
-//     format, which chromem-go writes and reads back;
+//   - vectors-N.chromem: the chunks' vectors, in parts of chromem-go's
+//     export format, which chromem-go writes and reads back (see
+//     vectorfile.go);
 //   - log-N.ragd: every change since, appended and synced before it is
 //     acknowledged: a document added or replaced (whole, vectors
 //     included) or removed.
@@ -98,8 +97,8 @@ func (s *Store) load(ctx context.Context) error {
 	}
 	// chromem-go decodes the vector file while the snapshot is read.
 	type vecResult struct {
-		coll *chromem.Collection
-		err  error
+		parts *vectorParts
+		err   error
 	}
 	vch := make(chan vecResult, 1)
 	go func() {
@@ -115,8 +114,11 @@ func (s *Store) load(ctx context.Context) error {
 	if err := s.replayLog(ctx, gen, docs); err != nil {
 		return err
 	}
+	if vr.err == nil && vr.parts != nil {
+		vr.err = vr.parts.err()
+	}
 	if vr.err != nil {
-		s.cfg.Logger.Warn("the vector file does not read back; the documents of the snapshot are quarantined until ragd check --repair embeds them again", "file", filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen)), "err", vr.err)
+		s.cfg.Logger.Warn("the vector file does not read back whole; the documents of the snapshot whose vectors are lost are quarantined until ragd check --repair embeds them again", "file", filepath.Base(s.genPath(vectorsPrefix, vectorsExt, gen)), "err", vr.err)
 	}
 	ids := make([]string, 0, len(docs))
 	for id := range docs {
@@ -144,12 +146,7 @@ func (s *Store) load(ctx context.Context) error {
 		if l.damage == nil && l.crcs != nil {
 			l.vectors = make([][]float32, len(l.rec.chunks))
 			for i, c := range l.rec.chunks {
-				var v []float32
-				if vr.coll != nil {
-					if d, err := vr.coll.GetByID(ctx, c.ID); err == nil {
-						v = d.Embedding
-					}
-				}
+				v := vr.parts.get(ctx, c.ID)
 				if len(v) != s.meta.Dim || vectorCRC(v) != l.crcs[i] {
 					l.damage = &Damage{DocID: id, File: vectorFile, Reason: fmt.Sprintf("the vector of chunk %s is missing or does not match its checksum", c.ID), Repair: RepairReembed}
 					break
@@ -160,16 +157,32 @@ func (s *Store) load(ctx context.Context) error {
 	})
 	// The entries are numbered in ID order; the vectors and postings
 	// follow on every core.
-	s.loading = true
+	// The term statistics of every chunk and document are counted on
+	// every core, then the entries numbered in ID order.
+	var chunkTerms, docTerms []packedTerms
+	for _, id := range ids {
+		if l := docs[id]; l.damage == nil {
+			chunkTerms = append(chunkTerms, l.rec.terms...)
+			if len(l.rec.chunks) > 0 {
+				docTerms = append(docTerms, l.rec.docTerms)
+			}
+		}
+	}
+	chunkLens, docLens := s.lex.addBulk(chunkTerms), s.docStats.addBulk(docTerms)
+	chunkTerms, docTerms = nil, nil
 	for _, id := range ids {
 		l := docs[id]
 		if l.damage != nil {
 			s.quarantine(*l.damage, l.rec)
 			continue
 		}
-		s.index(l.rec, nil, false)
+		n, docLen := len(l.rec.chunks), 0
+		if n > 0 {
+			docLen, docLens = docLens[0], docLens[1:]
+		}
+		s.indexCounted(l.rec, chunkLens[:n:n], docLen)
+		chunkLens = chunkLens[n:]
 	}
-	s.loading = false
 	s.vecs.size(len(s.lex.chunks), s.meta.Dim)
 	parallel(len(ids), func(k int) {
 		l := docs[ids[k]]
@@ -389,28 +402,6 @@ func (s *Store) replayLog(ctx context.Context, gen uint64, docs map[string]*load
 	}
 	s.log, s.logSize = f, int64(res.good)
 	return nil
-}
-
-// readVectorFile reads a vector file with chromem-go into a collection. A
-// missing file (a store never compacted) is a nil collection.
-func readVectorFile(path string) (*chromem.Collection, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	db := chromem.NewDB()
-	if err := db.ImportFromReader(f, "", collectionName); err != nil {
-		return nil, err
-	}
-	coll := db.GetCollection(collectionName, nil)
-	if coll == nil {
-		return nil, fmt.Errorf("%s holds no collection %q", filepath.Base(path), collectionName)
-	}
-	return coll, nil
 }
 
 // decodeVocab reads the snapshot's vocabulary entry.
@@ -659,43 +650,6 @@ func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 		return 0, err
 	}
 	return size, os.Rename(tmp, path)
-}
-
-// writeVectorFile exports every chunk's vector with chromem-go, atomically.
-func (s *Store) writeVectorFile(path string) error {
-	db := chromem.NewDB()
-	coll, err := db.CreateCollection(collectionName, map[string]string{"dim": strconv.Itoa(s.vecs.dim)}, refuseEmbedding)
-	if err != nil {
-		return err
-	}
-	for _, e := range s.byChunk {
-		// The slab's rows are unit vectors already, which chromem-go
-		// stores as they are.
-		doc := chromem.Document{ID: e.chunk.ID, Embedding: s.vecs.row(e.ord)[:s.vecs.dim:s.vecs.dim]}
-		if err := coll.AddDocument(context.Background(), doc); err != nil {
-			return err
-		}
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := db.ExportToWriter(w, false, "", collectionName); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Damaged lists the quarantined entries found when the store opened.

@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -256,23 +257,26 @@ func TestDenseRankingMatchesChromem(t *testing.T) {
 	if err != nil || len(files) != 1 {
 		t.Fatalf("vector files %v, %v; want one", files, err)
 	}
-	db := chromem.NewDB()
-	if err := db.ImportFromFile(files[0], ""); err != nil {
-		t.Fatal(err)
-	}
-	coll := db.GetCollection("chunks", nil)
-	if coll == nil {
-		t.Fatal("no chunks collection")
+	colls, err := local.VectorCollections(files[0])
+	if err != nil || len(colls) == 0 {
+		t.Fatalf("vector file: %d parts, %v", len(colls), err)
 	}
 	for qi, q := range queries {
 		vecs, err := testEmbedder.Embed(context.Background(), []string{q})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := coll.QueryEmbedding(context.Background(), vecs[0], coll.Count(), nil, nil)
-		if err != nil {
-			t.Fatal(err)
+		// Each part ranks its chunks; the parts' rankings merge by
+		// similarity.
+		var want []chromem.Result
+		for _, coll := range colls {
+			got, err := coll.QueryEmbedding(context.Background(), vecs[0], coll.Count(), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, got...)
 		}
+		slices.SortStableFunc(want, func(a, b chromem.Result) int { return cmp.Compare(b.Similarity, a.Similarity) })
 		for name, hits := range runs {
 			got := hits[qi]
 			if len(got) != len(want) {

@@ -166,9 +166,7 @@ type Store struct {
 	// vecs holds the chunks' unit vectors by lexicon ordinal, for dense
 	// ranking: a scan of memory in order, which also applies filters that
 	// chromem-go cannot.
-	vecs vectorSlab
-	// loading is set while load indexes the stored documents.
-	loading  bool
+	vecs     vectorSlab
 	byChunk  map[string]*chunkEntry
 	meta     storeMeta
 	metaPath string
@@ -560,23 +558,40 @@ func (s *Store) clearDamage(id string) {
 func (s *Store) index(rec *record, vectors [][]float32, unit bool) {
 	rec.entries = make([]*chunkEntry, len(rec.chunks))
 	for i, c := range rec.chunks {
-		var e *chunkEntry
-		if s.loading {
-			e = s.lex.addEntry(c, rec, rec.terms[i])
+		e := s.lex.add(c, rec, rec.terms[i])
+		if unit {
+			s.vecs.setUnit(e.ord, vectors[i])
 		} else {
-			e = s.lex.add(c, rec, rec.terms[i])
-			if unit {
-				s.vecs.setUnit(e.ord, vectors[i])
-			} else {
-				s.vecs.set(e.ord, vectors[i])
-			}
+			s.vecs.set(e.ord, vectors[i])
 		}
 		rec.entries[i] = e
 		s.byChunk[c.ID] = e
 	}
+	docLen := 0
 	if len(rec.chunks) > 0 {
-		length := s.docStats.add(rec.docTerms)
-		rec.docEntry = &chunkEntry{chunk: rec.chunks[0], doc: rec, length: length, terms: rec.docTerms}
+		docLen = s.docStats.add(rec.docTerms)
+	}
+	s.finishIndex(rec, docLen)
+}
+
+// indexCounted is index for a bulk load: the term statistics count the
+// record's chunks and document already (lens are its chunks' lengths,
+// docLen its document's), and the vectors and postings follow for all
+// records at once.
+func (s *Store) indexCounted(rec *record, lens []int, docLen int) {
+	rec.entries = make([]*chunkEntry, len(rec.chunks))
+	for i, c := range rec.chunks {
+		e := s.lex.addCounted(c, rec, rec.terms[i], lens[i])
+		rec.entries[i] = e
+		s.byChunk[c.ID] = e
+	}
+	s.finishIndex(rec, docLen)
+}
+
+// finishIndex gives an indexed record its document entry and stores it.
+func (s *Store) finishIndex(rec *record, docLen int) {
+	if len(rec.chunks) > 0 {
+		rec.docEntry = &chunkEntry{chunk: rec.chunks[0], doc: rec, length: docLen, terms: rec.docTerms}
 		// The entries hold the terms, packed, from now on.
 		rec.terms, rec.docTerms = nil, nil
 	}
