@@ -258,44 +258,61 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 		return nil, nil
 	}
 	// All similarities in one pass over the vectors, in memory order (free
-	// ordinals are scored too, then skipped); the filter, which follows
-	// pointers, is asked only about chunks good enough to be kept.
+	// ordinals are scored too, then skipped); each core keeps the best of
+	// its blocks as it goes, and the filter, which follows pointers, is
+	// asked only about chunks good enough to be kept. The cores' bests
+	// hold the overall best, which a merge picks out.
 	chunks := s.lex.chunks
-	bufp := scoreBufs.Get().(*[]float32)
-	defer scoreBufs.Put(bufp)
-	sims := slices.Grow((*bufp)[:0], len(chunks))[:len(chunks)]
-	*bufp = sims
-	var scan func(start, end int)
 	coded := s.vecs.codes != nil
-	if coded {
-		qc, qscale := s.vecs.queryCodes(q)
-		cs := s.vecs.codeStride
-		scan = func(start, end int) {
-			dots := codeBufs.Get().(*[ctxEvery]int32)
-			defer codeBufs.Put(dots)
-			vecmath.DotCodeRows(qc, s.vecs.codes[start*cs:], dots[:end-start])
-			for i, d := range dots[:end-start] {
-				sims[start+i] = float32(d) * qscale * s.vecs.scales[start+i]
-			}
-		}
-	} else {
-		scan = func(start, end int) {
-			vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[start:end])
-		}
-	}
-	if err := scanBlocks(ctx, len(sims), scan); err != nil {
-		return nil, err
-	}
 	want := depth
 	if coded {
 		want = depth * rescoreFactor
 	}
-	top := newTopK(want)
-	for ord, e := range chunks {
-		if e == nil || !top.admits(float64(sims[ord])) || (keep != nil && !keep(e)) {
-			continue
+	tops := make([]*topK, scanWorkers(len(chunks)))
+	for i := range tops {
+		tops[i] = newTopK(want)
+	}
+	keepBest := func(top *topK, start int, sims []float32) {
+		for i, sim := range sims {
+			if !top.admits(float64(sim)) {
+				continue
+			}
+			if e := chunks[start+i]; e != nil && (keep == nil || keep(e)) {
+				top.push(scored{entry: e, score: float64(sim)})
+			}
 		}
-		top.push(scored{entry: e, score: float64(sims[ord])})
+	}
+	var scan func(w, start, end int)
+	if coded {
+		qc, qscale := s.vecs.queryCodes(q)
+		cs := s.vecs.codeStride
+		scan = func(w, start, end int) {
+			dots := codeBufs.Get().(*[ctxEvery]int32)
+			defer codeBufs.Put(dots)
+			sims := simBufs.Get().(*[ctxEvery]float32)
+			defer simBufs.Put(sims)
+			vecmath.DotCodeRows(qc, s.vecs.codes[start*cs:], dots[:end-start])
+			for i, d := range dots[:end-start] {
+				sims[i] = float32(d) * qscale * s.vecs.scales[start+i]
+			}
+			keepBest(tops[w], start, sims[:end-start])
+		}
+	} else {
+		scan = func(w, start, end int) {
+			sims := simBufs.Get().(*[ctxEvery]float32)
+			defer simBufs.Put(sims)
+			vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[:end-start])
+			keepBest(tops[w], start, sims[:end-start])
+		}
+	}
+	if err := scanBlocks(ctx, len(chunks), len(tops), scan); err != nil {
+		return nil, err
+	}
+	top := tops[0]
+	for _, t := range tops[1:] {
+		for _, sc := range t.h {
+			top.push(sc)
+		}
 	}
 	if !coded {
 		return top.sorted(), nil
@@ -307,22 +324,32 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 	return exact.sorted(), nil
 }
 
-// codeBufs hold a block's int8 inner products.
-var codeBufs = sync.Pool{New: func() any { return new([ctxEvery]int32) }}
+// codeBufs hold a block's int8 inner products, simBufs its similarities.
+var (
+	codeBufs = sync.Pool{New: func() any { return new([ctxEvery]int32) }}
+	simBufs  = sync.Pool{New: func() any { return new([ctxEvery]float32) }}
+)
 
-// scanBlocks calls scan over [0, n) in blocks of ctxEvery, checking the
-// context between them; from parallelScan rows the cores share the
-// blocks. Each row scores the same whatever block it falls in.
-func scanBlocks(ctx context.Context, n int, scan func(start, end int)) error {
-	blocks := (n + ctxEvery - 1) / ctxEvery
-	workers := 1
-	if n >= parallelScan {
-		workers = min(parallelism(), blocks)
+// scanWorkers is how many cores scanBlocks shares n rows among: from
+// parallelScan rows, every core, one block or more each.
+func scanWorkers(n int) int {
+	if n < parallelScan {
+		return 1
 	}
+	return min(parallelism(), (n+ctxEvery-1)/ctxEvery)
+}
+
+// scanBlocks calls scan over [0, n) in blocks of ctxEvery on this many
+// workers, checking the context between blocks; scan is told which worker
+// runs it (0 to workers-1), and one worker's calls never overlap. Each row
+// scores the same whatever block it falls in.
+func scanBlocks(ctx context.Context, n, workers int, scan func(w, start, end int)) error {
+	blocks := (n + ctxEvery - 1) / ctxEvery
+	workers = max(1, min(workers, blocks))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var scanErr atomic.Pointer[error]
-	for range workers {
+	for w := range workers {
 		wg.Go(func() {
 			for {
 				b := int(next.Add(1) - 1)
@@ -334,7 +361,7 @@ func scanBlocks(ctx context.Context, n int, scan func(start, end int)) error {
 					return
 				}
 				start := b * ctxEvery
-				scan(start, min(start+ctxEvery, n))
+				scan(w, start, min(start+ctxEvery, n))
 			}
 		})
 	}
