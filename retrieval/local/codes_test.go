@@ -10,6 +10,7 @@ import (
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 // rtqaDir is RealTime QA's news articles and questions in BEIR layout,
@@ -42,9 +43,11 @@ func readJSONL[T any](tb testing.TB, path string, limit int) []T {
 
 // TestCodesRecall measures the int8 scan against the exact float32 scan on
 // GloVe vectors of news: the top ten chunks of RealTime QA questions over
-// the chunks of 3,000 of its articles. The scan keeps rescoreFactor times
-// the depth and scores those exactly; recall@10 must stay at 0.98 or more,
-// and the scores returned must be the exact ones.
+// the chunks of 3,000 of its articles, with codes of the vectors and with
+// codes on their principal axes. The scan keeps rescoreFactor (or
+// axesRescoreFactor) times the depth and scores those exactly; recall@10
+// and recall@100 must stay at 0.98 or more, and the scores returned must
+// be the exact ones.
 func TestCodesRecall(t *testing.T) {
 	if !useCodes {
 		t.Skip("no int8 kernel in this build: the dense scan is the float32 one")
@@ -76,41 +79,60 @@ func TestCodesRecall(t *testing.T) {
 	if _, err := s.Ingest(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
-	const k = 10
-	found, total := 0, 0
-	for _, q := range queries {
-		vs, err := g.Embed(ctx, []string{q.Text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		coded, err := s.dense(ctx, vs[0], k, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		codes := s.vecs.codes
-		s.vecs.codes = nil
-		exact, err := s.dense(ctx, vs[0], k, nil)
-		s.vecs.codes = codes
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := make(map[uint32]float64, len(exact))
-		for _, sc := range exact {
-			want[sc.entry.ord] = sc.score
-		}
-		for _, sc := range coded {
-			if w, ok := want[sc.entry.ord]; ok {
-				found++
-				if w != sc.score {
-					t.Errorf("query %s, chunk %s: score %v, exact scan %v", q.ID, sc.entry.chunk.ID, sc.score, w)
+	recall := func(k int) float64 {
+		found, total := 0, 0
+		for _, q := range queries {
+			vs, err := g.Embed(ctx, []string{q.Text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			coded, err := s.dense(ctx, vs[0], k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			codes := s.vecs.codes
+			s.vecs.codes = nil
+			exact, err := s.dense(ctx, vs[0], k, nil)
+			s.vecs.codes = codes
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make(map[uint32]float64, len(exact))
+			for _, sc := range exact {
+				want[sc.entry.ord] = sc.score
+			}
+			for _, sc := range coded {
+				if w, ok := want[sc.entry.ord]; ok {
+					found++
+					if w != sc.score {
+						t.Errorf("query %s, chunk %s: score %v, exact scan %v", q.ID, sc.entry.chunk.ID, sc.score, w)
+					}
 				}
 			}
+			total += len(exact)
 		}
-		total += len(exact)
+		return float64(found) / float64(total)
 	}
-	recall := float64(found) / float64(total)
-	t.Logf("int8 scan, %d chunks, %d queries: recall@%d %.4f against the float32 scan", s.lex.n, len(queries), k, recall)
-	if recall < 0.98 {
-		t.Errorf("recall@%d %.4f, want 0.98 or more", k, recall)
+	if s.vecs.axes != nil {
+		t.Fatalf("%d chunks, below axesMin %d: the codes are on principal axes", s.lex.n, axesMin)
+	}
+	for _, k := range []int{10, DefaultCandidates} {
+		r := recall(k)
+		t.Logf("int8 scan, %d chunks, %d queries: recall@%d %.4f against the float32 scan", s.lex.n, len(queries), k, r)
+		if r < 0.98 {
+			t.Errorf("recall@%d %.4f, want 0.98 or more", k, r)
+		}
+	}
+	// The codes on the principal axes of the chunks, as from axesMin on.
+	s.vecs.fitAxes(s.vecs.sampleRows(len(s.lex.chunks)), s.vecs.dim)
+	if s.vecs.axes == nil || s.vecs.codeStride >= vecmath.CodeStride(s.vecs.dim) {
+		t.Fatalf("codes of %d values on %d axes, want fewer than the vectors' %d", s.vecs.codeStride, s.vecs.k, s.vecs.dim)
+	}
+	for _, k := range []int{10, DefaultCandidates} {
+		r := recall(k)
+		t.Logf("int8 scan on %d principal axes: recall@%d %.4f against the float32 scan", s.vecs.k, k, r)
+		if r < 0.98 {
+			t.Errorf("on principal axes: recall@%d %.4f, want 0.98 or more", k, r)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 // The data directory holds, besides ragd.json and LOCK, one generation of
@@ -183,6 +184,9 @@ func (s *Store) load(ctx context.Context) error {
 		s.indexCounted(l.rec, chunkLens[:n:n], docLen)
 		chunkLens = chunkLens[n:]
 	}
+	if useCodes && s.lex.n >= axesMin {
+		s.vecs.fitAxes(s.sampleLoaded(ids, docs), s.meta.Dim)
+	}
 	s.vecs.size(len(s.lex.chunks), s.meta.Dim)
 	parallel(len(ids), func(k int) {
 		l := docs[ids[k]]
@@ -217,6 +221,29 @@ func (s *Store) load(ctx context.Context) error {
 		s.cfg.Logger.Warn("quarantined a damaged document; ragd check lists the damage and ragd check --repair repairs it", "doc_id", d.DocID, "file", d.File, "offset", d.Offset, "reason", d.Reason, "repair", d.Repair)
 	}
 	return nil
+}
+
+// sampleLoaded returns up to axesSample of the loaded chunks' vectors,
+// evenly spaced, at unit length and padded like the slab's rows.
+func (s *Store) sampleLoaded(ids []string, docs map[string]*loaded) []float32 {
+	stride := strideFor(s.meta.Dim)
+	step := max(1, s.lex.n/axesSample)
+	out := make([]float32, 0, min(s.lex.n, axesSample)*stride)
+	i := 0
+	for _, id := range ids {
+		l := docs[id]
+		if l.damage != nil {
+			continue
+		}
+		for _, v := range l.vectors {
+			if i%step == 0 && len(out) < axesSample*stride {
+				out = append(out, vecmath.Unit(v)...)
+				out = append(out, make([]float32, stride-len(v))...)
+			}
+			i++
+		}
+	}
+	return out
 }
 
 // reserve sizes the lexicon and the vector slab for the documents about

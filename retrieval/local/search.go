@@ -241,6 +241,13 @@ const parallelScan = 1 << 16
 // larger stores, at a few microseconds.
 const rescoreFactor = 4
 
+// axesRescoreFactor is rescoreFactor for codes taken on principal axes,
+// which rank more coarsely: on 64 axes of GloVe's 100 dimensions
+// (TestCodesRecall), recall@10 / @100 against the exact scan is 0.984 /
+// 0.999 from twice the depth and 1.0 / 1.0 from four times; six leaves a
+// margin for stores thirty times as large.
+const axesRescoreFactor = 6
+
 // dense ranks chunks by cosine similarity to the query vector, scoring
 // every chunk that keep accepts (keep may be nil) from the vectors the store
 // keeps in memory beside its chromem-go collection. A scan here is several
@@ -267,6 +274,9 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 	want := depth
 	if coded {
 		want = depth * rescoreFactor
+		if s.vecs.axes != nil {
+			want = depth * axesRescoreFactor
+		}
 	}
 	tops := make([]*topK, scanWorkers(len(chunks)))
 	for i := range tops {

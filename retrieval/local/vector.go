@@ -3,6 +3,7 @@ package local
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
@@ -20,16 +21,82 @@ import (
 // vecmath.CodeLanes, and their scale: the dense scan reads those, a
 // quarter of the bytes, and scores only its best candidates on the float32
 // rows, which also make the vector file.
+//
+// From axesMin vectors on, the codes are those of each vector's projection
+// on the principal axes of the stored vectors (vecmath.PrincipalAxes):
+// axesShare of the dimensions, which hold most of the vectors' energy, so
+// that the scan, bound by its arithmetic, reads and multiplies fewer
+// codes. The axes are fitted when the slab reaches axesMin vectors and
+// again at each opening, from a sample of the vectors.
 type vectorSlab struct {
 	dim, stride int
 	data        []float32
 	codeStride  int
 	codes       []int8    // nil without codes
 	scales      []float32 // by ordinal
+	// axes are k principal axes of stride values each; nil while the
+	// codes are those of the vectors themselves.
+	axes []float32
+	k    int
 }
 
 // useCodes reports whether new slabs keep int8 codes; tests set it.
 var useCodes = vecmath.CodesFast()
+
+// axesMin is the number of vectors from which the codes are taken on
+// principal axes (a variable for tests), axesShare the share of the
+// dimensions kept, and axesSample the most vectors the axes are fitted to.
+var axesMin = 1 << 15
+
+const (
+	axesShare  = 0.625
+	axesSample = 1 << 14
+)
+
+// axesFor is the number of axes the codes of dim-value vectors are taken
+// on, 0 when projecting would not shorten them.
+func axesFor(dim int) int {
+	k := vecmath.CodeStride(int(math.Ceil(float64(dim) * axesShare)))
+	if k >= vecmath.CodeStride(dim) {
+		return 0
+	}
+	return k
+}
+
+// fitAxes fits the principal axes to sample, rows of the slab's stride
+// (or of dim values padded to strideFor(dim) when the slab is empty), and
+// encodes every row on them, on every core. It does nothing without codes
+// or where projecting would not shorten them.
+func (v *vectorSlab) fitAxes(sample []float32, dim int) {
+	if !useCodes {
+		return
+	}
+	if v.stride == 0 {
+		v.dim, v.stride = dim, strideFor(dim)
+	}
+	k := axesFor(v.dim)
+	n := len(sample) / v.stride
+	if k == 0 || n == 0 {
+		return
+	}
+	v.axes, v.k = vecmath.PrincipalAxes(sample, n, v.stride, v.dim, k), k
+	v.codeStride = vecmath.CodeStride(k)
+	rows := len(v.data) / v.stride
+	v.codes = make([]int8, rows*v.codeStride)
+	v.scales = slices.Grow(v.scales[:0], rows)[:rows]
+	parallel(rows, func(i int) { v.encode(uint32(i)) })
+}
+
+// sampleRows returns up to axesSample of the slab's first n rows, evenly
+// spaced, end to end.
+func (v *vectorSlab) sampleRows(n int) []float32 {
+	step := max(1, n/axesSample)
+	out := make([]float32, 0, min(n, axesSample)*v.stride)
+	for i := 0; i < n && len(out) < axesSample*v.stride; i += step {
+		out = append(out, v.row(uint32(i))...)
+	}
+	return out
+}
 
 // set stores vec, scaled to unit length, as the vector of ord. Every vector
 // of a slab has the dimension of the first (the store checks dimensions
@@ -59,18 +126,31 @@ func (v *vectorSlab) encode(ord uint32) {
 		return
 	}
 	start := int(ord) * v.codeStride
-	v.scales[ord] = vecmath.Quantize(v.row(ord)[:v.dim], v.codes[start:start+v.codeStride])
+	dst := v.codes[start : start+v.codeStride]
+	if v.axes == nil {
+		v.scales[ord] = vecmath.Quantize(v.row(ord)[:v.dim], dst)
+		return
+	}
+	bp := projBufs.Get().(*[]float32)
+	p := slices.Grow((*bp)[:0], v.k)[:v.k]
+	vecmath.DotRows(v.row(ord), v.axes, p)
+	v.scales[ord] = vecmath.Quantize(p, dst)
+	*bp = p
+	projBufs.Put(bp)
 }
+
+// projBufs hold projections on the axes while they are quantised.
+var projBufs = sync.Pool{New: func() any { return new([]float32) }}
 
 // slot returns the zeroed row of ord, growing the slab to hold it; the
 // first vector stored fixes the dimension, dim.
 func (v *vectorSlab) slot(ord uint32, dim int) []float32 {
 	if v.stride == 0 {
 		v.dim, v.stride = dim, strideFor(dim)
-		if useCodes {
-			v.codeStride = vecmath.CodeStride(dim)
-			v.codes = []int8{}
-		}
+	}
+	if useCodes && v.codes == nil {
+		v.codeStride = vecmath.CodeStride(dim)
+		v.codes = []int8{}
 	}
 	start := int(ord) * v.stride
 	if end := start + v.stride; end > len(v.data) {
@@ -101,10 +181,6 @@ func (v *vectorSlab) size(n, dim int) {
 func (v *vectorSlab) reserve(n, dim int) {
 	if dim > 0 && n > 0 {
 		v.data = slices.Grow(v.data, n*strideFor(dim))
-		if useCodes {
-			v.codes = slices.Grow(v.codes, n*vecmath.CodeStride(dim))
-			v.scales = slices.Grow(v.scales, n)
-		}
 	}
 }
 
@@ -133,6 +209,11 @@ func (v *vectorSlab) query(q []float32) []float32 {
 // vecmath.DotCodeRows, and their scale.
 func (v *vectorSlab) queryCodes(q []float32) ([]int16, float32) {
 	codes := make([]int8, v.codeStride)
-	scale := vecmath.Quantize(q[:v.dim], codes)
+	src := q[:v.dim]
+	if v.axes != nil {
+		src = make([]float32, v.k)
+		vecmath.DotRows(q, v.axes, src)
+	}
+	scale := vecmath.Quantize(src, codes)
 	return vecmath.Widen(codes), scale
 }

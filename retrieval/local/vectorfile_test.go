@@ -13,6 +13,7 @@ import (
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
+	"github.com/ragd/ragd/retrieval/internal/vecmath"
 )
 
 // TestVectorFileParts writes a vector file of several parts, reads it back
@@ -211,5 +212,88 @@ func TestReopenCountsAsIngest(t *testing.T) {
 				t.Errorf("%s: after reopening %v, want %v", name, m[0], m[1])
 			}
 		}
+	}
+}
+
+// TestCodesOnAxesFromAxesMin grows a store past axesMin: its codes move to
+// principal axes then, and again when it is opened, and the dense ranking
+// stays the exact one throughout.
+func TestCodesOnAxesFromAxesMin(t *testing.T) {
+	if !useCodes {
+		t.Skip("no int8 kernel in this build")
+	}
+	defer func(n int) { axesMin = n }(axesMin)
+	axesMin = 200
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := Config{Dir: dir, Embedder: embed.NewHashing(64)}
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(from, to int) []retrieval.Document {
+		var docs []retrieval.Document
+		for i := from; i < to; i++ {
+			docs = append(docs, retrieval.Document{ID: fmt.Sprintf("d%04d", i),
+				Text: fmt.Sprintf("Bulletin %d: pilots %d reported fog %d at the harbour %d at dawn.", i, i%31, i%17, i%7)})
+		}
+		return docs
+	}
+	ranking := func(s *Store) []string {
+		vs, err := s.cfg.Embedder.Embed(ctx, []string{"pilots fog harbour 12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coded, err := s.dense(ctx, vs[0], 20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := s.vecs.codes
+		s.vecs.codes = nil
+		exact, err := s.dense(ctx, vs[0], 20, nil)
+		s.vecs.codes = codes
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		for i := range exact {
+			got = append(got, fmt.Sprintf("%s %.6f", coded[i].entry.chunk.ID, coded[i].score))
+			want = append(want, fmt.Sprintf("%s %.6f", exact[i].entry.chunk.ID, exact[i].score))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("dense ranking from the codes %v, exact %v", got, want)
+		}
+		return got
+	}
+	if _, err := s.Ingest(ctx, batch(0, 150)); err != nil {
+		t.Fatal(err)
+	}
+	if s.vecs.axes != nil {
+		t.Fatalf("codes on axes at %d chunks, below axesMin", s.lex.n)
+	}
+	ranking(s)
+	if _, err := s.Ingest(ctx, batch(150, 300)); err != nil {
+		t.Fatal(err)
+	}
+	if s.vecs.axes == nil || s.vecs.k != axesFor(64) || s.vecs.codeStride != vecmath.CodeStride(axesFor(64)) {
+		t.Fatalf("past axesMin: %d axes, codes of %d, want %d axes", s.vecs.k, s.vecs.codeStride, axesFor(64))
+	}
+	before := ranking(s)
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.vecs.axes == nil {
+		t.Fatal("reopened: the codes are not on axes")
+	}
+	if after := ranking(s); !slices.Equal(after, before) {
+		t.Errorf("reopened: dense ranking %v, before %v", after, before)
 	}
 }
