@@ -353,6 +353,9 @@ type prepared struct {
 	vectors [][]float32
 	// gen is the vocabulary's generation before rec's terms were numbered.
 	gen uint64
+	// frame is rec's log frame, encoded before the write lock is taken;
+	// nil when it must be encoded under it.
+	frame []byte
 }
 
 // Ingest adds or replaces documents. A document whose content is unchanged
@@ -430,6 +433,15 @@ func (s *Store) Ingest(ctx context.Context, docs []retrieval.Document) ([]retrie
 	}
 	for _, p := range todo {
 		p.vectors, vectors = vectors[:len(p.rec.chunks)], vectors[len(p.rec.chunks):]
+	}
+	if s.dir != "" {
+		// The log frames are encoded on every core too; commit encodes
+		// again any whose terms were renumbered meanwhile.
+		parallel(len(todo), func(i int) {
+			if f, err := s.putFrame(nil, todo[i].rec, todo[i].vectors); err == nil {
+				todo[i].frame = f
+			}
+		})
 	}
 
 	s.wmu.Lock()
@@ -514,11 +526,16 @@ func (s *Store) commit(ctx context.Context, todo []*prepared) error {
 			// them with an ID of rec's: it is free now, or another
 			// term's.
 			s.analyse(p.rec)
+			p.frame = nil
 		}
 	}
 	if s.dir != "" {
 		var frames []byte
 		for _, p := range todo {
+			if p.frame != nil {
+				frames = append(frames, p.frame...)
+				continue
+			}
 			var err error
 			if frames, err = s.putFrame(frames, p.rec, p.vectors); err != nil {
 				return fmt.Errorf("ingest %s: %w", p.rec.doc.ID, err)
