@@ -140,7 +140,7 @@ func (s *Store) Search(ctx context.Context, req retrieval.SearchRequest) ([]retr
 		}
 		s.mu.RUnlock()
 		locked = false
-		rr := rank.Sentences{Analyzer: &s.analyzer, Embed: s.embed}
+		rr := rank.Sentences{Analyzer: &s.analyzer, Embed: s.embed, Cache: s.sentences}
 		endRerank := retrieval.StartStage(ctx, retrieval.StageRerank)
 		var err error
 		hits, err = rr.Rerank(ctx, hits, rank.SentenceQuery{Terms: terms, IDF: idf, Vector: qvec}, sentenceWeight)

@@ -30,6 +30,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
 	"github.com/ragd/ragd/retrieval/chunk"
+	"github.com/ragd/ragd/retrieval/rank"
 
 	"github.com/philippgille/chromem-go"
 )
@@ -171,6 +172,8 @@ type Store struct {
 	meta     storeMeta
 	metaPath string
 	analyzer analysis.Analyzer
+	// sentences caches what sentence re-ranking computes of a sentence.
+	sentences *rank.SentenceCache
 }
 
 // storeMeta is persisted in ragd.json beside the data.
@@ -224,15 +227,16 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{
-		cfg:      cfg,
-		dir:      cfg.Dir,
-		docs:     make(map[string]*record),
-		lex:      newLexicon(),
-		docStats: new(termStats),
-		vocab:    newVocabulary(),
-		byChunk:  make(map[string]*chunkEntry),
-		broken:   make(map[string]*record),
-		meta:     storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
+		cfg:       cfg,
+		dir:       cfg.Dir,
+		docs:      make(map[string]*record),
+		lex:       newLexicon(),
+		docStats:  new(termStats),
+		vocab:     newVocabulary(),
+		byChunk:   make(map[string]*chunkEntry),
+		broken:    make(map[string]*record),
+		sentences: rank.NewSentenceCache(rank.DefaultSentenceCache),
+		meta:      storeMeta{Format: formatVersion, Embedder: cfg.Embedder.Name(), Analysis: analysis.Version},
 	}
 	if s.dir == "" {
 		return s, nil

@@ -114,3 +114,42 @@ func embedOne(tb testing.TB, text string) []float32 {
 	v, _ := oneHot(context.Background(), []string{text})
 	return v[0]
 }
+
+// TestSentenceCache re-ranks with a cache: the evidence is the one computed
+// without it, and sentences seen before are not embedded again.
+func TestSentenceCache(t *testing.T) {
+	an := &analysis.Analyzer{}
+	embedded := 0
+	counting := func(ctx context.Context, texts []string) ([][]float32, error) {
+		embedded += len(texts)
+		return oneHot(ctx, texts)
+	}
+	cache := rank.NewSentenceCache(100)
+	cached := rank.Sentences{Analyzer: an, Embed: counting, Cache: cache}
+	plain := rank.Sentences{Analyzer: an, Embed: oneHot}
+	q := "when was the treaty signed"
+	terms := rank.DistinctTerms(an.Terms(q))
+	query := rank.SentenceQuery{Terms: terms, IDF: []float64{0.5, 2, 1, 1.5, 0.7}[:len(terms)], Vector: embedOne(t, q)}
+	hits := []retrieval.Hit{
+		{Chunk: retrieval.Chunk{ID: "topic", Text: "Talks went on for weeks. Nobody said much. The treaty waited."}, Title: "Treaty talks"},
+		{Chunk: retrieval.Chunk{ID: "answer", Text: "Officials met. When it came, the treaty was signed in May."}},
+	}
+	want, err := plain.Evidence(context.Background(), hits, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		got, err := cached.Evidence(context.Background(), hits, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+				t.Errorf("round %d, hit %d: evidence %v with the cache, %v without", round, i, got[i], want[i])
+			}
+		}
+	}
+	if embedded != 5 || cache.Len() != 5 {
+		t.Errorf("%d sentences embedded, %d cached over two rounds; want the 5 sentences once", embedded, cache.Len())
+	}
+}

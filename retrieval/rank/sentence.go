@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
@@ -16,7 +19,7 @@ import (
 // best sentence: a question is usually answered by one sentence, which
 // repeats its rare words or says the same in other words, while a passage
 // that merely shares its topic spreads the same words over many. It costs an
-// embedding of every sentence of those passages per query.
+// embedding of every sentence of those passages not in the SentenceCache.
 const (
 	// SentenceDepth is how many of the best passages are re-scored.
 	SentenceDepth = 20
@@ -38,6 +41,39 @@ type Sentences struct {
 	Analyzer *analysis.Analyzer
 	// Embed embeds sentences, one vector per text, in order. Required.
 	Embed func(ctx context.Context, texts []string) ([][]float32, error)
+	// Cache, when set, keeps the terms and vectors of the sentences seen,
+	// so that a passage re-ranked again is neither analysed nor embedded
+	// again. It must belong to this Analyzer and Embed.
+	Cache *SentenceCache
+}
+
+// SentenceCache remembers the analysed terms and unit vector of the most
+// recently used sentences, by their text. Safe for concurrent use.
+type SentenceCache struct {
+	c *lru.Cache[string, sentenceInfo]
+}
+
+// DefaultSentenceCache is the number of sentences a store's cache keeps:
+// the passages of some 1,500 queries' re-ranking, a few tens of megabytes.
+const DefaultSentenceCache = 1 << 15
+
+// NewSentenceCache returns a cache of at most size sentences.
+func NewSentenceCache(size int) *SentenceCache {
+	c, err := lru.New[string, sentenceInfo](max(size, 1))
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &SentenceCache{c: c}
+}
+
+// Len is the number of sentences cached.
+func (c *SentenceCache) Len() int { return c.c.Len() }
+
+// sentenceInfo is what evidence needs of a sentence: its distinct
+// analysed terms, sorted, and its unit vector (nil when it has none).
+type sentenceInfo struct {
+	terms []string
+	vec   []float32
 }
 
 // SentenceQuery is the query as sentence re-ranking sees it.
@@ -100,34 +136,55 @@ func (s Sentences) Evidence(ctx context.Context, hits []retrieval.Hit, q Sentenc
 	}
 	type sentence struct {
 		passage int
-		terms   map[string]bool
+		info    sentenceInfo
 	}
 	var sents []sentence
+	var missing []int // sentences neither cached nor embedded yet
 	var texts []string
-	titles := make([]map[string]bool, len(hits))
+	titles := make([][]string, len(hits))
 	for i, h := range hits {
 		titles[i] = s.termSet(h.Title)
 		for _, sp := range chunk.Sentences(h.Text) {
-			texts = append(texts, h.Text[sp.Start:sp.End])
-			sents = append(sents, sentence{passage: i, terms: s.termSet(h.Text[sp.Start:sp.End])})
+			text := h.Text[sp.Start:sp.End]
+			if s.Cache != nil {
+				if info, ok := s.Cache.c.Get(text); ok {
+					sents = append(sents, sentence{passage: i, info: info})
+					continue
+				}
+			}
+			missing = append(missing, len(sents))
+			texts = append(texts, text)
+			sents = append(sents, sentence{passage: i, info: sentenceInfo{terms: s.termSet(text)}})
 		}
 	}
-	vecs, err := s.Embed(ctx, texts)
-	if err != nil {
-		return nil, fmt.Errorf("sentence evidence: %w", err)
-	}
-	if len(vecs) != len(texts) {
-		return nil, fmt.Errorf("sentence evidence: got %d vectors for %d sentences", len(vecs), len(texts))
+	if len(texts) > 0 {
+		vecs, err := s.Embed(ctx, texts)
+		if err != nil {
+			return nil, fmt.Errorf("sentence evidence: %w", err)
+		}
+		if len(vecs) != len(texts) {
+			return nil, fmt.Errorf("sentence evidence: got %d vectors for %d sentences", len(vecs), len(texts))
+		}
+		for k, i := range missing {
+			if v := vecs[k]; len(v) > 0 && vecmath.Dot(v, v) > 0 {
+				sents[i].info.vec = vecmath.Unit(v)
+			}
+			if s.Cache != nil {
+				// A copy of the text, which may be a part of a much
+				// longer string.
+				s.Cache.c.Add(strings.Clone(texts[k]), sents[i].info)
+			}
+		}
 	}
 	qv := vecmath.Unit(q.Vector)
-	cover := func(sets ...map[string]bool) float64 {
+	cover := func(sets ...[]string) float64 {
 		if total == 0 {
 			return 0
 		}
 		got := 0.0
 		for i, t := range q.Terms {
 			for _, set := range sets {
-				if set[t] {
+				if _, ok := slices.BinarySearch(set, t); ok {
 					got += q.IDF[i]
 					break
 				}
@@ -138,31 +195,27 @@ func (s Sentences) Evidence(ctx context.Context, hits []retrieval.Hit, q Sentenc
 	best := make([]float64, len(hits))
 	for i, sn := range sents {
 		title := titles[sn.passage]
-		own := cover(sn.terms, title)
-		ctxSets := []map[string]bool{sn.terms, title}
+		own := cover(sn.info.terms, title)
+		ctxSets := [][]string{sn.info.terms, title}
 		for _, j := range []int{i - 2, i - 1, i + 1} {
 			if j >= 0 && j < len(sents) && sents[j].passage == sn.passage {
-				ctxSets = append(ctxSets, sents[j].terms)
+				ctxSets = append(ctxSets, sents[j].info.terms)
 			}
 		}
 		near := cover(ctxSets...)
 		lexical := own + neighbourShare*(near-own)
 		dense := 0.0
-		if v := vecs[i]; len(v) == len(qv) {
-			if n := math.Sqrt(float64(vecmath.Dot(v, v))); n > 0 {
-				dense = math.Max(0, float64(vecmath.Dot(qv, v))/n)
-			}
+		if v := sn.info.vec; len(v) == len(qv) {
+			dense = math.Max(0, float64(vecmath.Dot(qv, v)))
 		}
 		best[sn.passage] = math.Max(best[sn.passage], sentenceLexical*lexical+sentenceDense*dense)
 	}
 	return best, nil
 }
 
-// termSet is the set of analysed terms of text.
-func (s Sentences) termSet(text string) map[string]bool {
-	m := map[string]bool{}
-	for _, t := range s.Analyzer.Terms(text) {
-		m[t] = true
-	}
-	return m
+// termSet is the distinct analysed terms of text, sorted.
+func (s Sentences) termSet(text string) []string {
+	terms := s.Analyzer.Terms(text)
+	slices.Sort(terms)
+	return slices.Clip(slices.Compact(terms))
 }

@@ -166,7 +166,7 @@ func (b *Backend) Search(ctx context.Context, req retrieval.SearchRequest) ([]re
 	}
 	if sentenceWeight > 0 && len(hits) > 0 {
 		sq := rank.SentenceQuery{Terms: terms, IDF: idf, Vector: qvec}
-		rr := rank.Sentences{Analyzer: &b.analyzer, Embed: b.embed}
+		rr := rank.Sentences{Analyzer: &b.analyzer, Embed: b.embed, Cache: b.sentences}
 		endRerank := retrieval.StartStage(ctx, retrieval.StageRerank)
 		var err error
 		hits, err = rr.Rerank(ctx, hits, sq, sentenceWeight)

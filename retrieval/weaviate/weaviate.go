@@ -21,6 +21,7 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
 	"github.com/ragd/ragd/retrieval/chunk"
+	"github.com/ragd/ragd/retrieval/rank"
 )
 
 // Defaults applied to zero Config fields.
@@ -108,6 +109,8 @@ type Backend struct {
 	// replica: reads then name the consistency level.
 	replicated bool
 	analyzer   analysis.Analyzer
+	// sentences caches what sentence re-ranking computes of a sentence.
+	sentences *rank.SentenceCache
 
 	idfMu sync.Mutex
 	stats *termStats
@@ -169,7 +172,8 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open weaviate %s: %w", cfg.URL, classify(err))
 	}
-	b := &Backend{cfg: cfg, client: client, chunks: cfg.Collection, docs: cfg.Collection + "Document"}
+	b := &Backend{cfg: cfg, client: client, chunks: cfg.Collection, docs: cfg.Collection + "Document",
+		sentences: rank.NewSentenceCache(rank.DefaultSentenceCache)}
 	if err := b.ping(ctx); err != nil {
 		return nil, fmt.Errorf("open weaviate %s: %w", cfg.URL, err)
 	}
