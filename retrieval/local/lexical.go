@@ -388,6 +388,39 @@ func (l *lexicon) buildPostingsIn(workers int) {
 	}
 }
 
+// holdingAll returns the chunks that hold every one of the term IDs, as a
+// bitset by ordinal covering every ordinal: the postings of the rarest
+// term, each looked up in the others' lists, which are read forward once.
+func (l *lexicon) holdingAll(ids []uint32) []uint64 {
+	holds := make([]uint64, (len(l.chunks)+63)/64)
+	for _, id := range ids {
+		if int(id) >= len(l.postings) || int(id) >= len(l.df) || l.postings[id].empty() {
+			return holds // a term no chunk holds
+		}
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	slices.SortFunc(ids, func(a, b uint32) int { return cmp.Compare(l.df[a], l.df[b]) })
+	rest := make([]postingCursor, len(ids)-1)
+	for i, id := range ids[1:] {
+		rest[i] = newCursor(&l.postings[id])
+	}
+	for c := newCursor(&l.postings[ids[0]]); c.ord != math.MaxUint32; c.next() {
+		all := true
+		for i := range rest {
+			if rest[i].seek(c.ord) != c.ord {
+				all = false
+				break
+			}
+		}
+		if all {
+			holds[c.ord/64] |= 1 << (c.ord % 64)
+		}
+	}
+	return holds
+}
+
 // uvarintLen is the length of x as a varint.
 func uvarintLen(x uint32) int {
 	n := 1
@@ -618,10 +651,30 @@ func (t *termStats) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
 	}
 	p = p.withDefaults()
 	avg := t.avgLen()
+	// One pass over the entry's terms, sorted by ID, against the query's
+	// in ID order; the contributions then add up in the query's order.
+	order := make([]int, len(terms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(terms[a], terms[b]) })
+	counts := make([]uint32, len(terms))
+	k := 0
+	for tf := range e.terms.all() {
+		for k < len(order) && terms[order[k]] < tf.id {
+			k++
+		}
+		if k == len(order) {
+			break
+		}
+		for j := k; j < len(order) && terms[order[j]] == tf.id; j++ {
+			counts[order[j]] = tf.count
+		}
+	}
 	total := 0.0
-	for _, id := range terms {
-		if tf, ok := e.count(id); ok {
-			total += p.term(t.idf(id), float64(tf), e.length, avg)
+	for i, id := range terms {
+		if counts[i] > 0 {
+			total += p.term(t.idf(id), float64(counts[i]), e.length, avg)
 		}
 	}
 	return total

@@ -156,3 +156,75 @@ func TestBuildPostingsMatchesAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestHoldingAll(t *testing.T) {
+	// The chunks holding every term of a set, from the postings, are those
+	// whose own terms hold them, with chunks removed along the way.
+	rng := rand.New(rand.NewPCG(15, 16))
+	l := newLexicon()
+	var entries []*chunkEntry
+	for i := range 3000 {
+		var tfs []termFreq
+		for id := uint32(0); id < 30; id++ {
+			if rng.IntN(int(id)/3+2) == 0 {
+				tfs = append(tfs, termFreq{id: id, count: 1})
+			}
+		}
+		entries = append(entries, l.add(&retrieval.Chunk{ID: fmt.Sprint(i)}, nil, packTerms(tfs)))
+	}
+	for i := 0; i < len(entries); i += 7 {
+		l.remove(entries[i], nil)
+	}
+	for _, set := range [][]uint32{{0}, {3, 7}, {29, 1, 1}, {5, 12, 20}, {2, 31}} {
+		holds := l.holdingAll(set)
+		for ord, e := range l.chunks {
+			want := e != nil
+			for _, id := range set {
+				if _, ok := e.countOrNil(id); !ok {
+					want = false
+				}
+			}
+			if got := holds[ord/64]&(1<<(ord%64)) != 0; got != want {
+				t.Fatalf("terms %v, chunk %d: holds %v, want %v", set, ord, got, want)
+			}
+		}
+	}
+}
+
+// countOrNil is count for an entry that may be nil (a free ordinal).
+func (e *chunkEntry) countOrNil(id uint32) (uint32, bool) {
+	if e == nil {
+		return 0, false
+	}
+	return e.count(id)
+}
+
+func TestScoreEntryMatchesTermByTerm(t *testing.T) {
+	// One pass over an entry's terms scores as looking each query term up
+	// in turn, to the bit, repeated and absent terms included.
+	rng := rand.New(rand.NewPCG(17, 18))
+	l := newLexicon()
+	var entries []*chunkEntry
+	for i := range 200 {
+		var tfs []termFreq
+		for id := uint32(0); id < 50; id++ {
+			if rng.IntN(3) == 0 {
+				tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(5))})
+			}
+		}
+		entries = append(entries, l.add(&retrieval.Chunk{ID: fmt.Sprint(i)}, nil, packTerms(tfs)))
+	}
+	p := BM25{}.withDefaults()
+	for _, e := range entries {
+		q := []uint32{uint32(rng.IntN(60)), uint32(rng.IntN(60)), 7, 7, uint32(rng.IntN(60)), 55}
+		want := 0.0
+		for _, id := range q {
+			if tf, ok := e.count(id); ok {
+				want += p.term(l.idf(id), float64(tf), e.length, l.avgLen())
+			}
+		}
+		if got := l.scoreEntry(e, q, p); got != want {
+			t.Fatalf("chunk %s, terms %v: %v, term by term %v", e.chunk.ID, q, got, want)
+		}
+	}
+}

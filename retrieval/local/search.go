@@ -187,9 +187,16 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 	if f.IsZero() && len(norm) == 0 {
 		return nil
 	}
+	var holds []uint64
+	if len(need) > 0 && !impossible {
+		holds = s.lex.holdingAll(need)
+	}
 	return func(e *chunkEntry) bool {
 		if impossible {
 			return false
+		}
+		if holds != nil && holds[e.ord/64]&(1<<(e.ord%64)) == 0 {
+			return false // lacks a term of a phrase
 		}
 		d := &e.doc.doc
 		if len(f.DocIDs) > 0 && !slices.Contains(f.DocIDs, d.ID) {
@@ -212,11 +219,6 @@ func (s *Store) keeper(f retrieval.Filter, phrases []string) func(*chunkEntry) b
 		}
 		if !f.To.IsZero() && (d.Published.IsZero() || d.Published.After(f.To)) {
 			return false
-		}
-		for _, t := range need {
-			if _, found := e.count(t); !found {
-				return false
-			}
 		}
 		if len(norm) > 0 {
 			text := analysis.NormalizePhrase(s.indexText(*d, e.chunk))
