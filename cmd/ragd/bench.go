@@ -43,6 +43,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		concurrency int
 		keep        bool
 		seed        uint64
+		serveData   string
+		questions   string
 	)
 	func() {
 		defer fs.group("bench")()
@@ -53,6 +55,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		fs.IntVar(&concurrency, "concurrency", 16, "concurrent clients of the HTTP load test")
 		fs.BoolVar(&keep, "keep", false, "keep each corpus's data directory under --data")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the synthetic corpora and of the query sample")
+		fs.StringVar(&serveData, "serve-data", "", "instead of building corpora, measure ragd serve on this existing data directory: time to open, memory, the HTTP load test")
+		fs.StringVar(&questions, "questions", "", "with --serve-data: the load test's queries, a JSONL file with a question, query or text field a line (default: the benchmark questions)")
 	}()
 	if err := fs.parse(args); err != nil {
 		return err
@@ -74,8 +78,14 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if queries < 1 || requests < 1 || concurrency < 1 {
 		return usagef("--queries, --requests and --concurrency must be positive")
 	}
+	if questions != "" && serveData == "" {
+		return usagef("--questions is for the load test of --serve-data")
+	}
 	if err := sc.validate(); err != nil {
 		return usage(err)
+	}
+	if serveData != "" {
+		return benchServe(ctx, e, &sc, serveData, questions, benchDir, requests, concurrency)
 	}
 	if benchDir == "" {
 		benchDir = findBenchDir()
@@ -112,6 +122,68 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		if !keep {
 			_ = os.RemoveAll(dir)
 		}
+	}
+	return nil
+}
+
+// benchServe measures ragd serve on an existing data directory: the time
+// to open it, its memory, and the HTTP load test with the questions of a
+// file (or the benchmark questions), in order, cycled, after a pass over
+// them that is not counted.
+func benchServe(ctx context.Context, e *env, sc *storeConfig, dir, questions, benchDir string, requests, concurrency int) error {
+	if !local.Exists(dir) {
+		return fmt.Errorf("--serve-data %s: no ragd data directory there", dir)
+	}
+	var qs []string
+	if questions != "" {
+		err := eachJSONLine(questions, func(line []byte) error {
+			var m map[string]any
+			if err := json.Unmarshal(line, &m); err != nil {
+				return err
+			}
+			for _, field := range []string{"question", "query", "text"} {
+				if s, ok := m[field].(string); ok && strings.TrimSpace(s) != "" {
+					qs = append(qs, s)
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("--questions: %w", err)
+		}
+		if len(qs) == 0 {
+			return fmt.Errorf("--questions %s: no question, query or text field in it", questions)
+		}
+	} else {
+		if benchDir == "" {
+			benchDir = findBenchDir()
+		}
+		pool, err := loadBenchText(benchDir)
+		if err != nil {
+			return err
+		}
+		qs = pool.questions
+	}
+	srv, err := startServe(ctx, e, sc, dir)
+	if err != nil {
+		return err
+	}
+	ready, rss := srv.ready, srv.rss()
+	// One pass over the questions first, not counted: the server builds
+	// its story index in the background as it starts, and a request's
+	// first sentences are analysed and embedded once.
+	loadTest(ctx, srv.url, qs, min(len(qs), requests), concurrency)
+	perSec, p50, p95, failed := loadTest(ctx, srv.url, qs, requests, concurrency)
+	if err := srv.stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "ragd serve on %s: %d questions; %d CPUs, %s\n", dir, len(qs), runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(e.stdout, "  open            %s (ragd serve started until /healthz answers)\n", ready.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "  memory          RSS %s after open\n", mib(rss))
+	fmt.Fprintf(e.stdout, "  /api/search     %.0f req/s at concurrency %d, p50 %s, p95 %s, %d errors (after one pass over the questions)\n", perSec, concurrency, ms(p50), ms(p95), failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d requests failed", failed, requests)
 	}
 	return nil
 }

@@ -203,6 +203,8 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"llm with a server", nil, []string{"eval", "--questions", "x.jsonl", "--server", "http://localhost:1", "--llm-url", "http://localhost:2/v1", "--llm-model", "m"}, "--server and --llm-url"},
 		{"train with an argument", nil, []string{"train", "extra"}, "takes only flags"},
 		{"train without benchmarks", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"train", "--bench", filepath.Join(dir, "none")}, "--bench"},
+		{"bench questions without a store", nil, []string{"bench", "--questions", "x.jsonl"}, "--questions is for the load test of --serve-data"},
+		{"bench of no store", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"bench", "--serve-data", filepath.Join(dir, "none")}, "no ragd data directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
