@@ -497,7 +497,9 @@ func startServe(ctx context.Context, e *env, sc *storeConfig, dir string) (*serv
 		args = append(args, "--model-path", sc.ModelPath)
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Stderr = io.Discard
+	// Left nil, the log goes to the null device, not through a pipe
+	// that this process would have to drain.
+	cmd.Stdout, cmd.Stderr = nil, nil
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
