@@ -160,18 +160,12 @@ func TestBuildPostingsMatchesAdd(t *testing.T) {
 func TestHoldingAll(t *testing.T) {
 	// The chunks holding every term of a set, from the postings, are those
 	// whose own terms hold them, with chunks removed along the way.
-	rng := rand.New(rand.NewPCG(15, 16))
-	l := newLexicon()
-	var entries []*chunkEntry
-	for i := range 3000 {
-		var tfs []termFreq
-		for id := uint32(0); id < 30; id++ {
-			if rng.IntN(int(id)/3+2) == 0 {
-				tfs = append(tfs, termFreq{id: id, count: 1})
-			}
+	l, entries := randomLexicon(15, 3000, 30, func(rng *rand.Rand, id uint32) uint32 {
+		if rng.IntN(int(id)/3+2) == 0 {
+			return 1
 		}
-		entries = append(entries, l.add(&retrieval.Chunk{ID: fmt.Sprint(i)}, nil, packTerms(tfs)))
-	}
+		return 0
+	})
 	for i := 0; i < len(entries); i += 7 {
 		l.remove(entries[i], nil)
 	}
@@ -202,18 +196,13 @@ func (e *chunkEntry) countOrNil(id uint32) (uint32, bool) {
 func TestScoreEntryMatchesTermByTerm(t *testing.T) {
 	// One pass over an entry's terms scores as looking each query term up
 	// in turn, to the bit, repeated and absent terms included.
-	rng := rand.New(rand.NewPCG(17, 18))
-	l := newLexicon()
-	var entries []*chunkEntry
-	for i := range 200 {
-		var tfs []termFreq
-		for id := uint32(0); id < 50; id++ {
-			if rng.IntN(3) == 0 {
-				tfs = append(tfs, termFreq{id: id, count: uint32(1 + rng.IntN(5))})
-			}
+	l, entries := randomLexicon(17, 200, 50, func(rng *rand.Rand, _ uint32) uint32 {
+		if rng.IntN(3) == 0 {
+			return uint32(1 + rng.IntN(5))
 		}
-		entries = append(entries, l.add(&retrieval.Chunk{ID: fmt.Sprint(i)}, nil, packTerms(tfs)))
-	}
+		return 0
+	})
+	rng := rand.New(rand.NewPCG(18, 19))
 	p := BM25{}.withDefaults()
 	for _, e := range entries {
 		q := []uint32{uint32(rng.IntN(60)), uint32(rng.IntN(60)), 7, 7, uint32(rng.IntN(60)), 55}
@@ -227,4 +216,22 @@ func TestScoreEntryMatchesTermByTerm(t *testing.T) {
 			t.Fatalf("chunk %s, terms %v: %v, term by term %v", e.chunk.ID, q, got, want)
 		}
 	}
+}
+
+// randomLexicon adds n chunks to a new lexicon, each holding term IDs
+// below terms as often as count says (0: not at all).
+func randomLexicon(seed uint64, n int, terms uint32, count func(*rand.Rand, uint32) uint32) (*lexicon, []*chunkEntry) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	l := newLexicon()
+	var entries []*chunkEntry
+	for i := range n {
+		var tfs []termFreq
+		for id := range terms {
+			if c := count(rng, id); c > 0 {
+				tfs = append(tfs, termFreq{id: id, count: c})
+			}
+		}
+		entries = append(entries, l.add(&retrieval.Chunk{ID: fmt.Sprint(i)}, nil, packTerms(tfs)))
+	}
+	return l, entries
 }

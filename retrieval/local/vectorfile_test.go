@@ -23,22 +23,11 @@ func TestVectorFileParts(t *testing.T) {
 	defer func(n int) { vectorPartSize = n }(vectorPartSize)
 	vectorPartSize = 4
 	ctx := context.Background()
-	dir := t.TempDir()
-	cfg := Config{Dir: dir, Embedder: embed.NewHashing(64)}
-	s, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var docs []retrieval.Document
 	for i := range 24 {
 		docs = append(docs, retrieval.Document{ID: fmt.Sprintf("d%02d", i), Text: fmt.Sprintf("Bulletin %d: the harbour pilots reported fog number %d at dawn.", i, i*7919)})
 	}
-	if _, err := s.Ingest(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, cfg := compactedStore(t, docs)
 	want := map[string][]float32{}
 	for id, e := range s.byChunk {
 		want[id] = slices.Clone(s.vecs.row(e.ord)[:s.vecs.dim])
@@ -135,24 +124,12 @@ func TestVectorFileOneExport(t *testing.T) {
 // TestReopenCountsAsIngest checks that the bulk load counts the same term
 // statistics, chunk lengths and postings as ingesting one by one did.
 func TestReopenCountsAsIngest(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	cfg := Config{Dir: dir, Embedder: embed.NewHashing(64)}
-	s, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var docs []retrieval.Document
 	for i := range 300 {
 		docs = append(docs, retrieval.Document{ID: fmt.Sprintf("d%03d", i), Title: fmt.Sprintf("Report %d", i%17),
 			Text: fmt.Sprintf("Bulletin %d: the harbour pilots reported fog %d at dawn. The ferry %d waited.\n\nTalks on pay resumed on day %d.", i, i%13, i%7, i%29)})
 	}
-	if _, err := s.Ingest(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, cfg := compactedStore(t, docs)
 	type stats struct {
 		df           map[string]uint32
 		n            int
@@ -194,14 +171,7 @@ func TestReopenCountsAsIngest(t *testing.T) {
 		})
 	}
 	wantChunks, wantDocs := chunkStats(s), docStats(s)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, cfg)
 	for name, pair := range map[string][2]stats{"chunks": {chunkStats(s), wantChunks}, "documents": {docStats(s), wantDocs}} {
 		got, want := pair[0], pair[1]
 		if got.n != want.n || got.total != want.total {
@@ -282,18 +252,46 @@ func TestCodesOnAxesFromAxesMin(t *testing.T) {
 	if err := s.Compact(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, cfg)
 	if s.vecs.axes == nil {
 		t.Fatal("reopened: the codes are not on axes")
 	}
 	if after := ranking(s); !slices.Equal(after, before) {
 		t.Errorf("reopened: dense ranking %v, before %v", after, before)
 	}
+}
+
+// compactedStore opens a store in a new data directory with the hashing
+// embedder, ingests docs and compacts it, and returns it with its
+// configuration for opening it again.
+func compactedStore(t *testing.T, docs []retrieval.Document) (*Store, Config) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := Config{Dir: t.TempDir(), Embedder: embed.NewHashing(64)}
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, cfg
+}
+
+// reopen closes s and opens its data directory again, closed when the test
+// ends.
+func reopen(t *testing.T, s *Store, cfg Config) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
