@@ -136,20 +136,8 @@ func benchServe(ctx context.Context, e *env, sc *storeConfig, dir, questions, be
 	}
 	var qs []string
 	if questions != "" {
-		err := eachJSONLine(questions, func(line []byte) error {
-			var m map[string]any
-			if err := json.Unmarshal(line, &m); err != nil {
-				return err
-			}
-			for _, field := range []string{"question", "query", "text"} {
-				if s, ok := m[field].(string); ok && strings.TrimSpace(s) != "" {
-					qs = append(qs, s)
-					break
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		var err error
+		if qs, err = readQuestions(questions, "question", "query", "text"); err != nil {
 			return fmt.Errorf("--questions: %w", err)
 		}
 		if len(qs) == 0 {
@@ -246,24 +234,36 @@ func loadBenchText(dir string) (benchText, error) {
 		}
 	}
 	for _, q := range []struct{ rel, field string }{{"realtimeqa/ragd/questions.jsonl", "question"}, {"squad-v1.1/beir/queries.jsonl", "text"}} {
-		err := eachJSONLine(filepath.Join(dir, q.rel), func(line []byte) error {
-			var m map[string]any
-			if err := json.Unmarshal(line, &m); err != nil {
-				return err
-			}
-			if s, ok := m[q.field].(string); ok && strings.TrimSpace(s) != "" {
-				t.questions = append(t.questions, s)
-			}
-			return nil
-		})
+		qs, err := readQuestions(filepath.Join(dir, q.rel), q.field)
 		if err != nil {
 			return t, fmt.Errorf("read the benchmark questions (--bench %s): %w", dir, err)
 		}
+		t.questions = append(t.questions, qs...)
 	}
 	if len(t.sentences) == 0 || len(t.questions) == 0 {
 		return t, fmt.Errorf("no sentences or questions in %s", dir)
 	}
 	return t, nil
+}
+
+// readQuestions returns, from each line of a JSONL file, the first of
+// these fields that holds a non-blank string.
+func readQuestions(path string, fields ...string) ([]string, error) {
+	var qs []string
+	err := eachJSONLine(path, func(line []byte) error {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			return err
+		}
+		for _, field := range fields {
+			if s, ok := m[field].(string); ok && strings.TrimSpace(s) != "" {
+				qs = append(qs, s)
+				break
+			}
+		}
+		return nil
+	})
+	return qs, err
 }
 
 func eachJSONLine(path string, fn func([]byte) error) error {

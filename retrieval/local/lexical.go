@@ -653,12 +653,17 @@ func (t *termStats) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
 	avg := t.avgLen()
 	// One pass over the entry's terms, sorted by ID, against the query's
 	// in ID order; the contributions then add up in the query's order.
-	order := make([]int, len(terms))
-	for i := range order {
-		order[i] = i
+	var orderBuf [16]int
+	var countBuf [16]uint32
+	order, counts := orderBuf[:0], countBuf[:0]
+	if len(terms) > len(orderBuf) {
+		order, counts = make([]int, 0, len(terms)), make([]uint32, 0, len(terms))
 	}
+	for i := range terms {
+		order = append(order, i)
+	}
+	counts = counts[:len(terms)]
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(terms[a], terms[b]) })
-	counts := make([]uint32, len(terms))
 	k := 0
 	for tf := range e.terms.all() {
 		for k < len(order) && terms[order[k]] < tf.id {

@@ -184,7 +184,7 @@ func (s *Store) load(ctx context.Context) error {
 		s.indexCounted(l.rec, chunkLens[:n:n], docLen)
 		chunkLens = chunkLens[n:]
 	}
-	if useCodes && s.lex.n >= axesMin {
+	if s.vecs.axesDue(s.lex.n, s.meta.Dim) {
 		s.vecs.fitAxes(s.sampleLoaded(ids, docs), s.meta.Dim)
 	}
 	s.vecs.size(len(s.lex.chunks), s.meta.Dim)

@@ -552,7 +552,7 @@ func (s *Store) commit(ctx context.Context, todo []*prepared) error {
 	for _, p := range todo {
 		s.apply(p)
 	}
-	if useCodes && s.vecs.axes == nil && s.lex.n >= axesMin {
+	if s.vecs.axesDue(s.lex.n, s.vecs.dim) {
 		// The store has grown to the size from which the codes are
 		// taken on principal axes.
 		s.vecs.fitAxes(s.vecs.sampleRows(len(s.lex.chunks)), s.vecs.dim)

@@ -63,6 +63,12 @@ func axesFor(dim int) int {
 	return k
 }
 
+// axesDue reports whether a slab of n vectors of dimension dim should take
+// its codes on principal axes and does not yet.
+func (v *vectorSlab) axesDue(n, dim int) bool {
+	return useCodes && v.axes == nil && n >= axesMin && axesFor(dim) > 0
+}
+
 // fitAxes fits the principal axes to sample, rows of the slab's stride
 // (or of dim values padded to strideFor(dim) when the slab is empty), and
 // encodes every row on them, on every core. It does nothing without codes

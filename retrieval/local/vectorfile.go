@@ -123,16 +123,10 @@ func readVectorFile(path string) (*vectorParts, error) {
 	off := int64(len(head))
 	for i := range sections {
 		var l [8]byte
-		if _, err := f.ReadAt(l[:], off); err != nil {
-			// The parts from here on are lost; those before read.
-			for j := i; j < parts; j++ {
-				v.errs[j] = fmt.Errorf("part %d: the file ends before it", j)
-			}
-			sections = sections[:i]
-			break
-		}
+		_, err := f.ReadAt(l[:], off)
 		n := int64(binary.LittleEndian.Uint64(l[:]))
-		if n < 0 || off+8+n > size {
+		if err != nil || n < 0 || off+8+n > size {
+			// The parts from here on are lost; those before read.
 			for j := i; j < parts; j++ {
 				v.errs[j] = fmt.Errorf("part %d: the file ends before it", j)
 			}
