@@ -26,6 +26,7 @@ const (
 	kindDocument byte = 'D' // snapshot: a document, terms by number
 	kindPut      byte = 'P' // log: a document added or replaced
 	kindDelete   byte = 'X' // log: a document removed
+	kindLexicon  byte = 'L' // snapshot: the lexicon (see lexfile.go)
 )
 
 const frameHead = 1 + 4 + 4 + 4
@@ -77,7 +78,7 @@ func frameAt(data []byte, off int) (f frame, end int, ok bool) {
 		return frame{}, 0, false
 	}
 	switch h[0] {
-	case kindVocab, kindDocument, kindPut, kindDelete:
+	case kindVocab, kindDocument, kindPut, kindDelete, kindLexicon:
 	default:
 		return frame{}, 0, false
 	}
@@ -97,7 +98,7 @@ func frameAt(data []byte, off int) (f frame, end int, ok bool) {
 func nextHead(data []byte, off int) int {
 	for i := off + 1; i+frameHead <= len(data); i++ {
 		switch data[i] {
-		case kindVocab, kindDocument, kindPut, kindDelete:
+		case kindVocab, kindDocument, kindPut, kindDelete, kindLexicon:
 		default:
 			continue
 		}

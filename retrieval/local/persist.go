@@ -27,7 +27,8 @@ import (
 //
 //   - snapshot-N.ragd: every document as of the generation's start, with
 //     its chunks and terms (numbered by the vocabulary entry it starts
-//     with), one checksummed frame each (see frame.go);
+//     with), one checksummed frame each (see frame.go), then the lexicon
+//     of their postings (see lexfile.go);
 //   - vectors-N.chromem: the chunks' vectors, in parts of chromem-go's
 //     export format, which chromem-go writes and reads back (see
 //     vectorfile.go);
@@ -107,7 +108,7 @@ func (s *Store) load(ctx context.Context) error {
 		vch <- vecResult{v, err}
 	}()
 	docs := make(map[string]*loaded)
-	snapErr := s.readSnapshot(ctx, gen, docs)
+	snap, snapErr := s.readSnapshot(ctx, gen, docs)
 	vr := <-vch
 	if snapErr != nil {
 		return snapErr
@@ -156,10 +157,60 @@ func (s *Store) load(ctx context.Context) error {
 			}
 		}
 	})
-	// The entries are numbered in ID order; the vectors and postings
-	// follow on every core.
-	// The term statistics of every chunk and document are counted on
-	// every core, then the entries numbered in ID order.
+	// The snapshot's lexicon is adopted when it fits; otherwise the term
+	// statistics of every chunk and document are counted on every core,
+	// the entries numbered in ID order, and the postings built at the end.
+	adopted := snap.lexicon != nil && !stale && s.adoptLexicon(snap.lexicon, snap.docs, docs, ids)
+	snap = snapshotRead{}
+	if !adopted {
+		s.countAndNumber(ids, docs)
+	}
+	if s.vecs.axesDue(s.lex.n, s.meta.Dim) {
+		s.vecs.fitAxes(s.sampleLoaded(ids, docs), s.meta.Dim)
+	}
+	s.vecs.size(len(s.lex.chunks), s.meta.Dim)
+	parallel(len(ids), func(k int) {
+		l := docs[ids[k]]
+		if l.damage != nil {
+			return
+		}
+		for i, e := range l.rec.entries {
+			if l.crcs != nil {
+				s.vecs.setUnit(e.ord, l.vectors[i])
+			} else {
+				s.vecs.set(e.ord, l.vectors[i])
+			}
+		}
+		l.vectors = nil
+	})
+	if !adopted {
+		s.lex.buildPostings()
+	}
+	// Terms only superseded or damaged entries held have no postings.
+	s.forgetUnused()
+	s.emptied = s.emptied[:0]
+	if stale && len(ids) > 0 {
+		s.meta.Analysis = analysis.Version
+		s.wmu.Lock()
+		err := s.compactLocked(ctx)
+		s.wmu.Unlock()
+		if err != nil {
+			s.meta.Analysis = stored
+			s.cfg.Logger.Warn("could not store the newer analysis; it is redone at each opening until it can be", "err", err)
+		}
+	} else if stale {
+		s.meta.Analysis = analysis.Version
+	}
+	for _, d := range s.damage {
+		s.cfg.Logger.Warn("quarantined a damaged document; ragd check lists the damage and ragd check --repair repairs it", "doc_id", d.DocID, "file", d.File, "offset", d.Offset, "reason", d.Reason, "repair", d.Repair)
+	}
+	return nil
+}
+
+// countAndNumber counts the term statistics of the loaded documents' chunks
+// and whole documents on every core, then numbers their entries in ID
+// order, leaving the postings to buildPostings; it quarantines the damaged.
+func (s *Store) countAndNumber(ids []string, docs map[string]*loaded) {
 	var chunkTerms, docTerms []packedTerms
 	for _, id := range ids {
 		if l := docs[id]; l.damage == nil {
@@ -184,43 +235,6 @@ func (s *Store) load(ctx context.Context) error {
 		s.indexCounted(l.rec, chunkLens[:n:n], docLen)
 		chunkLens = chunkLens[n:]
 	}
-	if s.vecs.axesDue(s.lex.n, s.meta.Dim) {
-		s.vecs.fitAxes(s.sampleLoaded(ids, docs), s.meta.Dim)
-	}
-	s.vecs.size(len(s.lex.chunks), s.meta.Dim)
-	parallel(len(ids), func(k int) {
-		l := docs[ids[k]]
-		if l.damage != nil {
-			return
-		}
-		for i, e := range l.rec.entries {
-			if l.crcs != nil {
-				s.vecs.setUnit(e.ord, l.vectors[i])
-			} else {
-				s.vecs.set(e.ord, l.vectors[i])
-			}
-		}
-		l.vectors = nil
-	})
-	s.lex.buildPostings()
-	// Terms only superseded or damaged entries held have no postings.
-	s.forgetUnused()
-	if stale && len(ids) > 0 {
-		s.meta.Analysis = analysis.Version
-		s.wmu.Lock()
-		err := s.compactLocked(ctx)
-		s.wmu.Unlock()
-		if err != nil {
-			s.meta.Analysis = stored
-			s.cfg.Logger.Warn("could not store the newer analysis; it is redone at each opening until it can be", "err", err)
-		}
-	} else if stale {
-		s.meta.Analysis = analysis.Version
-	}
-	for _, d := range s.damage {
-		s.cfg.Logger.Warn("quarantined a damaged document; ragd check lists the damage and ragd check --repair repairs it", "doc_id", d.DocID, "file", d.File, "offset", d.Offset, "reason", d.Reason, "repair", d.Repair)
-	}
-	return nil
 }
 
 // sampleLoaded returns up to axesSample of the loaded chunks' vectors,
@@ -273,33 +287,46 @@ func (s *Store) quarantine(d Damage, rec *record) {
 	}
 }
 
+// snapshotRead is what readSnapshot found besides the documents: the
+// documents in the snapshot's order and its lexicon, nil when the
+// snapshot has none that fits them (see lexfile.go).
+type snapshotRead struct {
+	docs    []*loaded
+	lexicon *lexDump
+}
+
 // readSnapshot decodes the generation's snapshot into docs.
-func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*loaded) error {
+func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*loaded) (snapshotRead, error) {
 	path := s.genPath(snapshotPrefix, snapshotExt, gen)
 	data, release, err := mapFile(path)
+	var sr snapshotRead
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // no compaction yet
+		return sr, nil // no compaction yet
 	}
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return sr, fmt.Errorf("open store: %w", err)
 	}
 	defer release()
 	s.snapSize = int64(len(data))
-	var frames []frame
+	var frames, lexFrames []frame
 	res, _ := scanFrames(data, 0, false, func(f frame) error {
-		frames = append(frames, f)
+		if f.kind == kindLexicon {
+			lexFrames = append(lexFrames, f)
+		} else {
+			frames = append(frames, f)
+		}
 		return nil
 	})
 	name := filepath.Base(path)
 	if len(frames) == 0 || frames[0].kind != kindVocab || frames[0].off != 0 {
-		return fmt.Errorf("open store: %s does not start with its vocabulary: the snapshot is damaged; restore the data directory from a backup or ingest again into a new one", name)
+		return sr, fmt.Errorf("open store: %s does not start with its vocabulary: the snapshot is damaged; restore the data directory from a backup or ingest again into a new one", name)
 	}
 	terms, err := decodeVocab(frames[0].body)
 	if err != nil {
-		return fmt.Errorf("open store: %s: vocabulary: %w", name, err)
+		return sr, fmt.Errorf("open store: %s: vocabulary: %w", name, err)
 	}
 	if err := s.vocab.restore(terms); err != nil {
-		return fmt.Errorf("open store: %s: vocabulary: %w", name, err)
+		return sr, fmt.Errorf("open store: %s: vocabulary: %w", name, err)
 	}
 	frames = frames[1:]
 	tc := idTerms{max: uint32(len(terms))}
@@ -314,12 +341,30 @@ func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*l
 		out[i] = &loaded{rec: rec, crcs: crcs}
 	})
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return sr, fmt.Errorf("open store: %w", err)
 	}
 	for i, l := range out {
 		docs[frames[i].id] = l
 	}
+	whole := len(res.damaged) == 0
+	for _, l := range out {
+		whole = whole && l.rec != nil
+	}
+	if len(lexFrames) > 0 {
+		// The lexicon is of use only beside every document it counts.
+		if x, err := decodeLexicon(lexFrames); err != nil {
+			s.cfg.Logger.Warn("the snapshot's lexicon does not read back; it is built from the documents instead", "file", name, "err", err)
+		} else if whole {
+			sr.lexicon = x
+		}
+	}
+	sr.docs = out
 	for _, r := range res.damaged {
+		if r.kind == kindLexicon && r.id != "" {
+			s.cfg.Logger.Warn("the snapshot's lexicon does not match its checksum; it is built from the documents instead", "file", name, "offset", r.off)
+			sr.lexicon = nil
+			continue
+		}
 		d := &Damage{DocID: r.id, File: name, Offset: r.off, Reason: "the entry does not match its checksum", Repair: RepairDrop}
 		if r.id == "" {
 			d.Reason = fmt.Sprintf("%d bytes do not match their checksums; the documents they held are unknown", r.end-r.off)
@@ -328,7 +373,7 @@ func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*l
 		}
 		docs[r.id] = &loaded{damage: d}
 	}
-	return nil
+	return sr, nil
 }
 
 // replayLog applies the generation's log to docs, opens it for appending
@@ -647,6 +692,7 @@ func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 	}
 	slices.Sort(ids)
 	tc := idTerms{max: uint32(len(terms))}
+	recs := make([]*record, len(ids))
 	for i, id := range ids {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -654,6 +700,7 @@ func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 			}
 		}
 		rec := s.docs[id]
+		recs[i] = rec
 		crcs := make([]uint32, len(rec.chunks))
 		for j, e := range rec.entries {
 			crcs[j] = vectorCRC(s.vecs.row(e.ord)[:s.vecs.dim])
@@ -666,6 +713,9 @@ func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 		if err := write(buf); err != nil {
 			return 0, err
 		}
+	}
+	if err := s.writeLexicon(recs, write); err != nil {
+		return 0, err
 	}
 	if err := w.Flush(); err != nil {
 		return 0, err
