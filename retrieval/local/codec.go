@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/ragd/ragd/retrieval"
 )
@@ -59,10 +60,13 @@ func (e *encoder) time(t time.Time) {
 	e.bytes(b)
 }
 
-// decoder reads what encoder wrote; the first failure sticks in err.
+// decoder reads what encoder wrote; the first failure sticks in err. With
+// own set, b belongs to the decoder and is never written again: the
+// strings and term lists it returns share its memory instead of copying.
 type decoder struct {
 	b   []byte
 	err error
+	own bool
 }
 
 func (d *decoder) fail() {
@@ -100,7 +104,13 @@ func (d *decoder) raw() []byte {
 	return p
 }
 
-func (d *decoder) str() string { return string(d.raw()) }
+func (d *decoder) str() string {
+	p := d.raw()
+	if d.own && len(p) > 0 {
+		return unsafe.String(unsafe.SliceData(p), len(p))
+	}
+	return string(p)
+}
 
 func (d *decoder) u32() uint32 {
 	if len(d.b) < 4 {
@@ -206,9 +216,10 @@ func byteOffset(text, sub string, from int) int {
 }
 
 // decodeRecord reads a record that encodeRecord wrote. withVectors tells the
-// form: vectors (log) or CRCs (snapshot).
-func decodeRecord(b []byte, tc termCodec, withVectors bool) (rec *record, vectors [][]float32, crcs []uint32, err error) {
-	dec := &decoder{b: b}
+// form: vectors (log) or CRCs (snapshot). With own set, b is the record's
+// to keep (see decoder): its text, IDs and terms are read in place.
+func decodeRecord(b []byte, tc termCodec, withVectors, own bool) (rec *record, vectors [][]float32, crcs []uint32, err error) {
+	dec := &decoder{b: b, own: own}
 	limit := len(b)
 	doc := retrieval.Document{ID: dec.str()}
 	rec = &record{}
@@ -231,6 +242,7 @@ func decodeRecord(b []byte, tc termCodec, withVectors bool) (rec *record, vector
 	rec.docTerms = tc.get(dec)
 	n := dec.int(limit)
 	rec.chunks = make([]*retrieval.Chunk, n)
+	chunks := make([]retrieval.Chunk, n) // one allocation for the chunks
 	rec.terms = make([]packedTerms, n)
 	if withVectors {
 		vectors = make([][]float32, n)
@@ -254,7 +266,8 @@ func decodeRecord(b []byte, tc termCodec, withVectors bool) (rec *record, vector
 		if bs+bl > len(doc.Text) || end < start {
 			return nil, nil, nil, fmt.Errorf("document %q chunk %s: %w: offsets outside the text", doc.ID, id, errCorrupt)
 		}
-		rec.chunks[i] = &retrieval.Chunk{ID: id, DocID: doc.ID, Index: i, Text: doc.Text[bs : bs+bl], Section: section, Start: start, End: end}
+		chunks[i] = retrieval.Chunk{ID: id, DocID: doc.ID, Index: i, Text: doc.Text[bs : bs+bl], Section: section, Start: start, End: end}
+		rec.chunks[i] = &chunks[i]
 	}
 	if dec.err != nil {
 		return nil, nil, nil, fmt.Errorf("document %q: %w", doc.ID, dec.err)
@@ -329,7 +342,8 @@ func (idTerms) put(e *encoder, p packedTerms) error {
 }
 
 // get checks the packed terms (each ID above the previous and numbered,
-// each count a varint) and returns a copy: they are held as read.
+// each count a varint) and returns them, copied unless the decoder owns
+// its bytes: they are held as read.
 func (c idTerms) get(d *decoder) packedTerms {
 	raw := d.raw()
 	id := uint64(0)
@@ -346,6 +360,9 @@ func (c idTerms) get(d *decoder) packedTerms {
 		}
 		p = p[n+m:]
 		id += delta
+	}
+	if d.own {
+		return packedTerms(raw[:len(raw):len(raw)])
 	}
 	return packedTerms(bytes.Clone(raw))
 }

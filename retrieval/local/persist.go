@@ -2,6 +2,7 @@ package local
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -333,7 +334,9 @@ func (s *Store) readSnapshot(ctx context.Context, gen uint64, docs map[string]*l
 	out := make([]*loaded, len(frames))
 	parallel(len(frames), func(i int) {
 		f := frames[i]
-		rec, _, crcs, err := decodeRecord(f.body, tc, false)
+		// One copy of the entry holds the document's text, IDs and
+		// terms, read in place.
+		rec, _, crcs, err := decodeRecord(bytes.Clone(f.body), tc, false, true)
 		if err != nil || f.kind != kindDocument || rec.doc.ID != f.id {
 			out[i] = &loaded{damage: &Damage{DocID: f.id, File: name, Offset: f.off, Reason: fmt.Sprintf("the entry does not decode (%v)", err), Repair: RepairDrop}}
 			return
@@ -411,7 +414,7 @@ func (s *Store) replayLog(ctx context.Context, gen uint64, docs map[string]*load
 		if fr.kind != kindPut {
 			return
 		}
-		rec, vectors, _, err := decodeRecord(fr.body, tc, true)
+		rec, vectors, _, err := decodeRecord(fr.body, tc, true, false)
 		if err != nil || rec.doc.ID != fr.id {
 			out[i] = &loaded{damage: &Damage{DocID: fr.id, File: name, Offset: fr.off, Reason: fmt.Sprintf("the entry does not decode (%v)", err), Repair: RepairDrop}}
 			return
