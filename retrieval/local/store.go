@@ -842,7 +842,57 @@ func (s *Store) chunkDocument(d retrieval.Document, hash string) (*record, []str
 }
 
 // analyse computes the lexical terms of a record's chunks and document.
+// Each stretch of text is analysed once: the title, each section heading,
+// and each chunk's text in two parts, the sentences it repeats from the
+// chunk before and the rest. A chunk's terms are those of its index text
+// (see indexText) and the document's those of its title and text, because
+// the analysis of texts joined at white space is the analyses of the
+// texts, and chunks hold every sentence (TestAnalysisInPieces checks both
+// on real articles).
 func (s *Store) analyse(rec *record) {
+	d := rec.doc
+	starts := make([]int, len(rec.chunks))
+	for i, c := range rec.chunks {
+		starts[i] = stringOffset(d.Text, c.Text)
+		if starts[i] < 0 || (i > 0 && starts[i] < starts[i-1]) {
+			s.analyseWhole(rec) // chunks that are not the text's, in order
+			return
+		}
+	}
+	rec.terms = make([]packedTerms, len(rec.chunks))
+	count := func(text string) []termFreq { return s.vocab.count(s.analyzer.Terms(text)) }
+	var title, doc, sectionTerms []termFreq
+	if d.Title != "" {
+		title = count(d.Title)
+		if !strings.HasPrefix(d.Text, d.Title) {
+			doc = title
+		}
+	}
+	section, prevEnd := "", 0
+	for i, c := range rec.chunks {
+		start, end := starts[i], starts[i]+len(c.Text)
+		split := min(max(start, prevEnd), end)
+		prevEnd = end
+		fresh := count(d.Text[split:end])
+		doc = mergeTermFreqs(doc, fresh)
+		tfs := mergeTermFreqs(count(d.Text[start:split]), fresh)
+		if d.Title != "" && !strings.HasPrefix(c.Text, d.Title) {
+			tfs = mergeTermFreqs(title, tfs)
+		}
+		if c.Section != "" && !strings.HasPrefix(c.Text, c.Section) {
+			if c.Section != section {
+				section, sectionTerms = c.Section, count(c.Section)
+			}
+			tfs = mergeTermFreqs(sectionTerms, tfs)
+		}
+		rec.terms[i] = packTerms(tfs)
+	}
+	rec.docTerms = packTerms(doc)
+}
+
+// analyseWhole is analyse by analysing each chunk's index text and the
+// whole document.
+func (s *Store) analyseWhole(rec *record) {
 	rec.terms = make([]packedTerms, len(rec.chunks))
 	for i, c := range rec.chunks {
 		rec.terms[i] = packTerms(s.vocab.count(s.analyzer.Terms(s.indexText(rec.doc, c))))
@@ -858,6 +908,24 @@ func (s *Store) documentTerms(d retrieval.Document) packedTerms {
 		text = d.Title + "\n" + d.Text
 	}
 	return packTerms(s.vocab.count(s.analyzer.Terms(text)))
+}
+
+// mergeTermFreqs adds two term-frequency lists sorted by ID, into a new
+// list.
+func mergeTermFreqs(a, b []termFreq) []termFreq {
+	out := make([]termFreq, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0].id < b[0].id:
+			out, a = append(out, a[0]), a[1:]
+		case a[0].id > b[0].id:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out = append(out, termFreq{id: a[0].id, count: a[0].count + b[0].count})
+			a, b = a[1:], b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // indexText is what is embedded and indexed for a chunk: the document title,
