@@ -34,6 +34,7 @@ type serveConfig struct {
 	Timeouts       web.Timeouts
 	MaxConns       int
 	MaxConnsPerIP  int
+	DebugAddr      string
 }
 
 func (c *serveConfig) register(fs *flagSet) {
@@ -53,6 +54,7 @@ func (c *serveConfig) register(fs *flagSet) {
 	fs.DurationVar(&c.Timeouts.Stream, "stream-timeout", web.DefaultStreamTimeout, "longest an event stream may last")
 	fs.IntVar(&c.MaxConns, "max-conns", web.DefaultMaxConns, "most connections served at once")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-client", web.DefaultMaxConnsPerClient, "most connections one client address may hold open")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "loopback address of a second listener serving Go's profiler at /debug/pprof/ (e.g. 127.0.0.1:6060); none when empty")
 }
 
 // validate checks the flags, naming the bad one.
@@ -68,6 +70,11 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("--max-conns %d must be positive", c.MaxConns)
 	case c.MaxConnsPerIP < 1:
 		return fmt.Errorf("--max-conns-per-client %d must be positive", c.MaxConnsPerIP)
+	}
+	if c.DebugAddr != "" {
+		if err := checkDebugAddr(c.DebugAddr); err != nil {
+			return err
+		}
 	}
 	for name, d := range map[string]time.Duration{
 		"read-header-timeout": c.Timeouts.ReadHeader, "read-timeout": c.Timeouts.Read,
@@ -218,6 +225,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		RateLimit: rateLimit(hc.RateLimit), RateBurst: hc.RateBurst, Timeouts: hc.Timeouts,
 		Fetcher: news.articles, Feeds: news.feeds,
 	})
+	if hc.DebugAddr != "" {
+		stop, err := startDebug(ctx, hc.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", hc.Addr)
 	if err != nil {
 		return err

@@ -46,6 +46,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"no burst", nil, []string{"--rate-burst", "0"}, "--rate-burst 0 must be positive", 2},
 		{"no connections", nil, []string{"--max-conns", "0"}, "--max-conns 0 must be positive", 2},
 		{"no write timeout", nil, []string{"--write-timeout", "0s"}, "--write-timeout 0s must be positive", 2},
+		{"a profiler on every interface", nil, []string{"--debug-addr", "0.0.0.0:6060"}, "the profiler listens on a loopback address only", 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"RAGD_DATA": data}
@@ -113,5 +114,30 @@ func TestServeWithKeys(t *testing.T) {
 	}
 	if !strings.Contains(p.logs.String(), "msg=request") {
 		t.Errorf("no access log lines:\n%s", p.logs)
+	}
+}
+
+// TestServeDebugAddr serves the profiler on its own loopback listener,
+// beside the API and not on it.
+func TestServeDebugAddr(t *testing.T) {
+	debug := freeAddr(t)
+	p := serveProcess(t, filepath.Join(t.TempDir(), "data"), "--debug-addr", debug)
+	for _, tt := range []struct {
+		url  string
+		want int
+	}{
+		{"http://" + debug + "/debug/pprof/", http.StatusOK},
+		{"http://" + debug + "/debug/pprof/heap?debug=1", http.StatusOK},
+		{p.URL + "/debug/pprof/", http.StatusNotFound},
+	} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || (tt.want == http.StatusOK && !strings.Contains(string(body), "heap")) {
+			t.Errorf("GET %s: %d, want %d (body %.200q)", tt.url, resp.StatusCode, tt.want, body)
+		}
 	}
 }
