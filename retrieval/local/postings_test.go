@@ -235,3 +235,36 @@ func randomLexicon(seed uint64, n int, terms uint32, count func(*rand.Rand, uint
 	}
 	return l, entries
 }
+
+// TestOrdTop keeps the best ordinals of random scores, many equal, as a
+// sort of them all would.
+func TestOrdTop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 7, 100} {
+		top := &ordTop{n: n}
+		var all []ordScore
+		for i := range 5000 {
+			x := ordScore{score: float32(rng.IntN(300)), ord: uint32(i)}
+			all = append(all, x)
+			if top.admits(x.score) {
+				top.push(x)
+			}
+		}
+		slices.SortFunc(all, func(a, b ordScore) int {
+			if b.worse(a) {
+				return -1
+			}
+			return 1
+		})
+		got := slices.Clone(top.h)
+		slices.SortFunc(got, func(a, b ordScore) int {
+			if b.worse(a) {
+				return -1
+			}
+			return 1
+		})
+		if !slices.Equal(got, all[:n]) {
+			t.Errorf("n=%d: kept %v, want %v", n, got[:min(5, n)], all[:min(5, n)])
+		}
+	}
+}

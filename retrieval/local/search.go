@@ -280,58 +280,75 @@ func (s *Store) dense(ctx context.Context, qvec []float32, depth int, keep func(
 			want = depth * axesRescoreFactor
 		}
 	}
-	tops := make([]*topK, scanWorkers(len(chunks)))
-	for i := range tops {
-		tops[i] = newTopK(want)
-	}
-	keepBest := func(top *topK, start int, sims []float32) {
-		for i, sim := range sims {
-			if !top.admits(float64(sim)) {
-				continue
-			}
-			if e := chunks[start+i]; e != nil && (keep == nil || keep(e)) {
-				top.push(scored{entry: e, score: float64(sim)})
-			}
-		}
-	}
+	workers := scanWorkers(len(chunks))
 	var scan func(w, start, end int)
+	var tops []*topK
+	var candidates []*ordTop
 	if coded {
+		// The int8 scan keeps ordinals; the filter, which follows
+		// pointers, is asked only about those good enough to be kept.
+		candidates = make([]*ordTop, workers)
+		for i := range candidates {
+			candidates[i] = &ordTop{n: want, h: make([]ordScore, 0, want)}
+		}
 		qc, qscale := s.vecs.queryCodes(q)
 		cs := s.vecs.codeStride
 		scan = func(w, start, end int) {
 			dots := codeBufs.Get().(*[ctxEvery]int32)
 			defer codeBufs.Put(dots)
-			sims := simBufs.Get().(*[ctxEvery]float32)
-			defer simBufs.Put(sims)
+			top := candidates[w]
 			vecmath.DotCodeRows(qc, s.vecs.codes[start*cs:], dots[:end-start])
 			for i, d := range dots[:end-start] {
-				sims[i] = float32(d) * qscale * s.vecs.scales[start+i]
+				sim := float32(d) * qscale * s.vecs.scales[start+i]
+				if !top.admits(sim) {
+					continue
+				}
+				if e := chunks[start+i]; e != nil && (keep == nil || keep(e)) {
+					top.push(ordScore{score: sim, ord: uint32(start + i)})
+				}
 			}
-			keepBest(tops[w], start, sims[:end-start])
 		}
 	} else {
+		tops = make([]*topK, workers)
+		for i := range tops {
+			tops[i] = newTopK(want)
+		}
 		scan = func(w, start, end int) {
 			sims := simBufs.Get().(*[ctxEvery]float32)
 			defer simBufs.Put(sims)
 			vecmath.DotRows(q, s.vecs.data[start*len(q):], sims[:end-start])
-			keepBest(tops[w], start, sims[:end-start])
+			top := tops[w]
+			for i, sim := range sims[:end-start] {
+				if !top.admits(float64(sim)) {
+					continue
+				}
+				if e := chunks[start+i]; e != nil && (keep == nil || keep(e)) {
+					top.push(scored{entry: e, score: float64(sim)})
+				}
+			}
 		}
 	}
-	if err := scanBlocks(ctx, len(chunks), len(tops), scan); err != nil {
+	if err := scanBlocks(ctx, len(chunks), workers, scan); err != nil {
 		return nil, err
 	}
-	top := tops[0]
-	for _, t := range tops[1:] {
-		for _, sc := range t.h {
-			top.push(sc)
-		}
-	}
 	if !coded {
+		top := tops[0]
+		for _, t := range tops[1:] {
+			for _, sc := range t.h {
+				top.push(sc)
+			}
+		}
 		return top.sorted(), nil
 	}
+	top := candidates[0]
+	for _, t := range candidates[1:] {
+		for _, c := range t.h {
+			top.push(c)
+		}
+	}
 	exact := newTopK(depth)
-	for _, sc := range top.h {
-		exact.push(scored{entry: sc.entry, score: float64(vecmath.Dot(q, s.vecs.row(sc.entry.ord)))})
+	for _, c := range top.h {
+		exact.push(scored{entry: chunks[c.ord], score: float64(vecmath.Dot(q, s.vecs.row(c.ord)))})
 	}
 	return exact.sorted(), nil
 }

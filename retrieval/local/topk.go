@@ -74,3 +74,65 @@ func (h *minHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// ordScore is a chunk's ordinal and its score in an approximate ranking.
+type ordScore struct {
+	score float32
+	ord   uint32
+}
+
+// ordTop keeps the n best ordinals by score, the lower ordinal first among
+// equal scores: the candidates of the int8 scan, which are scored exactly
+// afterwards. A heap of plain values, with no chunk to reach for a tie.
+type ordTop struct {
+	n int
+	h []ordScore // a heap with the worst kept at its root
+}
+
+// worse reports whether a ranks after b.
+func (a ordScore) worse(b ordScore) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return a.ord > b.ord
+}
+
+// admits reports whether a score could be kept.
+func (t *ordTop) admits(score float32) bool {
+	return len(t.h) < t.n || score >= t.h[0].score
+}
+
+func (t *ordTop) push(x ordScore) {
+	h := t.h
+	if len(h) < t.n {
+		h = append(h, x)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !h[i].worse(h[p]) {
+				break
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+		t.h = h
+		return
+	}
+	if !h[0].worse(x) {
+		return
+	}
+	h[0] = x
+	for i := 0; ; {
+		l, least := 2*i+1, i
+		if l < len(h) && h[l].worse(h[least]) {
+			least = l
+		}
+		if r := l + 1; r < len(h) && h[r].worse(h[least]) {
+			least = r
+		}
+		if least == i {
+			return
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+}

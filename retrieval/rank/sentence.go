@@ -177,33 +177,47 @@ func (s Sentences) Evidence(ctx context.Context, hits []retrieval.Hit, q Sentenc
 		}
 	}
 	qv := vecmath.Unit(q.Vector)
-	cover := func(sets ...[]string) float64 {
+	// Which query terms each sentence and title holds, as sets of the
+	// terms' positions in q.Terms (words of 64 bits each): one search per
+	// term and sentence, then the coverage of a sentence with its
+	// neighbours is a union of sets.
+	words := (len(q.Terms) + 63) / 64
+	masks := make([]uint64, len(sents)*words)
+	for i, sn := range sents {
+		maskOf(masks[i*words:(i+1)*words], q.Terms, sn.info.terms)
+	}
+	titleMasks := make([]uint64, len(titles)*words)
+	for i, t := range titles {
+		maskOf(titleMasks[i*words:(i+1)*words], q.Terms, t)
+	}
+	cover := func(m []uint64) float64 {
 		if total == 0 {
 			return 0
 		}
 		got := 0.0
-		for i, t := range q.Terms {
-			for _, set := range sets {
-				if _, ok := slices.BinarySearch(set, t); ok {
-					got += q.IDF[i]
-					break
-				}
+		for i, w := range q.IDF {
+			if m[i/64]&(1<<(i%64)) != 0 {
+				got += w
 			}
 		}
 		return got / total
 	}
+	own, near := make([]uint64, words), make([]uint64, words)
 	best := make([]float64, len(hits))
 	for i, sn := range sents {
-		title := titles[sn.passage]
-		own := cover(sn.info.terms, title)
-		ctxSets := [][]string{sn.info.terms, title}
+		for k := range words {
+			own[k] = masks[i*words+k] | titleMasks[sn.passage*words+k]
+			near[k] = own[k]
+		}
 		for _, j := range []int{i - 2, i - 1, i + 1} {
 			if j >= 0 && j < len(sents) && sents[j].passage == sn.passage {
-				ctxSets = append(ctxSets, sents[j].info.terms)
+				for k := range words {
+					near[k] |= masks[j*words+k]
+				}
 			}
 		}
-		near := cover(ctxSets...)
-		lexical := own + neighbourShare*(near-own)
+		ownCover := cover(own)
+		lexical := ownCover + neighbourShare*(cover(near)-ownCover)
 		dense := 0.0
 		if v := sn.info.vec; len(v) == len(qv) {
 			dense = math.Max(0, float64(vecmath.Dot(qv, v)))
@@ -211,6 +225,16 @@ func (s Sentences) Evidence(ctx context.Context, hits []retrieval.Hit, q Sentenc
 		best[sn.passage] = math.Max(best[sn.passage], sentenceLexical*lexical+sentenceDense*dense)
 	}
 	return best, nil
+}
+
+// maskOf sets in m the positions in terms of those that set, sorted,
+// holds.
+func maskOf(m []uint64, terms, set []string) {
+	for i, t := range terms {
+		if _, ok := slices.BinarySearch(set, t); ok {
+			m[i/64] |= 1 << (i % 64)
+		}
+	}
 }
 
 // termSet is the distinct analysed terms of text, sorted.
