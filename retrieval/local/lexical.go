@@ -664,16 +664,31 @@ func (t *termStats) scoreEntry(e *chunkEntry, terms []uint32, p BM25) float64 {
 	}
 	counts = counts[:len(terms)]
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(terms[a], terms[b]) })
-	k := 0
-	for tf := range e.terms.all() {
-		for k < len(order) && terms[order[k]] < tf.id {
-			k++
+	// The packed terms are read in place, most of their varints one
+	// byte long (see packedTerms.all), up to the query's last term.
+	k, id, p0 := 0, uint64(0), []byte(e.terms)
+	for len(p0) > 0 && k < len(order) {
+		d, n := uint64(p0[0]), 1
+		if d >= 0x80 {
+			d, n = binary.Uvarint(p0)
 		}
-		if k == len(order) {
+		if n <= 0 || n >= len(p0) {
 			break
 		}
-		for j := k; j < len(order) && terms[order[j]] == tf.id; j++ {
-			counts[order[j]] = tf.count
+		c, m := uint64(p0[n]), 1
+		if c >= 0x80 {
+			c, m = binary.Uvarint(p0[n:])
+			if m <= 0 {
+				break
+			}
+		}
+		p0 = p0[n+m:]
+		id += d
+		for k < len(order) && uint64(terms[order[k]]) < id {
+			k++
+		}
+		for j := k; j < len(order) && uint64(terms[order[j]]) == id; j++ {
+			counts[order[j]] = uint32(c)
 		}
 	}
 	total := 0.0
