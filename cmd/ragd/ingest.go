@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -152,19 +153,18 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 	}
 	prog := newProgress(e, total, "ingesting", "docs")
 	var sum ingestSummary
+	pipe := newIngestPipe(st, func(res []retrieval.IngestResult) {
+		sum.count(res)
+		prog.add(len(res))
+	})
 	batch := make([]retrieval.Document, 0, ingestBatch)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := st.Ingest(ctx, batch)
-		if err != nil {
-			return err
-		}
-		sum.count(res)
-		prog.add(len(batch))
-		batch = batch[:0]
-		return nil
+		err := pipe.send(ctx, batch)
+		batch = make([]retrieval.Document, 0, ingestBatch)
+		return err
 	}
 	// origins maps each document ID read so far to where it was read, so
 	// that a second document with the same ID is refused rather than
@@ -198,14 +198,81 @@ func ingestFiles(ctx context.Context, e *env, st ingester, files []string) (inge
 	for i, path := range files {
 		file = i
 		if err := readDocuments(path, add); err != nil {
+			_ = pipe.wait()
 			prog.finish()
 			return sum, err
 		}
 	}
 	err := flush()
+	if werr := pipe.wait(); err == nil {
+		err = werr
+	}
 	prog.finish()
 	sum.elapsed = time.Since(start)
 	return sum, err
+}
+
+// ingestInFlight is how many batches an ingest pipe keeps in flight.
+const ingestInFlight = 2
+
+// ingestPipe ingests batches with up to ingestInFlight of them in flight.
+// A store chunks, analyses and embeds a batch before it takes its write
+// lock, so the next batch is prepared on every core while the one before
+// it is written, synced and indexed. The batches must not share document
+// IDs, since they may be stored in either order; ingestFiles and the
+// benchmark's corpora never repeat one.
+type ingestPipe struct {
+	st    ingester
+	slots chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
+	done  func([]retrieval.IngestResult) // called under mu
+}
+
+// newIngestPipe returns a pipe into st that calls done with the results of
+// each batch stored, one batch at a time.
+func newIngestPipe(st ingester, done func([]retrieval.IngestResult)) *ingestPipe {
+	return &ingestPipe{st: st, slots: make(chan struct{}, ingestInFlight), done: done}
+}
+
+// send ingests batch, which the pipe keeps, once a slot is free. It returns
+// the first error of a batch sent before, after which it sends nothing.
+func (p *ingestPipe) send(ctx context.Context, batch []retrieval.Document) error {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.mu.Lock()
+	err := p.err
+	p.mu.Unlock()
+	if err != nil {
+		<-p.slots
+		return err
+	}
+	p.wg.Go(func() {
+		defer func() { <-p.slots }()
+		res, err := p.st.Ingest(ctx, batch)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil {
+			if p.err == nil {
+				p.err = err
+			}
+			return
+		}
+		p.done(res)
+	})
+	return nil
+}
+
+// wait waits for the batches in flight and returns the first error.
+func (p *ingestPipe) wait() error {
+	p.wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
 }
 
 // readDocuments reads the documents of one file, calling fn for each with
