@@ -17,10 +17,6 @@ import (
 // shutdownGrace is how long in-flight requests may finish after a signal.
 const shutdownGrace = 15 * time.Second
 
-// openGCPercent is the garbage collector's GOGC while serve opens the
-// store (100 is Go's default).
-const openGCPercent = 400
-
 // serveConfig holds the flags of serve's HTTP server.
 type serveConfig struct {
 	Addr           string
@@ -199,12 +195,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := fc.validate(); err != nil {
 		return err
 	}
-	// Opening allocates most of what the store holds at once, little of
-	// it garbage: collecting less often meanwhile opens a large store
-	// sooner, and FreeOSMemory below gives back what that leaves.
-	gc := debug.SetGCPercent(openGCPercent)
 	st, answerer, err := openAnswerer(ctx, e, &sc, &ac, &lc)
-	debug.SetGCPercent(gc)
 	if err != nil {
 		return err
 	}

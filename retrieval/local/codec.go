@@ -280,8 +280,12 @@ func decodeRecord(b []byte, tc termCodec, withVectors, own bool) (rec *record, v
 }
 
 // vectorCRC is the checksum of a vector as the snapshot's vector file
-// holds it.
+// holds it: of its float32 values, little-endian.
 func vectorCRC(v []float32) uint32 {
+	if littleEndian && len(v) > 0 {
+		// The vector's memory is those bytes already.
+		return crc32.Checksum(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*4), castagnoli)
+	}
 	var buf [512]byte
 	b := buf[:0]
 	for _, x := range v {
@@ -289,6 +293,12 @@ func vectorCRC(v []float32) uint32 {
 	}
 	return crc32.Checksum(b, castagnoli)
 }
+
+// littleEndian reports a machine whose memory order is little-endian.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // stringTerms writes terms as strings, numbering them in v when read: the
 // log's form.

@@ -28,7 +28,7 @@ func mapFile(path string) (data []byte, release func(), err error) {
 	if st.Size() != int64(int(st.Size())) {
 		return nil, nil, fmt.Errorf("%s: too large to map", path)
 	}
-	data, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	data, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED|mapPopulate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("map %s: %w", path, err)
 	}

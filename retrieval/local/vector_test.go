@@ -1,6 +1,8 @@
 package local
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"math"
 	"slices"
 	"testing"
@@ -41,5 +43,21 @@ func TestVectorSlab(t *testing.T) {
 	var empty vectorSlab
 	if empty.query([]float32{1}) != nil {
 		t.Error("an empty slab accepted a query")
+	}
+}
+
+// TestVectorCRC checks the checksum read from a vector's memory against
+// the checksum of its little-endian bytes, as the vector file holds them.
+func TestVectorCRC(t *testing.T) {
+	for _, n := range []int{1, 100, 300} {
+		v := make([]float32, n)
+		var b []byte
+		for i := range v {
+			v[i] = float32(i)*0.37 - 11
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v[i]))
+		}
+		if got, want := vectorCRC(v), crc32.Checksum(b, castagnoli); got != want {
+			t.Errorf("%d dimensions: %08x, want %08x", n, got, want)
+		}
 	}
 }
