@@ -697,24 +697,38 @@ func (s *Store) writeSnapshot(ctx context.Context, path string) (int64, error) {
 	tc := idTerms{max: uint32(len(terms))}
 	recs := make([]*record, len(ids))
 	for i, id := range ids {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
+		recs[i] = s.docs[id]
+	}
+	// The entries are encoded on every core, a group at a time, and
+	// written in order.
+	const group = 1024
+	bodies := make([][]byte, group)
+	frames := make([][]byte, group)
+	errs := make([]error, group)
+	for g := 0; g < len(recs); g += group {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		part := recs[g:min(g+group, len(recs))]
+		parallel(len(part), func(i int) {
+			rec := part[i]
+			crcs := make([]uint32, len(rec.chunks))
+			for j, e := range rec.entries {
+				crcs[j] = vectorCRC(s.vecs.row(e.ord)[:s.vecs.dim])
+			}
+			e := encoder{b: bodies[i][:0]}
+			if errs[i] = encodeRecord(&e, rec, tc, nil, crcs); errs[i] == nil {
+				bodies[i] = e.b
+				frames[i] = appendFrame(frames[i][:0], kindDocument, rec.doc.ID, e.b)
+			}
+		})
+		for i := range part {
+			if errs[i] != nil {
+				return 0, errs[i]
+			}
+			if err := write(frames[i]); err != nil {
 				return 0, err
 			}
-		}
-		rec := s.docs[id]
-		recs[i] = rec
-		crcs := make([]uint32, len(rec.chunks))
-		for j, e := range rec.entries {
-			crcs[j] = vectorCRC(s.vecs.row(e.ord)[:s.vecs.dim])
-		}
-		e.b = e.b[:0]
-		if err := encodeRecord(&e, rec, tc, nil, crcs); err != nil {
-			return 0, err
-		}
-		buf = appendFrame(buf[:0], kindDocument, id, e.b)
-		if err := write(buf); err != nil {
-			return 0, err
 		}
 	}
 	if err := s.writeLexicon(recs, write); err != nil {
