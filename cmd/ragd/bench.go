@@ -24,13 +24,17 @@ import (
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/chunk"
 	"github.com/ragd/ragd/retrieval/local"
+	"github.com/ragd/ragd/retrieval/weaviate"
 )
 
-// runBench is the scale benchmark of the embedded store: for each size it
-// builds a synthetic news corpus from the sentences of the benchmark data
-// sets (a fixed seed, new ids), ingests it, opens it in a real ragd serve
-// process, and measures ingest rate, time to open, memory per chunk, search
-// latency by mode and HTTP requests per second.
+// runBench is the scale benchmark of a store: for each size it builds a
+// synthetic news corpus from the sentences of the benchmark data sets (a
+// fixed seed, new ids), ingests it, opens it in a real ragd serve process,
+// and measures ingest rate, time to open, search latency by mode and HTTP
+// requests per second, and for the embedded store its files and memory per
+// chunk. With --store weaviate each size goes into a Weaviate collection of
+// its own, <--weaviate-collection>Bench<size>, emptied first and dropped at
+// the end unless --keep.
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bench", "")
 	var sc storeConfig
@@ -45,6 +49,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		seed        uint64
 		serveData   string
 		questions   string
+		settle      time.Duration
 	)
 	func() {
 		defer fs.group("bench")()
@@ -53,8 +58,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		fs.IntVar(&queries, "queries", 200, "queries per search mode")
 		fs.IntVar(&requests, "requests", 2000, "requests of the HTTP load test")
 		fs.IntVar(&concurrency, "concurrency", 16, "concurrent clients of the HTTP load test")
-		fs.BoolVar(&keep, "keep", false, "keep each corpus's data directory under --data")
+		fs.BoolVar(&keep, "keep", false, "keep each corpus's data directory under --data, or with --store weaviate its collection")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the synthetic corpora and of the query sample")
+		fs.DurationVar(&settle, "settle", 70*time.Second, "with --store weaviate: how long to wait after the ingest before searching, for Weaviate to flush its memtables (it does after 60 s by default), which BM25 searches several times slower than its segments; 0 searches at once")
 		fs.StringVar(&serveData, "serve-data", "", "instead of building corpora, measure ragd serve on this existing data directory: time to open, memory, the HTTP load test")
 		fs.StringVar(&questions, "questions", "", "with --serve-data: the load test's queries, a JSONL file with a question, query or text field a line (default: the benchmark questions)")
 	}()
@@ -63,9 +69,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q: ragd bench takes no arguments", fs.Arg(0))
-	}
-	if sc.Store != "" && sc.Store != "local" {
-		return usagef("ragd bench measures the embedded store (--store local)")
 	}
 	var targets []int
 	for _, f := range strings.Split(sizes, ",") {
@@ -78,11 +81,18 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if queries < 1 || requests < 1 || concurrency < 1 {
 		return usagef("--queries, --requests and --concurrency must be positive")
 	}
+	if settle < 0 {
+		return usagef("--settle %v must not be negative", settle)
+	}
 	if questions != "" && serveData == "" {
 		return usagef("--questions is for the load test of --serve-data")
 	}
 	if err := sc.validate(); err != nil {
 		return usage(err)
+	}
+	onWeaviate := sc.Store == "weaviate"
+	if serveData != "" && onWeaviate {
+		return usagef("--serve-data measures a data directory of the embedded store; with --store weaviate ragd bench builds its own collections")
 	}
 	if serveData != "" {
 		return benchServe(ctx, e, &sc, serveData, questions, benchDir, requests, concurrency)
@@ -99,31 +109,150 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The corpora's data directories, or with Weaviate those of ragd
+	// serve, which keeps only its feed registry there.
 	root := sc.Data
-	if !keep || root == "" || root == defaultDataDir {
+	if !keep || onWeaviate || root == "" || root == defaultDataDir {
 		if root, err = os.MkdirTemp("", "ragd-bench-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(root)
 	}
 	fmt.Fprintf(e.stdout, "ragd bench: %d sentences, %d questions from %s; %d CPUs, %s\n", len(pool.sentences), len(pool.questions), benchDir, runtime.NumCPU(), runtime.Version())
-	base, err := serveBaseline(ctx, e, &sc, root)
-	if err != nil {
-		return err
+	var base int64
+	if onWeaviate {
+		w := sc.Weaviate
+		fmt.Fprintf(e.stdout, "Weaviate %s at %s, consistency %s: a collection %sBench<size> for each size, searched after %s idle (--settle)\n\n",
+			weaviateVersion(ctx, w), w.URL, strings.ToUpper(w.Consistency), w.Collection, settle)
+	} else {
+		if base, err = serveBaseline(ctx, e, &sc, root); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "ragd serve on an empty store: RSS %s\n\n", mib(base))
 	}
-	fmt.Fprintf(e.stdout, "ragd serve on an empty store: RSS %s\n\n", mib(base))
-	for _, target := range targets {
-		dir := filepath.Join(root, "corpus-"+strconv.Itoa(target))
-		r, err := benchOne(ctx, e, &sc, emb, dir, target, pool, qs, seed, requests, concurrency, base)
+	for _, size := range targets {
+		t := benchTarget{sc: &sc, emb: emb, dir: filepath.Join(root, "corpus-"+strconv.Itoa(size)), keep: keep}
+		if onWeaviate {
+			t.collection, t.settle = sc.Weaviate.Collection+"Bench"+strconv.Itoa(size), settle
+		}
+		r, err := benchOne(ctx, e, t, size, pool, qs, seed, requests, concurrency, base)
 		if err != nil {
-			return fmt.Errorf("bench %d chunks: %w", target, err)
+			return fmt.Errorf("bench %d chunks: %w", size, err)
 		}
 		r.print(e.stdout)
 		if !keep {
-			_ = os.RemoveAll(dir)
+			_ = os.RemoveAll(t.dir)
 		}
 	}
 	return nil
+}
+
+// benchTarget is where benchOne builds a corpus: a data directory of the
+// embedded store, or a Weaviate collection.
+type benchTarget struct {
+	sc  *storeConfig
+	emb embedder
+	// dir is the data directory; with Weaviate, ragd serve's, which
+	// holds only its feed registry.
+	dir string
+	// collection is the Weaviate collection; "" for the embedded store.
+	collection string
+	// keep keeps the Weaviate collection after the benchmark.
+	keep bool
+	// settle is how long Weaviate is left alone between the ingest and
+	// the searches.
+	settle time.Duration
+}
+
+func (t benchTarget) String() string {
+	if t.collection != "" {
+		return "Weaviate collection " + t.collection
+	}
+	return t.dir
+}
+
+// open opens the target's store, emptied first when fresh. A fresh
+// Weaviate collection is dropped on Close unless it is kept.
+func (t benchTarget) open(ctx context.Context, e *env, fresh bool) (retrieval.Backend, error) {
+	if t.collection == "" {
+		if fresh {
+			if err := os.RemoveAll(t.dir); err != nil {
+				return nil, err
+			}
+		}
+		return local.Open(ctx, t.sc.retrievalConfig(t.dir, t.emb, e))
+	}
+	if !fresh {
+		return weaviate.Open(ctx, t.sc.weaviateConfig(t.collection, t.emb, e))
+	}
+	st, err := t.sc.openEmptyCollection(ctx, t.collection, t.emb, e)
+	switch {
+	case err != nil:
+		return nil, err
+	case t.keep:
+		return st, nil
+	}
+	return droppedOnClose{st}, nil
+}
+
+// serveArgs are the flags of ragd serve on the target, other than its
+// address: the store's and the embedder's. The API keys go in the
+// environment (serveEnv), out of the process list.
+func (t benchTarget) serveArgs() []string {
+	sc := t.sc
+	args := []string{"--data", t.dir}
+	if t.collection != "" {
+		w := sc.Weaviate
+		args = append(args, "--store", "weaviate", "--weaviate-url", w.URL, "--weaviate-collection", t.collection,
+			"--weaviate-consistency", w.Consistency, "--weaviate-timeout", w.Timeout.String())
+	} else {
+		args = append(args, "--store", "local")
+	}
+	args = append(args, "--embedder", sc.Embedder, "--embed-timeout", sc.EmbedTimeout.String())
+	for _, f := range []struct{ name, value string }{{"model-path", sc.ModelPath}, {"embed-url", sc.EmbedURL}, {"embed-model", sc.EmbedModel}} {
+		if f.value != "" {
+			args = append(args, "--"+f.name, f.value)
+		}
+	}
+	return args
+}
+
+// serveEnv is ragd serve's environment: this process's, with the API keys
+// given as flags.
+func (t benchTarget) serveEnv() []string {
+	env := os.Environ()
+	if k := t.sc.Weaviate.APIKey; k != "" && t.collection != "" {
+		env = append(env, envName("weaviate-api-key")+"="+k)
+	}
+	if k := t.sc.EmbedAPIKey; k != "" {
+		env = append(env, envName("embed-api-key")+"="+k)
+	}
+	return env
+}
+
+// weaviateVersion is the version Weaviate reports at /v1/meta, or
+// "(version unknown)".
+func weaviateVersion(ctx context.Context, w weaviateFlags) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	unknown := "(version unknown)"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(w.URL, "/")+"/v1/meta", nil)
+	if err != nil {
+		return unknown
+	}
+	if w.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+w.APIKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return unknown
+	}
+	defer resp.Body.Close()
+	var meta struct{ Version string }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&meta) != nil || meta.Version == "" {
+		return unknown
+	}
+	return meta.Version
 }
 
 // benchServe measures ragd serve on an existing data directory: the time
@@ -153,7 +282,7 @@ func benchServe(ctx context.Context, e *env, sc *storeConfig, dir, questions, be
 		}
 		qs = pool.questions
 	}
-	srv, err := startServe(ctx, e, sc, dir)
+	srv, err := startServe(ctx, benchTarget{sc: sc, dir: dir})
 	if err != nil {
 		return err
 	}
@@ -328,8 +457,14 @@ func (c *corpus) doc() retrieval.Document {
 	}
 }
 
-// benchResult is one size's figures.
+// benchResult is one size's figures. Those of the data directory and of
+// memory are the embedded store's only: Weaviate keeps its data in its own
+// processes.
 type benchResult struct {
+	// collection is the Weaviate collection, "" for the embedded store;
+	// kept says it was left in place.
+	collection       string
+	kept             bool
 	docs, chunks     int
 	textBytes        int64
 	ingest, compact  time.Duration
@@ -347,8 +482,17 @@ type benchResult struct {
 func (r benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "corpus: %d documents, %d chunks, %s of article text\n", r.docs, r.chunks, mib(r.textBytes))
 	total := r.ingest + r.compact
-	fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s, of which compaction %s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond), r.compact.Round(time.Millisecond))
-	fmt.Fprintf(w, "  data directory  %d files, %s\n", r.files, mib(r.diskBytes))
+	if r.collection != "" {
+		fate := "dropped at the end"
+		if r.kept {
+			fate = "kept"
+		}
+		fmt.Fprintf(w, "  collection      %s (%s)\n", r.collection, fate)
+		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s, of which compaction %s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond), r.compact.Round(time.Millisecond))
+		fmt.Fprintf(w, "  data directory  %d files, %s\n", r.files, mib(r.diskBytes))
+	}
 	fmt.Fprintf(w, "  open            %s (ragd serve started until /healthz answers)\n", r.open.Round(time.Millisecond))
 	if r.rss > 0 {
 		beyond := r.rss - r.base - r.textBytes
@@ -365,78 +509,90 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 func mib(n int64) string        { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // benchOne builds, ingests and measures one corpus.
-func benchOne(ctx context.Context, e *env, sc *storeConfig, emb embedder, dir string, target int, pool benchText, qs []string, seed uint64, requests, concurrency int, base int64) (benchResult, error) {
-	r := benchResult{base: base, concurrency: concurrency, inProcess: map[retrieval.Mode][2]time.Duration{}}
-	if err := os.RemoveAll(dir); err != nil {
-		return r, err
-	}
-	st, err := local.Open(ctx, sc.retrievalConfig(dir, emb, e))
+func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchText, qs []string, seed uint64, requests, concurrency int, base int64) (r benchResult, err error) {
+	r = benchResult{collection: t.collection, kept: t.keep, base: base, concurrency: concurrency, inProcess: map[retrieval.Mode][2]time.Duration{}}
+	st, err := t.open(ctx, e, true)
 	if err != nil {
 		return r, err
 	}
-	gen := &corpus{rng: rand.New(rand.NewPCG(seed, uint64(target))), pool: pool.sentences}
-	p := newProgress(e, target, "ingesting", "chunks")
+	// Closing drops a Weaviate collection that is not kept.
+	defer func() {
+		if st != nil {
+			err = errors.Join(err, st.Close())
+		}
+	}()
+	gen := &corpus{rng: rand.New(rand.NewPCG(seed, uint64(size))), pool: pool.sentences}
+	p := newProgress(e, size, "ingesting", "chunks")
 	start := time.Now()
-	for r.chunks < target {
+	next := func() []retrieval.Document {
 		batch := make([]retrieval.Document, ingestBatch)
 		for i := range batch {
 			batch[i] = gen.doc()
 			r.textBytes += int64(len(batch[i].Text) + len(batch[i].Title))
 		}
-		res, err := st.Ingest(ctx, batch)
-		if err != nil {
-			st.Close()
-			return r, err
-		}
-		n := 0
-		for _, x := range res {
-			n += x.Chunks
-		}
-		r.docs += len(batch)
-		r.chunks += n
-		p.add(n)
+		return batch
 	}
-	p.finish()
-	r.ingest = time.Since(start)
-	start = time.Now()
-	if err := st.Compact(ctx); err != nil {
-		st.Close()
-		return r, err
-	}
-	r.compact = time.Since(start)
-	if err := st.Close(); err != nil {
-		return r, err
-	}
-	st = nil
-	runtime.GC()
-	entries, err := os.ReadDir(dir)
+	// Two batches in flight, as ragd ingest sends them.
+	r.docs, r.chunks, err = ingestUntil(ctx, st, size, next, p.add)
 	if err != nil {
 		return r, err
 	}
-	for _, en := range entries {
-		if info, err := en.Info(); err == nil {
-			r.files++
-			r.diskBytes += info.Size()
+	p.finish()
+	r.ingest = time.Since(start)
+	if c, ok := st.(interface{ Compact(context.Context) error }); ok {
+		start = time.Now()
+		if err := c.Compact(ctx); err != nil {
+			return r, err
+		}
+		r.compact = time.Since(start)
+	}
+	if t.settle > 0 {
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-time.After(t.settle):
+		}
+	}
+	if t.collection == "" {
+		// A data directory is one process's at a time: ragd serve's next.
+		err := st.Close()
+		if st = nil; err != nil {
+			return r, err
+		}
+		runtime.GC()
+		entries, err := os.ReadDir(t.dir)
+		if err != nil {
+			return r, err
+		}
+		for _, en := range entries {
+			if info, err := en.Info(); err == nil {
+				r.files++
+				r.diskBytes += info.Size()
+			}
 		}
 	}
 
 	// A real server: time to open, memory, and the HTTP load test.
-	srv, err := startServe(ctx, e, sc, dir)
+	srv, err := startServe(ctx, t)
 	if err != nil {
 		return r, err
 	}
-	r.open, r.rss = srv.ready, srv.rss()
+	r.open = srv.ready
+	if t.collection == "" {
+		r.rss = srv.rss()
+	}
 	r.reqPerSec, r.httpP50, r.httpP95, r.httpErrors = loadTest(ctx, srv.url, qs, requests, concurrency)
 	if err := srv.stop(); err != nil {
 		return r, err
 	}
 
 	// In process, one query at a time, by mode.
-	st, err = local.Open(ctx, sc.retrievalConfig(dir, emb, e))
-	if err != nil {
-		return r, err
+	if st == nil {
+		if st, err = t.open(ctx, e, false); err != nil {
+			st = nil
+			return r, err
+		}
 	}
-	defer st.Close()
 	for _, m := range []retrieval.Mode{retrieval.Hybrid, retrieval.Lexical, retrieval.Dense} {
 		lat := make([]time.Duration, 0, len(qs))
 		for _, q := range qs {
@@ -465,6 +621,10 @@ type server struct {
 	cmd   *exec.Cmd
 	url   string
 	ready time.Duration
+	// log is the file of the process's log; done is closed when the
+	// process has exited.
+	log  *os.File
+	done chan struct{}
 }
 
 // serveBaseline is the RSS of ragd serve on an empty store: the model and
@@ -472,7 +632,7 @@ type server struct {
 func serveBaseline(ctx context.Context, e *env, sc *storeConfig, root string) (int64, error) {
 	dir := filepath.Join(root, "empty")
 	defer os.RemoveAll(dir)
-	srv, err := startServe(ctx, e, sc, dir)
+	srv, err := startServe(ctx, benchTarget{sc: sc, dir: dir})
 	if err != nil {
 		return 0, err
 	}
@@ -480,8 +640,9 @@ func serveBaseline(ctx context.Context, e *env, sc *storeConfig, root string) (i
 	return rss, srv.stop()
 }
 
-// startServe starts ragd serve on dir and waits until /healthz answers.
-func startServe(ctx context.Context, e *env, sc *storeConfig, dir string) (*server, error) {
+// startServe starts ragd serve on the target and waits until /healthz
+// answers.
+func startServe(ctx context.Context, t benchTarget) (*server, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -492,19 +653,28 @@ func startServe(ctx context.Context, e *env, sc *storeConfig, dir string) (*serv
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	args := []string{"serve", "--data", dir, "--addr", addr, "--rate-limit", "0"}
-	if sc.ModelPath != "" {
-		args = append(args, "--model-path", sc.ModelPath)
-	}
-	cmd := exec.CommandContext(ctx, exe, args...)
-	// Left nil, the log goes to the null device, not through a pipe
-	// that this process would have to drain.
-	cmd.Stdout, cmd.Stderr = nil, nil
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	args := append([]string{"serve", "--addr", addr, "--rate-limit", "0"}, t.serveArgs()...)
+	// The log goes to a file, not through a pipe that this process would
+	// have to drain while it measures; its last line says why a server
+	// that exits early failed.
+	log, err := os.CreateTemp("", "ragd-bench-serve-*.log")
+	if err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, url: "http://" + addr}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = t.serveEnv()
+	cmd.Stdout, cmd.Stderr = nil, log
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		os.Remove(log.Name())
+		return nil, err
+	}
+	s := &server{cmd: cmd, url: "http://" + addr, log: log, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(s.done)
+	}()
 	for {
 		resp, err := http.Get(s.url + "/healthz")
 		if err == nil {
@@ -516,13 +686,23 @@ func startServe(ctx context.Context, e *env, sc *storeConfig, dir string) (*serv
 		}
 		if time.Since(start) > 10*time.Minute || ctx.Err() != nil {
 			_ = s.stop()
-			return nil, fmt.Errorf("ragd serve on %s did not answer /healthz", dir)
+			return nil, fmt.Errorf("ragd serve on %s did not answer /healthz", t)
 		}
-		if cmd.ProcessState != nil {
-			return nil, fmt.Errorf("ragd serve on %s exited", dir)
+		select {
+		case <-s.done:
+			last := s.lastLogLine()
+			_ = s.stop()
+			return nil, fmt.Errorf("ragd serve on %s exited: %s", t, last)
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// lastLogLine is the last line of the server's log.
+func (s *server) lastLogLine() string {
+	b, _ := os.ReadFile(s.log.Name())
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
 }
 
 // rss is the server's resident set size, from /proc (0 where there is
@@ -541,16 +721,17 @@ func (s *server) rss() int64 {
 	return 0
 }
 
+// stop interrupts the server, waits for it to exit and removes its log.
 func (s *server) stop() error {
+	defer os.Remove(s.log.Name())
+	defer s.log.Close()
 	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
 	select {
-	case <-done:
+	case <-s.done:
 		return nil
 	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
-		<-done
+		<-s.done
 		return errors.New("ragd serve did not stop within 30 s")
 	}
 }

@@ -205,6 +205,9 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"train without benchmarks", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"train", "--bench", filepath.Join(dir, "none")}, "--bench"},
 		{"bench questions without a store", nil, []string{"bench", "--questions", "x.jsonl"}, "--questions is for the load test of --serve-data"},
 		{"bench of no store", map[string]string{"RAGD_MODEL_PATH": modelPath}, []string{"bench", "--serve-data", filepath.Join(dir, "none")}, "no ragd data directory"},
+		{"bench on weaviate without a url", nil, []string{"bench", "--store", "weaviate"}, "--weaviate-url is required with --store weaviate"},
+		{"bench of a data directory on weaviate", nil, []string{"bench", "--store", "weaviate", "--weaviate-url", "http://127.0.0.1:1", "--serve-data", dir}, "--serve-data measures a data directory of the embedded store"},
+		{"negative settle", nil, []string{"bench", "--settle", "-1s"}, "--settle -1s must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -686,15 +686,6 @@ func (c *evalConfig) openBEIRStore(ctx context.Context, e *env) (retrieval.Backe
 	return st, nil
 }
 
-// droppedOnClose is a Weaviate backend whose collections Close deletes.
-type droppedOnClose struct{ *weaviate.Backend }
-
-func (d droppedOnClose) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return errors.Join(d.Drop(ctx), d.Backend.Close())
-}
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -433,3 +433,81 @@ func (p *progress) finish() {
 		_ = p.bar.Finish()
 	}
 }
+
+// ingestUntil ingests batches from next until at least size chunks are
+// stored, with two in flight as ingestPipe keeps them, and returns the
+// documents and chunks stored. Whether to send a batch is decided on the
+// batches already stored only (the one in flight is assumed to hold as
+// many chunks as the one before it), so the same generator gives the same
+// corpus whatever the timing. added is called with each batch's chunks.
+func ingestUntil(ctx context.Context, st ingester, size int, next func() []retrieval.Document, added func(chunks int)) (docs, chunks int, err error) {
+	type sent struct {
+		done         chan struct{}
+		docs, chunks int
+		err          error
+	}
+	var batches []*sent
+	waited := 0 // batches[:waited] are stored and counted
+	// drain waits for every batch, so that none is left running on the
+	// store after an error.
+	drain := func() {
+		for _, b := range batches {
+			<-b.done
+		}
+	}
+	settle := func(upto int) error {
+		for ; waited < upto; waited++ {
+			b := batches[waited]
+			<-b.done
+			if b.err != nil {
+				return b.err
+			}
+			docs += b.docs
+			chunks += b.chunks
+			added(b.chunks)
+		}
+		return nil
+	}
+	for {
+		k := len(batches)
+		// At most two in flight: k-1 and the one about to be sent. The
+		// first batch is stored alone, to estimate the next.
+		upto := max(0, k-1)
+		if k == 1 {
+			upto = 1
+		}
+		if err := settle(upto); err != nil {
+			drain()
+			return docs, chunks, err
+		}
+		est := chunks
+		if waited < k {
+			est += batches[k-2].chunks // batch k-1, in flight, like k-2
+		}
+		if est >= size {
+			// The batch in flight may hold fewer chunks than the one
+			// before it: once it is stored, go on if it fell short.
+			if err := settle(len(batches)); err != nil {
+				drain()
+				return docs, chunks, err
+			}
+			if chunks >= size {
+				return docs, chunks, nil
+			}
+			continue
+		}
+		b := &sent{done: make(chan struct{})}
+		batch := next()
+		batches = append(batches, b)
+		go func() {
+			defer close(b.done)
+			res, err := st.Ingest(ctx, batch)
+			if b.err = err; err == nil {
+				b.docs = len(res)
+				for _, x := range res {
+					b.chunks += x.Chunks
+				}
+			}
+		}()
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -57,10 +58,10 @@ func (w *weaviateFlags) validate() error {
 }
 
 // weaviateConfig is the Weaviate backend configuration the flags describe,
-// for the given chunk collection.
+// for the given chunk collection. A command without the chunking or the
+// ranking flags takes the backend's defaults, which are the flags'.
 func (c *storeConfig) weaviateConfig(collection string, emb embedder, e *env) weaviate.Config {
-	fusion, _ := retrieval.ParseFusion(c.Fusion)
-	return weaviate.Config{
+	cfg := weaviate.Config{
 		URL:         c.Weaviate.URL,
 		APIKey:      c.Weaviate.APIKey,
 		Collection:  collection,
@@ -68,15 +69,42 @@ func (c *storeConfig) weaviateConfig(collection string, emb embedder, e *env) we
 		Consistency: c.Weaviate.Consistency,
 		Timeout:     c.Weaviate.Timeout,
 		Embedder:    emb,
-		Chunk:       chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap},
-		K1:          c.BM25K1,
-		B:           c.BM25B,
-		Fusion:      fusion,
-		// The flags say 0 for off; retrieval says negative.
-		DocWeight:       offIfZero(c.DocWeight),
-		RecencyWeight:   offIfZero(c.Recency),
-		RecencyHalfLife: c.HalfLife,
-		SentenceWeight:  c.sentenceWeight(),
-		Logger:          e.logger,
+		Logger:      e.logger,
 	}
+	if c.chunked {
+		cfg.Chunk = chunk.Options{TargetTokens: c.ChunkTokens, OverlapTokens: c.ChunkOverlap}
+	}
+	if c.ranked {
+		cfg.Fusion, _ = retrieval.ParseFusion(c.Fusion)
+		cfg.K1, cfg.B = c.BM25K1, c.BM25B
+		// The flags say 0 for off; retrieval says negative.
+		cfg.DocWeight = offIfZero(c.DocWeight)
+		cfg.RecencyWeight = offIfZero(c.Recency)
+		cfg.RecencyHalfLife = c.HalfLife
+		cfg.SentenceWeight = c.sentenceWeight()
+	}
+	return cfg
+}
+
+// openEmptyCollection opens the Weaviate collection name for a benchmark,
+// dropping first what an earlier run left in it, so that it starts empty.
+func (c *storeConfig) openEmptyCollection(ctx context.Context, name string, emb embedder, e *env) (*weaviate.Backend, error) {
+	cfg := c.weaviateConfig(name, emb, e)
+	st, err := weaviate.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Drop(ctx); err != nil {
+		return nil, err
+	}
+	return weaviate.Open(ctx, cfg)
+}
+
+// droppedOnClose is a Weaviate backend whose collections Close deletes.
+type droppedOnClose struct{ *weaviate.Backend }
+
+func (d droppedOnClose) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return errors.Join(d.Drop(ctx), d.Backend.Close())
 }

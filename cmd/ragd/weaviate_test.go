@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,4 +83,134 @@ func TestServeOnWeaviate(t *testing.T) {
 			t.Errorf("%s %s with Weaviate down: %d %v, want 503 saying the backend is unavailable", r.method, r.path, code, body)
 		}
 	}
+}
+
+// TestBenchOnWeaviate runs ragd bench, as a real process, through a real
+// Weaviate node: the output carries an ingest rate, the in-process
+// latencies of each mode and a load test without errors; a collection
+// left from an earlier run is emptied first, a kept one stays, and
+// without --keep the collection is dropped at the end.
+func TestBenchOnWeaviate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ragd bench on Weaviate takes half a minute")
+	}
+	if _, err := os.Stat(benchDir); err != nil {
+		t.Skipf("no shared benchmarks at %s: %v", benchDir, err)
+	}
+	requireModel(t)
+	node := weaviatetest.Start(t)
+	model, _ := filepath.Abs(modelPath)
+	const collection = "RagdChunkBench1000"
+	bench := func(t *testing.T, extra ...string) string {
+		t.Helper()
+		args := append([]string{"bench", "--store", "weaviate", "--weaviate-url", node.URL(), "--sizes", "1000",
+			"--queries", "5", "--requests", "20", "--settle", "1s", "--bench", benchDir, "--model-path", model}, extra...)
+		cmd := exec.Command(binary(t), args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ragd %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		}
+		t.Logf("ragd bench:\n%s", out)
+		return string(out)
+	}
+	// count is the number of objects in a class, -1 when it does not exist.
+	count := func(t *testing.T, class string) int {
+		t.Helper()
+		resp, err := http.Get(node.URL() + "/v1/schema/" + class)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			return -1
+		}
+		q, _ := json.Marshal(map[string]string{"query": "{Aggregate{" + class + "{meta{count}}}}"})
+		resp, err = http.Post(node.URL()+"/v1/graphql", "application/json", bytes.NewReader(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Data struct {
+				Aggregate map[string][]struct{ Meta struct{ Count int } }
+			}
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || len(got.Data.Aggregate[class]) != 1 {
+			t.Fatalf("count %s: %v %+v", class, err, got)
+		}
+		return got.Data.Aggregate[class][0].Meta.Count
+	}
+	figure := func(t *testing.T, out, pattern string) []float64 {
+		t.Helper()
+		m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no line matching %q in the output", pattern)
+		}
+		var fs []float64
+		for _, s := range m[1:] {
+			f, _ := strconv.ParseFloat(s, 64)
+			fs = append(fs, f)
+		}
+		return fs
+	}
+	// The documents and chunks the run reports.
+	corpus := func(t *testing.T, out string) (docs, chunks int) {
+		t.Helper()
+		f := figure(t, out, `corpus: (\d+) documents, (\d+) chunks`)
+		return int(f[0]), int(f[1])
+	}
+
+	t.Run("dropped at the end", func(t *testing.T) {
+		out := bench(t)
+		if docs, chunks := corpus(t, out); docs < 1 || chunks < 1000 {
+			t.Errorf("corpus of %d documents, %d chunks; want some documents and at least 1000 chunks", docs, chunks)
+		}
+		if !strings.Contains(out, "collection      "+collection+" (dropped at the end)") {
+			t.Errorf("the output does not name the collection %s as dropped", collection)
+		}
+		if rate := figure(t, out, `ingest +(\d+) chunks/s`)[0]; rate <= 0 {
+			t.Errorf("ingest rate %g chunks/s, want a positive one", rate)
+		}
+		for _, mode := range []string{"hybrid", "lexical", "dense"} {
+			f := figure(t, out, `search `+mode+` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
+			if f[0] <= 0 || f[1] < f[0] {
+				t.Errorf("%s search: p50 %g ms, p95 %g ms; want 0 < p50 <= p95", mode, f[0], f[1])
+			}
+		}
+		f := figure(t, out, `/api/search +(\d+) req/s at concurrency 16, p50 ([\d.]+) ms, p95 ([\d.]+) ms, (\d+) errors`)
+		if f[0] <= 0 || f[1] <= 0 || f[2] < f[1] || f[3] != 0 {
+			t.Errorf("load test: %g req/s, p50 %g ms, p95 %g ms, %g errors; want positive figures and 0 errors", f[0], f[1], f[2], f[3])
+		}
+		if strings.Contains(out, "data directory") || strings.Contains(out, "RSS") {
+			t.Errorf("the output reports the embedded store's files or memory")
+		}
+		if n := count(t, collection); n != -1 {
+			t.Errorf("%s holds %d objects after the run, want it dropped", collection, n)
+		}
+		if n := count(t, collection+"Document"); n != -1 {
+			t.Errorf("%sDocument holds %d objects after the run, want it dropped", collection, n)
+		}
+	})
+
+	t.Run("emptied first and kept", func(t *testing.T) {
+		// What an earlier run or another ingest left in the collection.
+		env := map[string]string{"RAGD_MODEL_PATH": modelPath}
+		if code, _, stderr := ragd(t, env, "", "ingest", "--store", "weaviate", "--weaviate-url", node.URL(),
+			"--weaviate-collection", collection, "../../testdata/articles"); code != 0 {
+			t.Fatalf("ingest: exit %d: %s", code, stderr)
+		}
+		out := bench(t, "--keep")
+		docs, chunks := corpus(t, out)
+		if !strings.Contains(out, "collection      "+collection+" (kept)") {
+			t.Errorf("the output does not name the collection %s as kept", collection)
+		}
+		if got := count(t, collection+"Document"); got != docs {
+			t.Errorf("%sDocument holds %d documents, want the run's %d alone", collection, got, docs)
+		}
+		if got := count(t, collection); got != chunks {
+			t.Errorf("%s holds %d chunks, want the run's %d alone", collection, got, chunks)
+		}
+	})
 }

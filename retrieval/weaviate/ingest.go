@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -136,9 +137,28 @@ func (b *Backend) Ingest(ctx context.Context, docs []retrieval.Document) ([]retr
 	return results, nil
 }
 
-// write stores changed documents: chunks, then the removal of leftover
-// chunks, then the document objects.
+// write stores changed documents in groups of about cfg.Batch chunks,
+// cfg.Writers groups at a time (see writeGroup).
 func (b *Backend) write(ctx context.Context, changes []*change) error {
+	var groups [][]*change
+	start, n := 0, 0
+	for i, ch := range changes {
+		if i > start && n+len(ch.chunks) > b.cfg.Batch {
+			groups = append(groups, changes[start:i])
+			start, n = i, 0
+		}
+		n += len(ch.chunks)
+	}
+	groups = append(groups, changes[start:])
+	return inParallel(ctx, len(groups), b.cfg.Writers, func(ctx context.Context, i int) error {
+		return b.writeGroup(ctx, groups[i])
+	})
+}
+
+// writeGroup stores changed documents: chunks, then the removal of
+// leftover chunks, then the document objects, so that a document's object,
+// which carries its content hash, is written only once its chunks are.
+func (b *Backend) writeGroup(ctx context.Context, changes []*change) error {
 	var objs []*models.Object
 	for _, ch := range changes {
 		for i, c := range ch.chunks {
@@ -164,6 +184,58 @@ func (b *Backend) write(ctx context.Context, changes []*change) error {
 		docObjs[i] = b.documentObject(ch)
 	}
 	return b.batch(ctx, docObjs)
+}
+
+// inParallel calls fn(ctx, i) for i in [0, n), workers calls at a time,
+// and returns the first error. After an error, or once ctx ends, no
+// further call starts; those under way are cancelled through their
+// context and waited for.
+func inParallel(ctx context.Context, n, workers int, fn func(context.Context, int) error) error {
+	if n == 1 || workers <= 1 {
+		for i := range n {
+			if err := fn(ctx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	next := make(chan int)
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { first = err })
+					cancel()
+				}
+			}
+		})
+	}
+	sent := 0
+	for ; sent < n; sent++ {
+		select {
+		case next <- sent:
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	close(next)
+	wg.Wait()
+	switch {
+	case first != nil:
+		return first
+	case sent < n:
+		// ctx ended before every call started.
+		return ctx.Err()
+	}
+	return nil
 }
 
 // batch writes objects in batches of cfg.Batch, failing on the first

@@ -34,6 +34,10 @@ const (
 	DefaultConsistency = "QUORUM"
 	// DefaultBatch is how many objects one batch request writes.
 	DefaultBatch = 500
+	// DefaultWriters is how many groups of documents one Ingest writes
+	// at once: with one batch request at a time, Weaviate waits while
+	// ragd builds and sends the next.
+	DefaultWriters = 4
 	// DefaultTimeout bounds each request to Weaviate.
 	DefaultTimeout = 60 * time.Second
 )
@@ -89,6 +93,11 @@ type Config struct {
 	// Batch is the number of objects per batch write (DefaultBatch when
 	// zero).
 	Batch int
+	// Writers is how many groups of documents, of about Batch chunks
+	// each, one Ingest writes at once, each group its chunks and then its
+	// document objects (DefaultWriters when zero; 1 or less writes one
+	// group at a time).
+	Writers int
 	// Timeout bounds each request (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Logger receives warnings. Nil discards them.
@@ -158,6 +167,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	cfg.SentenceWeight = cmp.Or(cfg.SentenceWeight, DefaultSentenceWeight)
 	cfg.EmbedBatch = cmp.Or(cfg.EmbedBatch, DefaultEmbedBatch)
 	cfg.Batch = cmp.Or(cfg.Batch, DefaultBatch)
+	cfg.Writers = cmp.Or(cfg.Writers, DefaultWriters)
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -14,6 +14,7 @@ import (
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/backendtest"
+	"github.com/ragd/ragd/retrieval/chunk"
 	"github.com/ragd/ragd/retrieval/local"
 	"github.com/ragd/ragd/retrieval/weaviate"
 	"github.com/ragd/ragd/retrieval/weaviate/weaviatetest"
@@ -181,4 +182,82 @@ func TestScanPastTheQueryWindow(t *testing.T) {
 	if len(seen) != len(docs) {
 		t.Errorf("Scan saw %d documents, want %d", len(seen), len(docs))
 	}
+}
+
+// TestIngestWritesGroupsAtOnce ingests, in one call, documents of several
+// chunks each in more groups of Batch chunks than there are Writers, then
+// shortens some of them: every document is stored with exactly its
+// chunks, whichever group wrote it and in whatever order the groups ran.
+func TestIngestWritesGroupsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	node := weaviatetest.Start(t)
+	b, err := weaviate.Open(ctx, weaviate.Config{URL: node.URL(), Collection: "Groups", Embedder: testEmbedder,
+		Chunk: chunk.Options{TargetTokens: 16, OverlapTokens: 4}, Batch: 4, Writers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	sentence := func(doc, i int) string {
+		return fmt.Sprintf("Report %d tells in its part %d how the harbour strike went on for another week.", doc, i)
+	}
+	docs := func(sentences func(doc int) int) []retrieval.Document {
+		var out []retrieval.Document
+		for d := range 20 {
+			var parts []string
+			for i := range sentences(d) {
+				parts = append(parts, sentence(d, i))
+			}
+			out = append(out, retrieval.Document{ID: fmt.Sprintf("doc-%02d", d), Title: fmt.Sprintf("Report %d", d), Text: strings.Join(parts, " ")})
+		}
+		return out
+	}
+	check := func(t *testing.T, res []retrieval.IngestResult) {
+		t.Helper()
+		total := 0
+		for _, r := range res {
+			got, err := b.Get(ctx, r.ID)
+			if err != nil {
+				t.Fatalf("Get %s: %v", r.ID, err)
+			}
+			if len(got.Chunks) != r.Chunks || r.Chunks < 2 {
+				t.Errorf("%s: %d chunks stored, ingest reported %d (want at least 2)", r.ID, len(got.Chunks), r.Chunks)
+			}
+			for i, c := range got.Chunks {
+				if c.Index != i {
+					t.Errorf("%s: chunk %d has index %d", r.ID, i, c.Index)
+				}
+			}
+			total += r.Chunks
+		}
+		st, err := b.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Documents != len(res) || st.Chunks != total {
+			t.Errorf("Stats: %d documents, %d chunks; want %d, %d", st.Documents, st.Chunks, len(res), total)
+		}
+	}
+	t.Run("new", func(t *testing.T) {
+		res, err := b.Ingest(ctx, docs(func(int) int { return 6 }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, res)
+	})
+	t.Run("shortened", func(t *testing.T) {
+		res, err := b.Ingest(ctx, docs(func(d int) int { return 6 - d%2*3 }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			want := retrieval.Unchanged
+			if r.ID[len(r.ID)-1]%2 == 1 {
+				want = retrieval.Updated
+			}
+			if r.Status != want {
+				t.Errorf("%s: status %v, want %v", r.ID, r.Status, want)
+			}
+		}
+		check(t, res)
+	})
 }
