@@ -286,7 +286,8 @@ func benchServe(ctx context.Context, e *env, sc *storeConfig, dir, questions, be
 	if err != nil {
 		return err
 	}
-	ready, rss := srv.ready, srv.rss()
+	ready := srv.ready
+	rss, peak := srv.settledMemory(ctx)
 	// One pass over the questions first, not counted: the server builds
 	// its story index in the background as it starts, and a request's
 	// first sentences are analysed and embedded once.
@@ -297,7 +298,7 @@ func benchServe(ctx context.Context, e *env, sc *storeConfig, dir, questions, be
 	}
 	fmt.Fprintf(e.stdout, "ragd serve on %s: %d questions; %d CPUs, %s\n", dir, len(qs), runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(e.stdout, "  open            %s (ragd serve started until /healthz answers)\n", ready.Round(time.Millisecond))
-	fmt.Fprintf(e.stdout, "  memory          RSS %s after open\n", mib(rss))
+	fmt.Fprintf(e.stdout, "  memory          RSS %s once settled after open (peak %s)\n", mib(rss), mib(peak))
 	fmt.Fprintf(e.stdout, "  /api/search     %.0f req/s at concurrency %d, p50 %s, p95 %s, %d errors (after one pass over the questions)\n", perSec, concurrency, ms(p50), ms(p95), failed)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d requests failed", failed, requests)
@@ -471,7 +472,7 @@ type benchResult struct {
 	files            int
 	diskBytes        int64
 	open             time.Duration
-	rss, base        int64
+	rss, peak, base  int64
 	inProcess        map[retrieval.Mode][2]time.Duration // p50, p95
 	httpP50, httpP95 time.Duration
 	reqPerSec        float64
@@ -496,7 +497,7 @@ func (r benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "  open            %s (ragd serve started until /healthz answers)\n", r.open.Round(time.Millisecond))
 	if r.rss > 0 {
 		beyond := r.rss - r.base - r.textBytes
-		fmt.Fprintf(w, "  memory          RSS %s after open; %.2f KB a chunk beyond the empty server and the article text\n", mib(r.rss), float64(beyond)/float64(r.chunks)/1000)
+		fmt.Fprintf(w, "  memory          RSS %s once settled after open (peak %s); %.2f KB a chunk beyond the empty server and the article text\n", mib(r.rss), mib(r.peak), float64(beyond)/float64(r.chunks)/1000)
 	}
 	for _, m := range []retrieval.Mode{retrieval.Hybrid, retrieval.Lexical, retrieval.Dense} {
 		p := r.inProcess[m]
@@ -579,7 +580,7 @@ func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchTe
 	}
 	r.open = srv.ready
 	if t.collection == "" {
-		r.rss = srv.rss()
+		r.rss, r.peak = srv.settledMemory(ctx)
 	}
 	r.reqPerSec, r.httpP50, r.httpP95, r.httpErrors = loadTest(ctx, srv.url, qs, requests, concurrency)
 	if err := srv.stop(); err != nil {
@@ -636,7 +637,7 @@ func serveBaseline(ctx context.Context, e *env, sc *storeConfig, root string) (i
 	if err != nil {
 		return 0, err
 	}
-	rss := srv.rss()
+	rss, _ := srv.settledMemory(ctx)
 	return rss, srv.stop()
 }
 
@@ -705,20 +706,51 @@ func (s *server) lastLogLine() string {
 	return lines[len(lines)-1]
 }
 
-// rss is the server's resident set size, from /proc (0 where there is
-// none).
-func (s *server) rss() int64 {
+// memory is the server's resident set size and its peak, from /proc (0
+// where there is none).
+func (s *server) memory() (rss, peak int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
 		}
 	}
-	return 0
+	return rss, peak
+}
+
+// settledMemory waits until the server's resident set stops changing (by
+// under 0.25 % over two seconds, at most a minute): after /healthz answers it
+// still builds its story index and gives the garbage of the opening back
+// to the system. It returns the settled RSS and the peak so far.
+func (s *server) settledMemory(ctx context.Context) (rss, peak int64) {
+	rss, peak = s.memory()
+	deadline := time.Now().Add(time.Minute)
+	for rss > 0 && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return rss, peak
+		case <-s.done:
+			return rss, peak
+		case <-time.After(2 * time.Second):
+		}
+		prev := rss
+		rss, peak = s.memory()
+		if d := rss - prev; d < prev/400 && -d < prev/400 {
+			break
+		}
+	}
+	return rss, peak
 }
 
 // stop interrupts the server, waits for it to exit and removes its log.

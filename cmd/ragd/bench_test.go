@@ -154,6 +154,9 @@ func TestBenchLocal(t *testing.T) {
 	if open := figure(`open +([\d.]+)(?:ms|s)`)[0]; open <= 0 {
 		t.Errorf("open %g", open)
 	}
+	if m := figure(`memory +RSS ([\d.]+) MiB once settled after open \(peak ([\d.]+) MiB\); ([\d.]+) KB a chunk`); m[0] <= 0 || m[1] < m[0] || m[2] <= 0 {
+		t.Errorf("memory: RSS %g MiB, peak %g MiB, %g KB a chunk; want 0 < RSS <= peak and a positive figure a chunk", m[0], m[1], m[2])
+	}
 	for _, mode := range []string{"hybrid", "lexical", "dense"} {
 		f := figure(`search ` + mode + ` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
 		if f[0] <= 0 || f[1] < f[0] {

@@ -210,6 +210,9 @@ func startNews(ctx context.Context, e *env, st retrieval.Backend, sc *storeConfi
 		defer close(loaded)
 		defer close(ready)
 		start := time.Now()
+		if stats, err := st.Stats(pctx); err == nil {
+			stories.Grow(stats.Documents)
+		}
 		if err := fillStories(pctx, st, stories); err != nil {
 			if pctx.Err() == nil {
 				e.logger.Warn("could not read the stored documents for the story index; new documents are grouped only with those read", "err", err)

@@ -205,10 +205,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer news.stop()
-	// Opening a large store and its story index decode files whose
-	// buffers are garbage once they are open: give that memory back to
-	// the system now rather than when the runtime's scavenger gets to it.
-	debug.FreeOSMemory()
 	srv := web.New(web.Config{
 		Searcher: sc.retriever(st), Writer: news.writer, Reader: st, Answerer: answerer, Stats: st.Stats,
 		MaxBody: hc.MaxBody, Logger: e.logger,
@@ -237,6 +233,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"embedder", stats.Embedder, "api_keys", keys.Len())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(web.Listen(ln, hc.MaxConns, hc.MaxConnsPerIP)) }()
+	// Opening a large store decodes files whose buffers are garbage once
+	// it is open: give that memory back to the system now, while the
+	// server answers, rather than when the runtime's scavenger gets to it.
+	go debug.FreeOSMemory()
 	select {
 	case err := <-errc:
 		return err

@@ -333,3 +333,24 @@ func TestIndexRemoveAndReuse(t *testing.T) {
 		t.Errorf("after removing every copy: story %s like %q, want a new story", story, like)
 	}
 }
+
+// TestGrow checks that an index grown ahead of a load assigns the same
+// stories as one that grows as it goes.
+func TestGrow(t *testing.T) {
+	base := "The harbour authority said on Thursday that the strike by dock workers would end after the union accepted a new offer on pay and hours."
+	texts := []string{base, strings.Replace(base, "Thursday", "Friday", 1), "Heavy snow closed schools across the north, and the rail operator cancelled most of its morning trains on Monday.", base + " More talks follow next week."}
+	plain, grown := dedup.NewIndex(0), dedup.NewIndex(0)
+	grown.Grow(len(texts))
+	grown.Grow(0)
+	for i, text := range texts {
+		id := fmt.Sprintf("doc-%d", i)
+		s1, l1 := plain.Assign(id, text)
+		s2, l2 := grown.Assign(id, text)
+		if s1 != s2 || l1 != l2 {
+			t.Errorf("%s: grown index says story %s like %q, plain one %s like %q", id, s2, l2, s1, l1)
+		}
+	}
+	if grown.Len() != len(texts) || plain.Len() != len(texts) {
+		t.Errorf("Len: grown %d, plain %d; want %d", grown.Len(), plain.Len(), len(texts))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sync"
 
 	"github.com/ragd/ragd/retrieval"
@@ -50,6 +51,23 @@ func NewIndex(threshold float64) *Index {
 		slot:      make(map[string]uint32),
 		heads:     make(map[uint64]uint32),
 	}
+}
+
+// Grow makes room for n more documents, so that loading a store's
+// documents does not grow the index's tables again and again, each time
+// leaving the smaller ones as garbage.
+func (ix *Index) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(ix.slot) == 0 {
+		ix.slot = make(map[string]uint32, n)
+		ix.heads = make(map[uint64]uint32, n*numBands)
+	}
+	ix.slots = slices.Grow(ix.slots, n)
+	ix.next = slices.Grow(ix.next, n*numBands)
 }
 
 // StoryID returns the story ID a document founding a story gets: "story-"

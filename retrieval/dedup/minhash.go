@@ -4,10 +4,9 @@
 package dedup
 
 import (
-	"hash/fnv"
 	"math/bits"
-	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Signature parameters.
@@ -54,33 +53,78 @@ var seeds = func() (s [NumHashes][2]uint64) {
 // Sign returns the signature of text, and false when text has fewer than
 // ShingleWords words (too short to compare). Words are runs of letters
 // and digits, lowercased; punctuation, spacing and case do not matter.
+//
+// Sign reads text once and keeps only its last ShingleWords words: opening
+// a store signs every stored text, and a copy of each would be garbage the
+// size of the corpus.
 func Sign(text string) (Signature, bool) {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
 	var sig Signature
-	if len(words) < ShingleWords {
-		return sig, false
-	}
 	for i := range sig {
 		sig[i] = ^uint32(0)
 	}
-	h := fnv.New64a()
-	for i := 0; i+ShingleWords <= len(words); i++ {
-		h.Reset()
-		for _, w := range words[i : i+ShingleWords] {
-			h.Write([]byte(w))
-			h.Write([]byte{0})
+	// The last ShingleWords words, lowercased, word n at n%ShingleWords.
+	var (
+		window [ShingleWords][]byte
+		space  [ShingleWords][32]byte
+	)
+	for i := range window {
+		window[i] = space[i][:0]
+	}
+	n := 0 // words seen
+	inWord := false
+	for _, r := range text {
+		r = unicode.ToLower(r)
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if !inWord {
+				window[n%ShingleWords] = window[n%ShingleWords][:0]
+				inWord = true
+			}
+			w := &window[n%ShingleWords]
+			*w = utf8.AppendRune(*w, r)
+			continue
 		}
-		base := mix(h.Sum64())
-		for j := range sig {
-			if v := uint32((base*seeds[j][0] + seeds[j][1]) >> 32); v < sig[j] {
-				sig[j] = v
+		if inWord {
+			inWord = false
+			if n++; n >= ShingleWords {
+				sig.add(&window, n)
 			}
 		}
 	}
+	if inWord {
+		if n++; n >= ShingleWords {
+			sig.add(&window, n)
+		}
+	}
+	if n < ShingleWords {
+		return Signature{}, false
+	}
 	return sig, true
 }
+
+// add takes into the signature the shingle of the last ShingleWords of
+// the n words seen, held in window at their index modulo ShingleWords.
+func (s *Signature) add(window *[ShingleWords][]byte, n int) {
+	// FNV-1a over the words, each followed by a zero byte.
+	h := uint64(fnvOffset)
+	for k := n - ShingleWords; k < n; k++ {
+		for _, c := range window[k%ShingleWords] {
+			h = (h ^ uint64(c)) * fnvPrime
+		}
+		h *= fnvPrime // the zero byte
+	}
+	base := mix(h)
+	for j := range s {
+		if v := uint32((base*seeds[j][0] + seeds[j][1]) >> 32); v < s[j] {
+			s[j] = v
+		}
+	}
+}
+
+// The 64-bit FNV-1a parameters (hash/fnv's).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
 
 // mix spreads the bits of an FNV hash, whose low bits are weak.
 func mix(z uint64) uint64 {

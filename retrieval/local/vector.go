@@ -185,9 +185,17 @@ func (v *vectorSlab) size(n, dim int) {
 
 // reserve makes room for n more vectors of dimension dim.
 func (v *vectorSlab) reserve(n, dim int) {
-	if dim > 0 && n > 0 {
-		v.data = slices.Grow(v.data, n*strideFor(dim))
+	if dim <= 0 || n <= 0 {
+		return
 	}
+	if len(v.data) == 0 && cap(v.data) < n*strideFor(dim) {
+		// A fresh allocation comes zeroed from the system, and its pages
+		// are touched by the cores that fill them, not cleared here on
+		// one.
+		v.data = make([]float32, 0, n*strideFor(dim))
+		return
+	}
+	v.data = slices.Grow(v.data, n*strideFor(dim))
 }
 
 // strideFor is the padded length of a row of dim values.
