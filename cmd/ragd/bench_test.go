@@ -122,28 +122,13 @@ func TestBenchLocal(t *testing.T) {
 		t.Fatalf("ragd %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("ragd bench:\n%s", out)
-	figure := func(pattern string) []float64 {
-		t.Helper()
-		m := regexp.MustCompile(pattern).FindStringSubmatch(string(out))
-		if m == nil {
-			t.Fatalf("no line matching %q in the output", pattern)
-		}
-		var fs []float64
-		for _, s := range m[1:] {
-			f, _ := strconv.ParseFloat(s, 64)
-			fs = append(fs, f)
-		}
-		return fs
-	}
-	c := figure(`corpus: (\d+) documents, (\d+) chunks`)
-	// One batch more than needed at most, and never fewer chunks.
+	text := string(out)
+	c := benchFigure(t, text, `corpus: (\d+) documents, (\d+) chunks`)
+	// Never fewer chunks than asked for, and a batch or two more at most.
 	if c[0] < 1 || c[1] < 2000 || c[1] > 2000+2*ingestBatch*20 {
 		t.Errorf("corpus of %g documents, %g chunks; want at least 2000 chunks", c[0], c[1])
 	}
-	if rate := figure(`ingest +(\d+) chunks/s`)[0]; rate <= 0 {
-		t.Errorf("ingest rate %g chunks/s", rate)
-	}
-	files := figure(`data directory +(\d+) files`)[0]
+	files := benchFigure(t, text, `data directory +(\d+) files`)[0]
 	if files < 1 || files > 10 {
 		t.Errorf("%g files in the data directory, want a few", files)
 	}
@@ -151,22 +136,13 @@ func TestBenchLocal(t *testing.T) {
 	if err != nil || len(entries) != int(files) {
 		t.Errorf("kept data directory: %d entries (%v), the output says %g files", len(entries), err, files)
 	}
-	if open := figure(`open +([\d.]+)(?:ms|s)`)[0]; open <= 0 {
+	if open := benchFigure(t, text, `open +([\d.]+)(?:ms|s)`)[0]; open <= 0 {
 		t.Errorf("open %g", open)
 	}
-	if m := figure(`memory +RSS ([\d.]+) MiB once settled after open \(peak ([\d.]+) MiB\); ([\d.]+) KB a chunk`); m[0] <= 0 || m[1] < m[0] || m[2] <= 0 {
+	if m := benchFigure(t, text, `memory +RSS ([\d.]+) MiB once settled after open \(peak ([\d.]+) MiB\); ([\d.]+) KB a chunk`); m[0] <= 0 || m[1] < m[0] || m[2] <= 0 {
 		t.Errorf("memory: RSS %g MiB, peak %g MiB, %g KB a chunk; want 0 < RSS <= peak and a positive figure a chunk", m[0], m[1], m[2])
 	}
-	for _, mode := range []string{"hybrid", "lexical", "dense"} {
-		f := figure(`search ` + mode + ` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
-		if f[0] <= 0 || f[1] < f[0] {
-			t.Errorf("%s search: p50 %g ms, p95 %g ms; want 0 < p50 <= p95", mode, f[0], f[1])
-		}
-	}
-	f := figure(`/api/search +(\d+) req/s at concurrency 16, p50 ([\d.]+) ms, p95 ([\d.]+) ms, (\d+) errors`)
-	if f[0] <= 0 || f[1] <= 0 || f[2] < f[1] || f[3] != 0 {
-		t.Errorf("load test: %g req/s, p50 %g ms, p95 %g ms, %g errors; want positive figures and 0 errors", f[0], f[1], f[2], f[3])
-	}
+	checkBenchFigures(t, text)
 	// The kept store opens, undamaged, and holds the corpus.
 	code, stdout, stderr := ragd(t, map[string]string{"RAGD_MODEL_PATH": modelPath}, "", "check", "--data", filepath.Join(data, "corpus-2000"))
 	if code != 0 {
@@ -174,5 +150,41 @@ func TestBenchLocal(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%d documents, %d chunks served; 0 damaged", int(c[0]), int(c[1])); !strings.Contains(stdout, want) {
 		t.Errorf("check of the kept store: %s; want %q", stdout, want)
+	}
+}
+
+// benchFigure returns the numbers that pattern's groups match in ragd
+// bench's output, failing the test when no line matches.
+func benchFigure(t *testing.T, out, pattern string) []float64 {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no line matching %q in the output", pattern)
+	}
+	var fs []float64
+	for _, s := range m[1:] {
+		f, _ := strconv.ParseFloat(s, 64)
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// checkBenchFigures checks the figures ragd bench prints for any store: a
+// positive ingest rate, the in-process latencies of each mode, and a load
+// test without errors.
+func checkBenchFigures(t *testing.T, out string) {
+	t.Helper()
+	if rate := benchFigure(t, out, `ingest +(\d+) chunks/s`)[0]; rate <= 0 {
+		t.Errorf("ingest rate %g chunks/s, want a positive one", rate)
+	}
+	for _, mode := range []string{"hybrid", "lexical", "dense"} {
+		f := benchFigure(t, out, `search `+mode+` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
+		if f[0] <= 0 || f[1] < f[0] {
+			t.Errorf("%s search: p50 %g ms, p95 %g ms; want 0 < p50 <= p95", mode, f[0], f[1])
+		}
+	}
+	f := benchFigure(t, out, `/api/search +(\d+) req/s at concurrency 16, p50 ([\d.]+) ms, p95 ([\d.]+) ms, (\d+) errors`)
+	if f[0] <= 0 || f[1] <= 0 || f[2] < f[1] || f[3] != 0 {
+		t.Errorf("load test: %g req/s, p50 %g ms, p95 %g ms, %g errors; want positive figures and 0 errors", f[0], f[1], f[2], f[3])
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -142,23 +140,10 @@ func TestBenchOnWeaviate(t *testing.T) {
 		}
 		return got.Data.Aggregate[class][0].Meta.Count
 	}
-	figure := func(t *testing.T, out, pattern string) []float64 {
-		t.Helper()
-		m := regexp.MustCompile(pattern).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no line matching %q in the output", pattern)
-		}
-		var fs []float64
-		for _, s := range m[1:] {
-			f, _ := strconv.ParseFloat(s, 64)
-			fs = append(fs, f)
-		}
-		return fs
-	}
 	// The documents and chunks the run reports.
 	corpus := func(t *testing.T, out string) (docs, chunks int) {
 		t.Helper()
-		f := figure(t, out, `corpus: (\d+) documents, (\d+) chunks`)
+		f := benchFigure(t, out, `corpus: (\d+) documents, (\d+) chunks`)
 		return int(f[0]), int(f[1])
 	}
 
@@ -170,19 +155,7 @@ func TestBenchOnWeaviate(t *testing.T) {
 		if !strings.Contains(out, "collection      "+collection+" (dropped at the end)") {
 			t.Errorf("the output does not name the collection %s as dropped", collection)
 		}
-		if rate := figure(t, out, `ingest +(\d+) chunks/s`)[0]; rate <= 0 {
-			t.Errorf("ingest rate %g chunks/s, want a positive one", rate)
-		}
-		for _, mode := range []string{"hybrid", "lexical", "dense"} {
-			f := figure(t, out, `search `+mode+` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
-			if f[0] <= 0 || f[1] < f[0] {
-				t.Errorf("%s search: p50 %g ms, p95 %g ms; want 0 < p50 <= p95", mode, f[0], f[1])
-			}
-		}
-		f := figure(t, out, `/api/search +(\d+) req/s at concurrency 16, p50 ([\d.]+) ms, p95 ([\d.]+) ms, (\d+) errors`)
-		if f[0] <= 0 || f[1] <= 0 || f[2] < f[1] || f[3] != 0 {
-			t.Errorf("load test: %g req/s, p50 %g ms, p95 %g ms, %g errors; want positive figures and 0 errors", f[0], f[1], f[2], f[3])
-		}
+		checkBenchFigures(t, out)
 		if strings.Contains(out, "data directory") || strings.Contains(out, "RSS") {
 			t.Errorf("the output reports the embedded store's files or memory")
 		}
