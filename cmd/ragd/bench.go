@@ -122,8 +122,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	var base int64
 	if onWeaviate {
 		w := sc.Weaviate
-		fmt.Fprintf(e.stdout, "Weaviate %s at %s, consistency %s: a collection %sBench<size> for each size, searched after %s idle (--settle)\n\n",
-			weaviateVersion(ctx, w), w.URL, strings.ToUpper(w.Consistency), w.Collection, settle)
+		fmt.Fprintf(e.stdout, "Weaviate at %s, consistency %s: a collection %sBench<size> for each size, searched after %s idle (--settle)\n\n",
+			w.URL, strings.ToUpper(w.Consistency), w.Collection, settle)
 	} else {
 		if base, err = serveBaseline(ctx, e, &sc, root); err != nil {
 			return err
@@ -228,31 +228,6 @@ func (t benchTarget) serveEnv() []string {
 		env = append(env, envName("embed-api-key")+"="+k)
 	}
 	return env
-}
-
-// weaviateVersion is the version Weaviate reports at /v1/meta, or
-// "(version unknown)".
-func weaviateVersion(ctx context.Context, w weaviateFlags) string {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	unknown := "(version unknown)"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(w.URL, "/")+"/v1/meta", nil)
-	if err != nil {
-		return unknown
-	}
-	if w.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+w.APIKey)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return unknown
-	}
-	defer resp.Body.Close()
-	var meta struct{ Version string }
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&meta) != nil || meta.Version == "" {
-		return unknown
-	}
-	return meta.Version
 }
 
 // benchServe measures ragd serve on an existing data directory: the time
@@ -465,6 +440,7 @@ type benchResult struct {
 	// collection is the Weaviate collection, "" for the embedded store;
 	// kept says it was left in place.
 	collection       string
+	server           string // the Weaviate version
 	kept             bool
 	docs, chunks     int
 	textBytes        int64
@@ -488,7 +464,7 @@ func (r benchResult) print(w io.Writer) {
 		if r.kept {
 			fate = "kept"
 		}
-		fmt.Fprintf(w, "  collection      %s (%s)\n", r.collection, fate)
+		fmt.Fprintf(w, "  collection      %s (%s), Weaviate %s\n", r.collection, fate, r.server)
 		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s, of which compaction %s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond), r.compact.Round(time.Millisecond))
@@ -522,6 +498,13 @@ func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchTe
 			err = errors.Join(err, st.Close())
 		}
 	}()
+	if v, ok := st.(interface {
+		ServerVersion(context.Context) (string, error)
+	}); ok {
+		if r.server, err = v.ServerVersion(ctx); err != nil {
+			return r, err
+		}
+	}
 	gen := &corpus{rng: rand.New(rand.NewPCG(seed, uint64(size))), pool: pool.sentences}
 	p := newProgress(e, size, "ingesting", "chunks")
 	start := time.Now()

@@ -219,8 +219,8 @@ const ingestInFlight = 2
 // A store chunks, analyses and embeds a batch before it takes its write
 // lock, so the next batch is prepared on every core while the one before
 // it is written, synced and indexed. The batches must not share document
-// IDs, since they may be stored in either order; ingestFiles and the
-// benchmark's corpora never repeat one.
+// IDs, since they may be stored in either order; ingestFiles never
+// repeats one.
 type ingestPipe struct {
 	st    ingester
 	slots chan struct{}
@@ -434,8 +434,9 @@ func (p *progress) finish() {
 	}
 }
 
-// ingestUntil ingests batches from next until at least size chunks are
-// stored, with two in flight as ingestPipe keeps them, and returns the
+// ingestUntil ingests batches from next, which must not share document
+// IDs, until at least size chunks are stored, with two in flight as
+// ingestPipe keeps them (but waiting on them in order), and returns the
 // documents and chunks stored. Whether to send a batch is decided on the
 // batches already stored only (the one in flight is assumed to hold as
 // many chunks as the one before it), so the same generator gives the same

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/filters"
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
 	"github.com/weaviate/weaviate/entities/models"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
@@ -150,9 +150,20 @@ func (b *Backend) write(ctx context.Context, changes []*change) error {
 		n += len(ch.chunks)
 	}
 	groups = append(groups, changes[start:])
-	return inParallel(ctx, len(groups), b.cfg.Writers, func(ctx context.Context, i int) error {
-		return b.writeGroup(ctx, groups[i])
-	})
+	// After a group fails, the others under way are cancelled and no
+	// further one starts.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, b.cfg.Writers))
+	for _, group := range groups {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return b.writeGroup(gctx, group) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // writeGroup stores changed documents: chunks, then the removal of
@@ -184,58 +195,6 @@ func (b *Backend) writeGroup(ctx context.Context, changes []*change) error {
 		docObjs[i] = b.documentObject(ch)
 	}
 	return b.batch(ctx, docObjs)
-}
-
-// inParallel calls fn(ctx, i) for i in [0, n), workers calls at a time,
-// and returns the first error. After an error, or once ctx ends, no
-// further call starts; those under way are cancelled through their
-// context and waited for.
-func inParallel(ctx context.Context, n, workers int, fn func(context.Context, int) error) error {
-	if n == 1 || workers <= 1 {
-		for i := range n {
-			if err := fn(ctx, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	next := make(chan int)
-	for range min(workers, n) {
-		wg.Go(func() {
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					once.Do(func() { first = err })
-					cancel()
-				}
-			}
-		})
-	}
-	sent := 0
-	for ; sent < n; sent++ {
-		select {
-		case next <- sent:
-			continue
-		case <-ctx.Done():
-		}
-		break
-	}
-	close(next)
-	wg.Wait()
-	switch {
-	case first != nil:
-		return first
-	case sent < n:
-		// ctx ended before every call started.
-		return ctx.Err()
-	}
-	return nil
 }
 
 // batch writes objects in batches of cfg.Batch, failing on the first

@@ -207,6 +207,18 @@ func (b *Backend) ping(ctx context.Context) error {
 	return nil
 }
 
+// ServerVersion is the version of Weaviate that the backend talks to, as
+// its meta endpoint reports it.
+func (b *Backend) ServerVersion(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	meta, err := b.client.Misc().MetaGetter().Do(ctx)
+	if err != nil {
+		return "", classify(err)
+	}
+	return meta.Version, nil
+}
+
 // Close releases the client. Acknowledged writes are already in Weaviate.
 func (b *Backend) Close() error { return nil }
 
