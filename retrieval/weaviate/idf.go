@@ -3,33 +3,76 @@ package weaviate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
+
 	"github.com/ragd/ragd/retrieval/rank"
 )
 
-// termStatsTTL is how long document frequencies read from Weaviate are
-// reused; this process's own writes drop them at once. Other writers'
-// changes show within it.
-const termStatsTTL = time.Minute
+// Term statistics. Sentence re-ranking weighs each question term by its
+// inverse document frequency over chunks. Weaviate counts the chunks that
+// hold a term with a filtered Aggregate, in time that grows with the count:
+// milliseconds for a rare term, seconds for a term in a third of a million
+// chunks. So ragd counts only rare terms that way, and estimates the
+// frequent ones from a sample of the collection: the terms of its first
+// Config.TermSample chunks (DefaultTermSample) in UUID order. Chunk UUIDs are hashes of chunk ids,
+// so those chunks are a uniform random sample, and a term seen in c of its
+// S chunks is in about c*N/S of all N, within about 1/sqrt(c) of the count;
+// at the c >= minSampled that an estimate needs, a term's IDF is within a
+// few per cent. A collection no larger than the sample is sampled whole,
+// and every count is exact.
+const (
+	// minSampled is how many chunks of the sample must hold a term for
+	// its document frequency to be estimated rather than counted.
+	minSampled = 8
+	// termStatsTTL is how long the chunk count and the counted document
+	// frequencies are reused; this process's own writes drop them at once.
+	// Other writers' changes show within it.
+	termStatsTTL = time.Minute
+	// sampleTTL is how long a sample of a collection larger than the
+	// sample is used before it is drawn again (in the background,
+	// the old one answering meanwhile); it is drawn again sooner when the
+	// chunk count has moved by more than sampleDrift of its own.
+	sampleTTL   = 15 * time.Minute
+	sampleDrift = 0.1
+	// samplePage is how many chunks one request of the sample reads.
+	samplePage = 2048
+)
 
-// termStats caches the chunk count and document frequencies of terms.
+// termStats caches the chunk count and the counted document frequencies.
 type termStats struct {
 	at time.Time
 	n  int
 	df map[string]int
 }
 
+// termSample is the sample of a collection's chunks: in how many of them
+// each term occurs.
+type termSample struct {
+	at time.Time
+	// n is the collection's chunk count when the sample was drawn, and
+	// size how many chunks the sample holds; whole is set when it holds
+	// them all.
+	n, size int
+	whole   bool
+	// dirty is set when this process wrote since the sample was drawn: a
+	// whole sample is then drawn again before its next use.
+	dirty bool
+	df    map[string]int
+}
+
 // IDF returns the chunk-level inverse document frequency of each analysed
-// term, log(1 + (N-df+0.5)/(df+0.5)), with N and df counted by Weaviate
-// (cached for termStatsTTL). If Weaviate cannot be asked, every term gets
-// the weight of an absent term, so that answers weigh question terms
-// equally rather than fail.
+// term, log(1 + (N-df+0.5)/(df+0.5)), with N and df counted by Weaviate or,
+// for terms frequent in a large collection, estimated from its sample (see
+// Config.TermSample). If Weaviate cannot be asked, every term gets the weight of
+// an absent term, so that answers weigh question terms equally rather than
+// fail.
 func (b *Backend) IDF(terms []string) []float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.Timeout)
 	defer cancel()
@@ -62,52 +105,212 @@ func idfOf(n, df int) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
-// forgetTermStats drops cached statistics after a write.
+// forgetTermStats drops cached counts after a write, and marks the sample
+// as written since.
 func (b *Backend) forgetTermStats() {
 	b.idfMu.Lock()
 	b.stats = nil
+	if b.sample != nil {
+		b.sample.dirty = true
+	}
 	b.idfMu.Unlock()
 }
 
 // termCounts returns the number of chunks and the document frequency of
-// each term, asking Weaviate in one GraphQL request for the terms the cache
-// lacks.
+// each term: from the sample when it is whole or the term is frequent in
+// it, otherwise counted by Weaviate, in one GraphQL request for the terms
+// the cache lacks.
 func (b *Backend) termCounts(ctx context.Context, terms []string) (int, map[string]int, error) {
+	n, err := b.chunkCount(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	sm, err := b.termSample(ctx, n)
+	if err != nil {
+		return 0, nil, err
+	}
+	df := make(map[string]int, len(terms))
 	b.idfMu.Lock()
 	st := b.stats
-	if st == nil || time.Since(st.at) > termStatsTTL {
-		st = &termStats{at: time.Now(), n: -1, df: map[string]int{}}
-		b.stats = st
-	}
 	var missing []string
 	for _, t := range rank.DistinctTerms(terms) {
-		if _, ok := st.df[t]; !ok {
+		switch c, counted := st.df[t]; {
+		case sm.whole:
+			df[t] = sm.df[t]
+		case sm.df[t] >= minSampled:
+			df[t] = int(math.Round(float64(sm.df[t]) * float64(n) / float64(sm.size)))
+		case counted:
+			df[t] = c
+		default:
 			missing = append(missing, t)
 		}
 	}
-	if len(missing) == 0 && st.n >= 0 {
-		defer b.idfMu.Unlock()
-		return st.n, maps.Clone(st.df), nil
+	b.idfMu.Unlock()
+	if len(missing) == 0 {
+		return n, df, nil
+	}
+	counts, err := b.countTerms(ctx, missing)
+	if err != nil {
+		return 0, nil, err
+	}
+	b.idfMu.Lock()
+	defer b.idfMu.Unlock()
+	for i, t := range missing {
+		df[t] = counts[i]
+		if b.stats == st { // not dropped by a write meanwhile
+			st.df[t] = counts[i]
+		}
+	}
+	return n, df, nil
+}
+
+// chunkCount returns the collection's chunk count, read again when the
+// cached one is older than termStatsTTL or a write dropped it.
+func (b *Backend) chunkCount(ctx context.Context) (int, error) {
+	b.idfMu.Lock()
+	if st := b.stats; st != nil && time.Since(st.at) <= termStatsTTL {
+		b.idfMu.Unlock()
+		return st.n, nil
 	}
 	b.idfMu.Unlock()
+	n, err := b.count(ctx, b.chunks, nil)
+	if err != nil {
+		return 0, fmt.Errorf("term statistics: %w", err)
+	}
+	b.idfMu.Lock()
+	if st := b.stats; st == nil || time.Since(st.at) > termStatsTTL {
+		b.stats = &termStats{at: time.Now(), n: n, df: map[string]int{}}
+	}
+	n = b.stats.n
+	b.idfMu.Unlock()
+	return n, nil
+}
+
+// termSample returns a sample fit for a collection of n chunks. A whole
+// sample that no longer is, or the first sample, is drawn before it is
+// returned; a partial one that is old or drawn at a count far from n is
+// drawn again in the background, and answers meanwhile.
+func (b *Backend) termSample(ctx context.Context, n int) (*termSample, error) {
+	b.idfMu.Lock()
+	sm := b.sample
+	switch {
+	case sm == nil, sm.whole && (sm.dirty || sm.n != n || time.Since(sm.at) > termStatsTTL):
+		// Drawn now: the first sample, or one of a small collection
+		// that may have changed (which is quick to draw again).
+		b.idfMu.Unlock()
+		// Concurrent searches wait for one draw.
+		v, err, _ := b.draws.Do("sample", func() (any, error) {
+			fresh, err := b.drawSample(ctx)
+			if err == nil {
+				b.idfMu.Lock()
+				b.sample = fresh
+				b.idfMu.Unlock()
+			}
+			return fresh, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return v.(*termSample), nil
+	case !sm.whole && !b.sampling && (time.Since(sm.at) > sampleTTL || math.Abs(float64(n-sm.n)) > sampleDrift*float64(sm.n)):
+		b.sampling = true
+		b.background.Go(func() {
+			ctx, cancel := context.WithTimeout(b.lifetime, 10*b.cfg.Timeout)
+			defer cancel()
+			fresh, err := b.drawSample(ctx)
+			b.idfMu.Lock()
+			defer b.idfMu.Unlock()
+			b.sampling = false
+			if err != nil {
+				if b.lifetime.Err() == nil {
+					b.cfg.Logger.Warn("weaviate: term sample not refreshed; the older one stays", "err", err)
+				}
+				return
+			}
+			b.sample = fresh
+		})
+	}
+	b.idfMu.Unlock()
+	return sm, nil
+}
+
+// drawSample reads the analysed terms of the first cfg.TermSample chunks in
+// UUID order, a page at a time through Weaviate's cursor, and counts in how
+// many of them each term occurs.
+func (b *Backend) drawSample(ctx context.Context) (*termSample, error) {
+	sm := &termSample{at: time.Now(), df: map[string]int{}}
+	n, err := b.count(ctx, b.chunks, nil)
+	if err != nil {
+		return nil, fmt.Errorf("term sample: %w", err)
+	}
+	sm.n = n
+	fields := []graphql.Field{{Name: propTerms}, {Name: "_additional", Fields: []graphql.Field{{Name: "id"}}}}
+	seen := map[string]bool{}
+	after := ""
+	for sm.size < b.cfg.TermSample {
+		page := min(samplePage, b.cfg.TermSample-sm.size)
+		q := b.client.GraphQL().Get().WithClassName(b.chunks).WithFields(fields...).WithLimit(page)
+		if after != "" {
+			q = q.WithAfter(after)
+		}
+		var got []struct {
+			Terms      string `json:"terms"`
+			Additional struct {
+				ID string `json:"id"`
+			} `json:"_additional"`
+		}
+		if err := b.get(ctx, q, b.chunks, &got); err != nil {
+			if errors.Is(err, errNoClass) {
+				break // nothing ingested yet
+			}
+			return nil, fmt.Errorf("term sample: %w", err)
+		}
+		for _, c := range got {
+			clear(seen)
+			for t := range strings.FieldsSeq(c.Terms) {
+				if !seen[t] {
+					seen[t] = true
+					sm.df[t]++
+				}
+			}
+		}
+		sm.size += len(got)
+		if len(got) < page {
+			break
+		}
+		after = got[len(got)-1].Additional.ID
+	}
+	// Whole when the cursor ran out before the sample's size, or the
+	// count says nothing is left (writers may have moved it meanwhile).
+	sm.whole = sm.size < b.cfg.TermSample || sm.size >= n
+	if sm.whole {
+		sm.n = sm.size
+	}
+	return sm, nil
+}
+
+// countTerms asks Weaviate, in one GraphQL request, how many chunks hold
+// each term.
+func (b *Backend) countTerms(ctx context.Context, terms []string) ([]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
 	var q strings.Builder
 	q.WriteString("{Aggregate{")
-	fmt.Fprintf(&q, "n:%s{meta{count}}", b.chunks)
-	for i, t := range missing {
+	for i, t := range terms {
 		lit, _ := json.Marshal(t) // a GraphQL string literal is a JSON string
 		fmt.Fprintf(&q, " t%d:%s(where:{path:[%q],operator:Equal,valueText:%s}){meta{count}}", i, b.chunks, propTerms, lit)
 	}
 	q.WriteString("}}")
 	resp, err := b.client.GraphQL().Raw().WithQuery(q.String()).Do(ctx)
 	if err != nil {
-		return 0, nil, fmt.Errorf("term statistics: %w", classify(err))
+		return nil, fmt.Errorf("term statistics: %w", classify(err))
 	}
 	if err := graphQLError(resp.Errors); err != nil {
-		return 0, nil, fmt.Errorf("term statistics: %w", err)
+		return nil, fmt.Errorf("term statistics: %w", err)
 	}
 	raw, err := json.Marshal(resp.Data["Aggregate"])
 	if err != nil {
-		return 0, nil, fmt.Errorf("term statistics: %w", err)
+		return nil, fmt.Errorf("term statistics: %w", err)
 	}
 	var got map[string][]struct {
 		Meta struct {
@@ -115,19 +318,13 @@ func (b *Backend) termCounts(ctx context.Context, terms []string) (int, map[stri
 		} `json:"meta"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
-		return 0, nil, fmt.Errorf("term statistics: %w", err)
+		return nil, fmt.Errorf("term statistics: %w", err)
 	}
-	count := func(alias string) int {
-		if rows := got[alias]; len(rows) > 0 {
-			return rows[0].Meta.Count
+	out := make([]int, len(terms))
+	for i := range terms {
+		if rows := got["t"+strconv.Itoa(i)]; len(rows) > 0 {
+			out[i] = rows[0].Meta.Count
 		}
-		return 0
 	}
-	b.idfMu.Lock()
-	defer b.idfMu.Unlock()
-	st.n = count("n")
-	for i, t := range missing {
-		st.df[t] = count("t" + strconv.Itoa(i))
-	}
-	return st.n, maps.Clone(st.df), nil
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	wv "github.com/weaviate/weaviate-go-client/v5/weaviate"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/ragd/ragd/retrieval"
 	"github.com/ragd/ragd/retrieval/analysis"
@@ -40,6 +41,9 @@ const (
 	DefaultWriters = 4
 	// DefaultTimeout bounds each request to Weaviate.
 	DefaultTimeout = 60 * time.Second
+	// DefaultTermSample is how many chunks the sample of term statistics
+	// reads (see Backend.IDF).
+	DefaultTermSample = 8192
 )
 
 // Ranking defaults: the embedded store's (package retrieval/local), so
@@ -100,6 +104,10 @@ type Config struct {
 	Writers int
 	// Timeout bounds each request (DefaultTimeout when zero).
 	Timeout time.Duration
+	// TermSample is how many chunks the sample of term statistics reads
+	// (DefaultTermSample when zero): document frequencies of terms common
+	// in a larger collection are estimated from it (see Backend.IDF).
+	TermSample int
 	// Logger receives warnings. Nil discards them.
 	Logger *slog.Logger
 }
@@ -121,8 +129,19 @@ type Backend struct {
 	// sentences caches what sentence re-ranking computes of a sentence.
 	sentences *rank.SentenceCache
 
-	idfMu sync.Mutex
-	stats *termStats
+	// idfMu guards the term statistics (see idf.go): stats, the cached
+	// counts; sample, the term sample, and sampling, set while it is
+	// drawn again in the background. draws lets concurrent searches wait
+	// for one draw.
+	idfMu    sync.Mutex
+	stats    *termStats
+	sample   *termSample
+	sampling bool
+	draws    singleflight.Group
+	// lifetime ends at Close, which waits for background work.
+	lifetime   context.Context
+	stop       context.CancelFunc
+	background sync.WaitGroup
 }
 
 var _ retrieval.Backend = (*Backend)(nil)
@@ -164,6 +183,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	cfg.DocWeight = cmp.Or(cfg.DocWeight, DefaultDocWeight)
 	cfg.RecencyWeight = cmp.Or(cfg.RecencyWeight, DefaultRecencyWeight)
 	cfg.RecencyHalfLife = cmp.Or(cfg.RecencyHalfLife, DefaultRecencyHalfLife)
+	cfg.TermSample = cmp.Or(cfg.TermSample, DefaultTermSample)
 	cfg.SentenceWeight = cmp.Or(cfg.SentenceWeight, DefaultSentenceWeight)
 	cfg.EmbedBatch = cmp.Or(cfg.EmbedBatch, DefaultEmbedBatch)
 	cfg.Batch = cmp.Or(cfg.Batch, DefaultBatch)
@@ -184,6 +204,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	b := &Backend{cfg: cfg, client: client, chunks: cfg.Collection, docs: cfg.Collection + "Document",
 		sentences: rank.NewSentenceCache(rank.DefaultSentenceCache)}
+	b.lifetime, b.stop = context.WithCancel(context.Background())
 	if err := b.ping(ctx); err != nil {
 		return nil, fmt.Errorf("open weaviate %s: %w", cfg.URL, err)
 	}
@@ -219,8 +240,13 @@ func (b *Backend) ServerVersion(ctx context.Context) (string, error) {
 	return meta.Version, nil
 }
 
-// Close releases the client. Acknowledged writes are already in Weaviate.
-func (b *Backend) Close() error { return nil }
+// Close stops background work and releases the client. Acknowledged
+// writes are already in Weaviate.
+func (b *Backend) Close() error {
+	b.stop()
+	b.background.Wait()
+	return nil
+}
 
 // Stats counts the stored documents and chunks.
 func (b *Backend) Stats(ctx context.Context) (retrieval.Stats, error) {

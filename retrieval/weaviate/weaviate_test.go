@@ -261,3 +261,55 @@ func TestIngestWritesGroupsAtOnce(t *testing.T) {
 		check(t, res)
 	})
 }
+
+// TestIDFFromASample gives a collection four times the size of its term
+// sample: a term in every chunk, one in a quarter of them and one in three.
+// The frequent terms' document frequencies are estimated from the sample
+// (the term in every chunk exactly), the rare one is counted, and a delete
+// shows in the count at once.
+func TestIDFFromASample(t *testing.T) {
+	ctx := context.Background()
+	node := weaviatetest.Start(t)
+	b, err := weaviate.Open(ctx, weaviate.Config{URL: node.URL(), Collection: "Sample", Embedder: testEmbedder, TermSample: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const n = 400
+	var docs []retrieval.Document
+	for i := range n {
+		text := fmt.Sprintf("Dispatch %d from the harbour.", i)
+		if i%4 == 0 {
+			text += " The strike went on."
+		}
+		if i%100 == 7 {
+			text += " A zeppelin flew over."
+		}
+		docs = append(docs, retrieval.Document{ID: fmt.Sprintf("doc-%03d", i), Title: "Dispatch", Text: text})
+	}
+	if _, err := b.Ingest(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := b.Stats(ctx); err != nil || st.Chunks != n {
+		t.Fatalf("Stats: %+v, %v; want %d chunks", st, err, n)
+	}
+	idf := func(df float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+	got := b.IDF([]string{"harbor", "strike", "zeppelin"}) // analysed terms
+	if want := idf(n); math.Abs(got[0]-want) > 1e-9 {
+		t.Errorf("IDF(harbor), in every chunk: got %v, want %v", got[0], want)
+	}
+	if got[1] < idf(150) || got[1] > idf(50) {
+		t.Errorf("IDF(strike), in 100 chunks: got %v, want within the IDF of 50 to 150 chunks (%v to %v)", got[1], idf(150), idf(50))
+	}
+	if want := idf(4); math.Abs(got[2]-want) > 1e-9 {
+		t.Errorf("IDF(zeppelin), in 4 chunks: got %v, want %v", got[2], want)
+	}
+	if err := b.Delete(ctx, "doc-007"); err != nil {
+		t.Fatal(err)
+	}
+	// One chunk fewer, and one zeppelin fewer.
+	want := math.Log(1 + (n - 1 - 3 + 0.5) / (3 + 0.5))
+	if got := b.IDF([]string{"zeppelin"})[0]; math.Abs(got-want) > 1e-9 {
+		t.Errorf("IDF(zeppelin) after a delete: got %v, want %v", got, want)
+	}
+}
