@@ -131,10 +131,14 @@ func (b *Backend) termCounts(ctx context.Context, terms []string) (int, map[stri
 	}
 	df := make(map[string]int, len(terms))
 	b.idfMu.Lock()
-	st := b.stats
+	st := b.stats // nil when a write dropped it since chunkCount
+	var cached map[string]int
+	if st != nil {
+		cached = st.df
+	}
 	var missing []string
 	for _, t := range rank.DistinctTerms(terms) {
-		switch c, counted := st.df[t]; {
+		switch c, counted := cached[t]; {
 		case sm.whole:
 			df[t] = sm.df[t]
 		case sm.df[t] >= minSampled:
@@ -157,7 +161,7 @@ func (b *Backend) termCounts(ctx context.Context, terms []string) (int, map[stri
 	defer b.idfMu.Unlock()
 	for i, t := range missing {
 		df[t] = counts[i]
-		if b.stats == st { // not dropped by a write meanwhile
+		if st != nil && b.stats == st { // not dropped by a write meanwhile
 			st.df[t] = counts[i]
 		}
 	}
