@@ -46,6 +46,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		requests    int
 		concurrency int
 		keep        bool
+		reuse       bool
 		seed        uint64
 		serveData   string
 		questions   string
@@ -59,6 +60,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		fs.IntVar(&requests, "requests", 2000, "requests of the HTTP load test")
 		fs.IntVar(&concurrency, "concurrency", 16, "concurrent clients of the HTTP load test")
 		fs.BoolVar(&keep, "keep", false, "keep each corpus's data directory under --data, or with --store weaviate its collection")
+		fs.BoolVar(&reuse, "reuse", false, "with --store weaviate: search the collections an earlier --keep run left (same --sizes and --seed, as long as nothing else wrote to them) instead of ingesting them again; the ingest is then not measured, and the collections are kept")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the synthetic corpora and of the query sample")
 		fs.DurationVar(&settle, "settle", 70*time.Second, "with --store weaviate: how long to wait after the ingest before searching, for Weaviate to flush its memtables (it does after 60 s by default), which BM25 searches several times slower than its segments; 0 searches at once")
 		fs.StringVar(&serveData, "serve-data", "", "instead of building corpora, measure ragd serve on this existing data directory: time to open, memory, the HTTP load test")
@@ -91,6 +93,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return usage(err)
 	}
 	onWeaviate := sc.Store == "weaviate"
+	if reuse && !onWeaviate {
+		return usagef("--reuse is for --store weaviate, whose corpora take long to build; the embedded store's are rebuilt each run")
+	}
+	keep = keep || reuse
 	if serveData != "" && onWeaviate {
 		return usagef("--serve-data measures a data directory of the embedded store; with --store weaviate ragd bench builds its own collections")
 	}
@@ -131,7 +137,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "ragd serve on an empty store: RSS %s\n\n", mib(base))
 	}
 	for _, size := range targets {
-		t := benchTarget{sc: &sc, emb: emb, dir: filepath.Join(root, "corpus-"+strconv.Itoa(size)), keep: keep}
+		t := benchTarget{sc: &sc, emb: emb, dir: filepath.Join(root, "corpus-"+strconv.Itoa(size)), keep: keep, reuse: reuse}
 		if onWeaviate {
 			t.collection, t.settle = sc.Weaviate.Collection+"Bench"+strconv.Itoa(size), settle
 		}
@@ -159,6 +165,8 @@ type benchTarget struct {
 	collection string
 	// keep keeps the Weaviate collection after the benchmark.
 	keep bool
+	// reuse searches the collection a kept run left, without ingesting.
+	reuse bool
 	// settle is how long Weaviate is left alone between the ingest and
 	// the searches.
 	settle time.Duration
@@ -441,7 +449,7 @@ type benchResult struct {
 	// kept says it was left in place.
 	collection       string
 	server           string // the Weaviate version
-	kept             bool
+	kept, reused     bool
 	docs, chunks     int
 	textBytes        int64
 	ingest, compact  time.Duration
@@ -457,7 +465,11 @@ type benchResult struct {
 }
 
 func (r benchResult) print(w io.Writer) {
-	fmt.Fprintf(w, "corpus: %d documents, %d chunks, %s of article text\n", r.docs, r.chunks, mib(r.textBytes))
+	if r.reused {
+		fmt.Fprintf(w, "corpus: %d documents, %d chunks\n", r.docs, r.chunks)
+	} else {
+		fmt.Fprintf(w, "corpus: %d documents, %d chunks, %s of article text\n", r.docs, r.chunks, mib(r.textBytes))
+	}
 	total := r.ingest + r.compact
 	if r.collection != "" {
 		fate := "dropped at the end"
@@ -465,7 +477,11 @@ func (r benchResult) print(w io.Writer) {
 			fate = "kept"
 		}
 		fmt.Fprintf(w, "  collection      %s (%s), Weaviate %s\n", r.collection, fate, r.server)
-		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond))
+		if r.reused {
+			fmt.Fprintf(w, "  ingest          not measured: the collection of an earlier run (--reuse)\n")
+		} else {
+			fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond))
+		}
 	} else {
 		fmt.Fprintf(w, "  ingest          %.0f chunks/s (%s, of which compaction %s)\n", float64(r.chunks)/total.Seconds(), total.Round(time.Millisecond), r.compact.Round(time.Millisecond))
 		fmt.Fprintf(w, "  data directory  %d files, %s\n", r.files, mib(r.diskBytes))
@@ -487,8 +503,8 @@ func mib(n int64) string        { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<
 
 // benchOne builds, ingests and measures one corpus.
 func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchText, qs []string, seed uint64, requests, concurrency int, base int64) (r benchResult, err error) {
-	r = benchResult{collection: t.collection, kept: t.keep, base: base, concurrency: concurrency, inProcess: map[retrieval.Mode][2]time.Duration{}}
-	st, err := t.open(ctx, e, true)
+	r = benchResult{collection: t.collection, kept: t.keep, reused: t.reuse, base: base, concurrency: concurrency, inProcess: map[retrieval.Mode][2]time.Duration{}}
+	st, err := t.open(ctx, e, !t.reuse)
 	if err != nil {
 		return r, err
 	}
@@ -505,37 +521,20 @@ func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchTe
 			return r, err
 		}
 	}
-	gen := &corpus{rng: rand.New(rand.NewPCG(seed, uint64(size))), pool: pool.sentences}
-	p := newProgress(e, size, "ingesting", "chunks")
-	start := time.Now()
-	next := func() []retrieval.Document {
-		batch := make([]retrieval.Document, ingestBatch)
-		for i := range batch {
-			batch[i] = gen.doc()
-			r.textBytes += int64(len(batch[i].Text) + len(batch[i].Title))
-		}
-		return batch
-	}
-	// Two batches in flight, as ragd ingest sends them.
-	r.docs, r.chunks, err = ingestUntil(ctx, st, size, next, p.add)
-	if err != nil {
-		return r, err
-	}
-	p.finish()
-	r.ingest = time.Since(start)
-	if c, ok := st.(interface{ Compact(context.Context) error }); ok {
-		start = time.Now()
-		if err := c.Compact(ctx); err != nil {
+	if t.reuse {
+		stats, err := st.Stats(ctx)
+		if err != nil {
 			return r, err
 		}
-		r.compact = time.Since(start)
-	}
-	if t.settle > 0 {
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-time.After(t.settle):
+		if stats.Chunks < size {
+			if wb, ok := st.(*weaviate.Backend); ok && stats.Chunks == 0 {
+				st = droppedOnClose{wb} // made by this open: nothing to keep
+			}
+			return r, fmt.Errorf("--reuse: %s holds %d chunks, not the %d of a kept run; run ragd bench --keep --sizes %d first", t, stats.Chunks, size, size)
 		}
+		r.docs, r.chunks = stats.Documents, stats.Chunks
+	} else if err := t.ingest(ctx, e, st, size, pool, seed, &r); err != nil {
+		return r, err
 	}
 	if t.collection == "" {
 		// A data directory is one process's at a time: ragd serve's next.
@@ -589,6 +588,46 @@ func benchOne(ctx context.Context, e *env, t benchTarget, size int, pool benchTe
 		r.inProcess[m] = [2]time.Duration{quantile(lat, 0.5), quantile(lat, 0.95)}
 	}
 	return r, nil
+}
+
+// ingest builds the synthetic corpus of size chunks into st, recording the
+// counts and the time it took in r, compacts the embedded store, and with
+// Weaviate waits t.settle.
+func (t benchTarget) ingest(ctx context.Context, e *env, st retrieval.Backend, size int, pool benchText, seed uint64, r *benchResult) error {
+	gen := &corpus{rng: rand.New(rand.NewPCG(seed, uint64(size))), pool: pool.sentences}
+	p := newProgress(e, size, "ingesting", "chunks")
+	start := time.Now()
+	next := func() []retrieval.Document {
+		batch := make([]retrieval.Document, ingestBatch)
+		for i := range batch {
+			batch[i] = gen.doc()
+			r.textBytes += int64(len(batch[i].Text) + len(batch[i].Title))
+		}
+		return batch
+	}
+	// Two batches in flight, as ragd ingest sends them.
+	var err error
+	r.docs, r.chunks, err = ingestUntil(ctx, st, size, next, p.add)
+	if err != nil {
+		return err
+	}
+	p.finish()
+	r.ingest = time.Since(start)
+	if c, ok := st.(interface{ Compact(context.Context) error }); ok {
+		start = time.Now()
+		if err := c.Compact(ctx); err != nil {
+			return err
+		}
+		r.compact = time.Since(start)
+	}
+	if t.settle > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(t.settle):
+		}
+	}
+	return nil
 }
 
 func quantile(ds []time.Duration, q float64) time.Duration {

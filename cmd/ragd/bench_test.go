@@ -177,6 +177,13 @@ func checkBenchFigures(t *testing.T, out string) {
 	if rate := benchFigure(t, out, `ingest +(\d+) chunks/s`)[0]; rate <= 0 {
 		t.Errorf("ingest rate %g chunks/s, want a positive one", rate)
 	}
+	checkSearchFigures(t, out)
+}
+
+// checkSearchFigures checks the search latencies and the load test of a
+// ragd bench run's output.
+func checkSearchFigures(t *testing.T, out string) {
+	t.Helper()
 	for _, mode := range []string{"hybrid", "lexical", "dense"} {
 		f := benchFigure(t, out, `search `+mode+` +in process p50 ([\d.]+) ms, p95 ([\d.]+) ms`)
 		if f[0] <= 0 || f[1] < f[0] {

@@ -185,5 +185,34 @@ func TestBenchOnWeaviate(t *testing.T) {
 		if got := count(t, collection); got != chunks {
 			t.Errorf("%s holds %d chunks, want the run's %d alone", collection, got, chunks)
 		}
+
+		t.Run("reused", func(t *testing.T) {
+			out := bench(t, "--reuse")
+			if d, c := corpus(t, out); d != docs || c != chunks {
+				t.Errorf("reused corpus of %d documents, %d chunks; want the kept %d, %d", d, c, docs, chunks)
+			}
+			if !strings.Contains(out, "ingest          not measured") || strings.Contains(out, "chunks/s") {
+				t.Errorf("the output reports an ingest rate of a reused collection")
+			}
+			checkSearchFigures(t, out)
+			if got := count(t, collection); got != chunks {
+				t.Errorf("%s holds %d chunks after the reuse, want the kept %d", collection, got, chunks)
+			}
+		})
+	})
+
+	t.Run("reuse of nothing kept", func(t *testing.T) {
+		env := map[string]string{"RAGD_MODEL_PATH": modelPath}
+		code, _, stderr := ragd(t, env, "", "bench", "--store", "weaviate", "--weaviate-url", node.URL(), "--sizes", "2000",
+			"--reuse", "--bench", benchDir)
+		if code != 1 || !strings.Contains(stderr, "holds 0 chunks") {
+			t.Errorf("--reuse of a size never kept: exit %d, %q; want 1 and that the collection holds 0 chunks", code, stderr)
+		}
+		if n := count(t, "RagdChunkBench2000"); n != -1 {
+			t.Errorf("RagdChunkBench2000 holds %d objects after a failed --reuse, want it not made", n)
+		}
+		if code, _, stderr := ragd(t, env, "", "bench", "--reuse", "--sizes", "2000"); code != 2 || !strings.Contains(stderr, "--reuse is for --store weaviate") {
+			t.Errorf("--reuse on the embedded store: exit %d, %q; want a usage error", code, stderr)
+		}
 	})
 }
