@@ -308,7 +308,7 @@ func TestIDFFromASample(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One chunk fewer, and one zeppelin fewer.
-	want := math.Log(1 + (n - 1 - 3 + 0.5) / (3 + 0.5))
+	want := math.Log(1 + (n-1-3+0.5)/(3+0.5))
 	if got := b.IDF([]string{"zeppelin"})[0]; math.Abs(got-want) > 1e-9 {
 		t.Errorf("IDF(zeppelin) after a delete: got %v, want %v", got, want)
 	}
