@@ -21,12 +21,14 @@ import (
 // milliseconds for a rare term, seconds for a term in a third of a million
 // chunks. So ragd counts only rare terms that way, and estimates the
 // frequent ones from a sample of the collection: the terms of its first
-// Config.TermSample chunks (DefaultTermSample) in UUID order. Chunk UUIDs are hashes of chunk ids,
-// so those chunks are a uniform random sample, and a term seen in c of its
+// Config.TermSample chunks (DefaultTermSample) in UUID order. Chunk UUIDs
+// are hashes of chunk ids, so those chunks are a uniform random sample,
+// and a term seen in c of its
 // S chunks is in about c*N/S of all N, within about 1/sqrt(c) of the count;
 // at the c >= minSampled that an estimate needs, a term's IDF is within a
 // few per cent. A collection no larger than the sample is sampled whole,
-// and every count is exact.
+// and its counts are exact as of the draw: drawn again after this
+// process's writes, and within termStatsTTL of other writers'.
 const (
 	// minSampled is how many chunks of the sample must hold a term for
 	// its document frequency to be estimated rather than counted.
@@ -52,19 +54,23 @@ type termStats struct {
 	df map[string]int
 }
 
+// sampleRetry is how long after a failed draw of the sample IDF counts
+// every term instead of trying to draw it again.
+const sampleRetry = 30 * time.Second
+
 // termSample is the sample of a collection's chunks: in how many of them
 // each term occurs.
 type termSample struct {
 	at time.Time
+	// gen is the backend's write generation when the draw began: a whole
+	// sample is drawn again once this process has written since.
+	gen uint64
 	// n is the collection's chunk count when the sample was drawn, and
 	// size how many chunks the sample holds; whole is set when it holds
-	// them all.
+	// them all (n is then size).
 	n, size int
 	whole   bool
-	// dirty is set when this process wrote since the sample was drawn: a
-	// whole sample is then drawn again before its next use.
-	dirty bool
-	df    map[string]int
+	df      map[string]int
 }
 
 // IDF returns the chunk-level inverse document frequency of each analysed
@@ -105,14 +111,13 @@ func idfOf(n, df int) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
-// forgetTermStats drops cached counts after a write, and marks the sample
-// as written since.
+// forgetTermStats drops cached counts after a write and starts a new write
+// generation, which outdates a whole sample and any count or draw under
+// way.
 func (b *Backend) forgetTermStats() {
 	b.idfMu.Lock()
 	b.stats = nil
-	if b.sample != nil {
-		b.sample.dirty = true
-	}
+	b.writes++
 	b.idfMu.Unlock()
 }
 
@@ -125,9 +130,9 @@ func (b *Backend) termCounts(ctx context.Context, terms []string) (int, map[stri
 	if err != nil {
 		return 0, nil, err
 	}
-	sm, err := b.termSample(ctx, n)
-	if err != nil {
-		return 0, nil, err
+	sm := b.termSample(ctx, n)
+	if sm.whole {
+		n = sm.n // the counts and the total from one read
 	}
 	df := make(map[string]int, len(terms))
 	b.idfMu.Lock()
@@ -176,73 +181,82 @@ func (b *Backend) chunkCount(ctx context.Context) (int, error) {
 		b.idfMu.Unlock()
 		return st.n, nil
 	}
+	gen := b.writes
 	b.idfMu.Unlock()
 	n, err := b.count(ctx, b.chunks, nil)
 	if err != nil {
 		return 0, fmt.Errorf("term statistics: %w", err)
 	}
 	b.idfMu.Lock()
+	defer b.idfMu.Unlock()
+	if b.writes != gen {
+		return n, nil // a write landed meanwhile: not cached
+	}
 	if st := b.stats; st == nil || time.Since(st.at) > termStatsTTL {
 		b.stats = &termStats{at: time.Now(), n: n, df: map[string]int{}}
 	}
-	n = b.stats.n
-	b.idfMu.Unlock()
-	return n, nil
+	return b.stats.n, nil
 }
 
-// termSample returns a sample fit for a collection of n chunks. A whole
-// sample that no longer is, or the first sample, is drawn before it is
-// returned; a partial one that is old or drawn at a count far from n is
-// drawn again in the background, and answers meanwhile.
-func (b *Backend) termSample(ctx context.Context, n int) (*termSample, error) {
+// termSample returns a sample fit for a collection of n chunks, never nil.
+// The first sample, and a whole one that this process has written since or
+// that is older than termStatsTTL, is drawn before it is returned (a small
+// collection is quick to draw again); a partial one that is older than
+// sampleTTL or drawn at a count far from n is drawn again in the
+// background, and answers meanwhile. When a draw fails, the older sample
+// answers if there is one, and otherwise an empty partial sample, with
+// which every term is counted, until sampleRetry has passed.
+func (b *Backend) termSample(ctx context.Context, n int) *termSample {
 	b.idfMu.Lock()
+	defer b.idfMu.Unlock()
 	sm := b.sample
+	stale := sm == nil || sm.whole && (sm.gen != b.writes || time.Since(sm.at) > termStatsTTL)
 	switch {
-	case sm == nil, sm.whole && (sm.dirty || sm.n != n || time.Since(sm.at) > termStatsTTL):
-		// Drawn now: the first sample, or one of a small collection
-		// that may have changed (which is quick to draw again).
+	case stale && time.Since(b.sampleFailed) < sampleRetry:
+		if sm == nil {
+			return &termSample{df: map[string]int{}, size: 1}
+		}
+		return sm
+	case stale:
 		b.idfMu.Unlock()
 		// Concurrent searches wait for one draw.
 		v, err, _ := b.draws.Do("sample", func() (any, error) {
-			fresh, err := b.drawSample(ctx)
-			if err == nil {
-				b.idfMu.Lock()
-				b.sample = fresh
-				b.idfMu.Unlock()
-			}
-			return fresh, err
+			return b.drawSample(ctx)
 		})
+		b.idfMu.Lock()
 		if err != nil {
-			return nil, err
+			b.sampleFailed = time.Now()
+			b.cfg.Logger.Warn("weaviate: term sample unavailable; question terms are counted one by one", "err", err)
+			if sm == nil {
+				return &termSample{df: map[string]int{}, size: 1}
+			}
+			return sm
 		}
-		return v.(*termSample), nil
-	case !sm.whole && !b.sampling && (time.Since(sm.at) > sampleTTL || math.Abs(float64(n-sm.n)) > sampleDrift*float64(sm.n)):
+		return v.(*termSample)
+	case !sm.whole && !b.sampling && !b.closed && (time.Since(sm.at) > sampleTTL || math.Abs(float64(n-sm.n)) > sampleDrift*float64(sm.n)):
 		b.sampling = true
 		b.background.Go(func() {
 			ctx, cancel := context.WithTimeout(b.lifetime, 10*b.cfg.Timeout)
 			defer cancel()
-			fresh, err := b.drawSample(ctx)
+			_, err := b.drawSample(ctx)
 			b.idfMu.Lock()
 			defer b.idfMu.Unlock()
 			b.sampling = false
-			if err != nil {
-				if b.lifetime.Err() == nil {
-					b.cfg.Logger.Warn("weaviate: term sample not refreshed; the older one stays", "err", err)
-				}
-				return
+			if err != nil && b.lifetime.Err() == nil {
+				b.cfg.Logger.Warn("weaviate: term sample not refreshed; the older one stays", "err", err)
 			}
-			b.sample = fresh
 		})
 	}
-	b.idfMu.Unlock()
-	return sm, nil
+	return sm
 }
 
 // drawSample reads the analysed terms of the first cfg.TermSample chunks in
 // UUID order, a page at a time through Weaviate's cursor, and counts in how
 // many of them each term occurs.
 func (b *Backend) drawSample(ctx context.Context) (*termSample, error) {
-	sm := &termSample{at: time.Now(), df: map[string]int{}}
+	b.idfMu.Lock()
+	sm := &termSample{at: time.Now(), gen: b.writes, df: map[string]int{}}
+	b.idfMu.Unlock()
 	n, err := b.count(ctx, b.chunks, nil)
 	if err != nil {
 		return nil, fmt.Errorf("term sample: %w", err)
@@ -290,6 +304,11 @@ func (b *Backend) drawSample(ctx context.Context) (*termSample, error) {
 	if sm.whole {
 		sm.n = sm.size
 	}
+	b.idfMu.Lock()
+	if b.sample == nil || !b.sample.at.After(sm.at) { // not over a later draw
+		b.sample = sm // (a whole one begun before a write is outdated already)
+	}
+	b.idfMu.Unlock()
 	return sm, nil
 }
 

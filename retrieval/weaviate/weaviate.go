@@ -130,14 +130,20 @@ type Backend struct {
 	sentences *rank.SentenceCache
 
 	// idfMu guards the term statistics (see idf.go): stats, the cached
-	// counts; sample, the term sample, and sampling, set while it is
-	// drawn again in the background. draws lets concurrent searches wait
-	// for one draw.
-	idfMu    sync.Mutex
-	stats    *termStats
-	sample   *termSample
-	sampling bool
-	draws    singleflight.Group
+	// counts; sample, the term sample; sampling, set while it is drawn
+	// again in the background; sampleFailed, when a draw last failed.
+	// draws lets concurrent searches wait for one draw.
+	idfMu        sync.Mutex
+	stats        *termStats
+	sample       *termSample
+	sampling     bool
+	sampleFailed time.Time
+	// writes counts this process's writes (the write generation).
+	writes uint64
+	draws  singleflight.Group
+	// closed is set by Close, under idfMu: no background work starts
+	// after it.
+	closed bool
 	// lifetime ends at Close, which waits for background work.
 	lifetime   context.Context
 	stop       context.CancelFunc
@@ -243,6 +249,9 @@ func (b *Backend) ServerVersion(ctx context.Context) (string, error) {
 // Close stops background work and releases the client. Acknowledged
 // writes are already in Weaviate.
 func (b *Backend) Close() error {
+	b.idfMu.Lock()
+	b.closed = true
+	b.idfMu.Unlock()
 	b.stop()
 	b.background.Wait()
 	return nil

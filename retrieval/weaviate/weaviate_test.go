@@ -1,12 +1,17 @@
 package weaviate_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -262,54 +267,134 @@ func TestIngestWritesGroupsAtOnce(t *testing.T) {
 	})
 }
 
-// TestIDFFromASample gives a collection four times the size of its term
-// sample: a term in every chunk, one in a quarter of them and one in three.
-// The frequent terms' document frequencies are estimated from the sample
-// (the term in every chunk exactly), the rare one is counted, and a delete
-// shows in the count at once.
-func TestIDFFromASample(t *testing.T) {
-	ctx := context.Background()
-	node := weaviatetest.Start(t)
-	b, err := weaviate.Open(ctx, weaviate.Config{URL: node.URL(), Collection: "Sample", Embedder: testEmbedder, TermSample: 100})
+// termCounter is a reverse proxy to a node that counts the terms whose
+// chunks Weaviate is asked to count (a filtered Aggregate on terms).
+type termCounter struct {
+	*httptest.Server
+	terms atomic.Int64
+}
+
+func newTermCounter(t *testing.T, node *weaviatetest.Node) *termCounter {
+	t.Helper()
+	target, err := url.Parse(node.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	const n = 400
-	var docs []retrieval.Document
-	for i := range n {
-		text := fmt.Sprintf("Dispatch %d from the harbour.", i)
-		if i%4 == 0 {
-			text += " The strike went on."
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	c := &termCounter{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/graphql" {
+			body, _ := io.ReadAll(r.Body)
+			if q := string(body); strings.Contains(q, "Aggregate") {
+				c.terms.Add(int64(strings.Count(q, "operator:Equal")))
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		if i%100 == 7 {
-			text += " A zeppelin flew over."
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestIDFFromASample gives a collection four times the size of its term
+// sample: a term in every chunk, one in a quarter of them and one in four.
+// The frequent terms' document frequencies are estimated from the sample,
+// without asking Weaviate to count them (the term in every chunk exactly),
+// the rare one is counted once, and a delete shows in the count at once.
+// A collection no larger than the sample is sampled whole: no term is
+// counted, and a write shows at once.
+func TestIDFFromASample(t *testing.T) {
+	ctx := context.Background()
+	node := weaviatetest.Start(t)
+	counter := newTermCounter(t, node)
+	open := func(t *testing.T, collection string, sample int) *weaviate.Backend {
+		b, err := weaviate.Open(ctx, weaviate.Config{URL: counter.URL, Collection: collection, Embedder: testEmbedder, TermSample: sample})
+		if err != nil {
+			t.Fatal(err)
 		}
-		docs = append(docs, retrieval.Document{ID: fmt.Sprintf("doc-%03d", i), Title: "Dispatch", Text: text})
+		t.Cleanup(func() { b.Close() })
+		return b
 	}
-	if _, err := b.Ingest(ctx, docs); err != nil {
-		t.Fatal(err)
+	// counted runs fn and returns how many terms Weaviate was asked to
+	// count meanwhile.
+	counted := func(fn func()) int64 {
+		before := counter.terms.Load()
+		fn()
+		return counter.terms.Load() - before
 	}
-	if st, err := b.Stats(ctx); err != nil || st.Chunks != n {
-		t.Fatalf("Stats: %+v, %v; want %d chunks", st, err, n)
-	}
-	idf := func(df float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
-	got := b.IDF([]string{"harbor", "strike", "zeppelin"}) // analysed terms
-	if want := idf(n); math.Abs(got[0]-want) > 1e-9 {
-		t.Errorf("IDF(harbor), in every chunk: got %v, want %v", got[0], want)
-	}
-	if got[1] < idf(150) || got[1] > idf(50) {
-		t.Errorf("IDF(strike), in 100 chunks: got %v, want within the IDF of 50 to 150 chunks (%v to %v)", got[1], idf(150), idf(50))
-	}
-	if want := idf(4); math.Abs(got[2]-want) > 1e-9 {
-		t.Errorf("IDF(zeppelin), in 4 chunks: got %v, want %v", got[2], want)
-	}
-	if err := b.Delete(ctx, "doc-007"); err != nil {
-		t.Fatal(err)
-	}
-	// One chunk fewer, and one zeppelin fewer.
-	want := math.Log(1 + (n-1-3+0.5)/(3+0.5))
-	if got := b.IDF([]string{"zeppelin"})[0]; math.Abs(got-want) > 1e-9 {
-		t.Errorf("IDF(zeppelin) after a delete: got %v, want %v", got, want)
-	}
+	logIDF := func(n, df float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+	t.Run("sampled", func(t *testing.T) {
+		b := open(t, "Sample", 100)
+		const n = 400
+		var docs []retrieval.Document
+		for i := range n {
+			text := fmt.Sprintf("Dispatch %d from the harbour.", i)
+			if i%4 == 0 {
+				text += " The strike went on."
+			}
+			if i%100 == 7 {
+				text += " A zeppelin flew over."
+			}
+			docs = append(docs, retrieval.Document{ID: fmt.Sprintf("doc-%03d", i), Title: "Dispatch", Text: text})
+		}
+		if _, err := b.Ingest(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := b.Stats(ctx); err != nil || st.Chunks != n {
+			t.Fatalf("Stats: %+v, %v; want %d chunks", st, err, n)
+		}
+		var got []float64
+		if c := counted(func() { got = b.IDF([]string{"harbor", "strike", "zeppelin"}) }); c != 1 { // analysed terms
+			t.Errorf("Weaviate counted %d terms, want 1: the rare zeppelin alone", c)
+		}
+		if want := logIDF(n, n); !near(got[0], want) {
+			t.Errorf("IDF(harbor), in every chunk: got %v, want %v", got[0], want)
+		}
+		if got[1] < logIDF(n, 150) || got[1] > logIDF(n, 50) {
+			t.Errorf("IDF(strike), in 100 chunks: got %v, want within the IDF of 50 to 150 chunks (%v to %v)", got[1], logIDF(n, 150), logIDF(n, 50))
+		}
+		if want := logIDF(n, 4); !near(got[2], want) {
+			t.Errorf("IDF(zeppelin), in 4 chunks: got %v, want %v", got[2], want)
+		}
+		if c := counted(func() { b.IDF([]string{"zeppelin"}) }); c != 0 {
+			t.Errorf("asked again at once, Weaviate counted %d terms, want the cached count", c)
+		}
+		if err := b.Delete(ctx, "doc-007"); err != nil {
+			t.Fatal(err)
+		}
+		// One chunk fewer, and one zeppelin fewer.
+		if got, want := b.IDF([]string{"zeppelin"})[0], logIDF(n-1, 3); !near(got, want) {
+			t.Errorf("IDF(zeppelin) after a delete: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("whole", func(t *testing.T) {
+		b := open(t, "Whole", 0)
+		docs := []retrieval.Document{
+			{ID: "a", Title: "Harbour", Text: "The harbour strike went on."},
+			{ID: "b", Title: "Harbour", Text: "The harbour reopened."},
+			{ID: "c", Title: "Weather", Text: "Rain fell on the hills."},
+		}
+		if _, err := b.Ingest(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		var got []float64
+		if c := counted(func() { got = b.IDF([]string{"harbor", "strike", "zeppelin"}) }); c != 0 {
+			t.Errorf("Weaviate counted %d terms of a collection sampled whole, want 0", c)
+		}
+		for i, want := range []float64{logIDF(3, 2), logIDF(3, 1), logIDF(3, 0)} {
+			if !near(got[i], want) {
+				t.Errorf("IDF term %d: got %v, want %v", i, got[i], want)
+			}
+		}
+		if _, err := b.Ingest(ctx, []retrieval.Document{{ID: "d", Title: "Sky", Text: "A zeppelin flew over the harbour."}}); err != nil {
+			t.Fatal(err)
+		}
+		got = b.IDF([]string{"harbor", "zeppelin"})
+		if !near(got[0], logIDF(4, 3)) || !near(got[1], logIDF(4, 1)) {
+			t.Errorf("IDF after an ingest: got %v, want %v", got, []float64{logIDF(4, 3), logIDF(4, 1)})
+		}
+	})
 }
