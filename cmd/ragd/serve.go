@@ -237,6 +237,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// it is open: give that memory back to the system now, while the
 	// server answers, rather than when the runtime's scavenger gets to it.
 	go debug.FreeOSMemory()
+	// On Weaviate, draw the term statistics' sample now rather than on
+	// the first question.
+	if w, ok := st.(interface{ Warm() }); ok {
+		w.Warm()
+	}
 	select {
 	case err := <-errc:
 		return err

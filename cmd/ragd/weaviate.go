@@ -108,3 +108,7 @@ func (d droppedOnClose) Close() error {
 	defer cancel()
 	return errors.Join(d.Drop(ctx), d.Backend.Close())
 }
+
+// ragd serve warms the Weaviate backend's term statistics through this
+// method: a rename must not silently stop it.
+var _ interface{ Warm() } = (*weaviate.Backend)(nil)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ragd/ragd/embed"
 	"github.com/ragd/ragd/retrieval"
@@ -272,6 +273,8 @@ func TestIngestWritesGroupsAtOnce(t *testing.T) {
 type termCounter struct {
 	*httptest.Server
 	terms atomic.Int64
+	// pages counts the page requests of term sample draws.
+	pages atomic.Int64
 }
 
 func newTermCounter(t *testing.T, node *weaviatetest.Node) *termCounter {
@@ -285,8 +288,11 @@ func newTermCounter(t *testing.T, node *weaviatetest.Node) *termCounter {
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/graphql" {
 			body, _ := io.ReadAll(r.Body)
-			if q := string(body); strings.Contains(q, "Aggregate") {
+			switch q := string(body); {
+			case strings.Contains(q, "Aggregate"):
 				c.terms.Add(int64(strings.Count(q, "operator:Equal")))
+			case strings.Contains(q, "Get") && strings.Contains(q, "{terms _additional{id}}"):
+				c.pages.Add(1)
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
@@ -345,9 +351,21 @@ func TestIDFFromASample(t *testing.T) {
 		if st, err := b.Stats(ctx); err != nil || st.Chunks != n {
 			t.Fatalf("Stats: %+v, %v; want %d chunks", st, err, n)
 		}
+		// Drawn ahead, one page of the cursor; the question uses that
+		// draw, or waits for it, rather than starting its own.
+		pages := counter.pages.Load()
+		b.Warm()
+		for deadline := time.Now().Add(10 * time.Second); counter.pages.Load() == pages; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Warm read no page of the term sample in 10 s")
+			}
+		}
 		var got []float64
 		if c := counted(func() { got = b.IDF([]string{"harbor", "strike", "zeppelin"}) }); c != 1 { // analysed terms
 			t.Errorf("Weaviate counted %d terms, want 1: the rare zeppelin alone", c)
+		}
+		if drawn := counter.pages.Load() - pages; drawn != 1 {
+			t.Errorf("Warm and a question read %d pages of the term sample, want the 1 of one draw", drawn)
 		}
 		if want := logIDF(n, n); !near(got[0], want) {
 			t.Errorf("IDF(harbor), in every chunk: got %v, want %v", got[0], want)
