@@ -23,10 +23,9 @@ import (
 // frequent ones from a sample of the collection: the terms of its first
 // Config.TermSample chunks (DefaultTermSample) in UUID order. Chunk UUIDs
 // are hashes of chunk ids, so those chunks are a uniform random sample,
-// and a term seen in c of its
-// S chunks is in about c*N/S of all N, within about 1/sqrt(c) of the count;
-// at the c >= minSampled that an estimate needs, a term's IDF is within a
-// few per cent. A collection no larger than the sample is sampled whole,
+// and a term seen in c of its S chunks is in about c*N/S of all N, within
+// about 1/sqrt(c) of the count; at the c >= minSampled that an estimate
+// needs, a term's IDF is within a few per cent. A collection no larger than the sample is sampled whole,
 // and its counts are exact as of the draw: drawn again after this
 // process's writes, and within termStatsTTL of other writers'.
 const (
@@ -58,6 +57,10 @@ type termStats struct {
 // every term instead of trying to draw it again.
 const sampleRetry = 30 * time.Second
 
+// countEveryTerm is the sample used while none can be drawn: empty and
+// partial, so that every term is counted. It is never written.
+var countEveryTerm = &termSample{df: map[string]int{}, size: 1}
+
 // termSample is the sample of a collection's chunks: in how many of them
 // each term occurs.
 type termSample struct {
@@ -76,9 +79,9 @@ type termSample struct {
 // IDF returns the chunk-level inverse document frequency of each analysed
 // term, log(1 + (N-df+0.5)/(df+0.5)), with N and df counted by Weaviate or,
 // for terms frequent in a large collection, estimated from its sample (see
-// Config.TermSample). If Weaviate cannot be asked, every term gets the weight of
-// an absent term, so that answers weigh question terms equally rather than
-// fail.
+// Config.TermSample). If Weaviate cannot be asked, every term gets the
+// weight of an absent term, so that answers weigh question terms equally
+// rather than fail.
 func (b *Backend) IDF(terms []string) []float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.Timeout)
 	defer cancel()
@@ -211,12 +214,13 @@ func (b *Backend) termSample(ctx context.Context, n int) *termSample {
 	defer b.idfMu.Unlock()
 	sm := b.sample
 	stale := sm == nil || sm.whole && (sm.gen != b.writes || time.Since(sm.at) > termStatsTTL)
+	fallback := sm
+	if fallback == nil {
+		fallback = countEveryTerm
+	}
 	switch {
 	case stale && time.Since(b.sampleFailed) < sampleRetry:
-		if sm == nil {
-			return &termSample{df: map[string]int{}, size: 1}
-		}
-		return sm
+		return fallback
 	case stale:
 		b.idfMu.Unlock()
 		// Concurrent searches wait for one draw.
@@ -227,25 +231,11 @@ func (b *Backend) termSample(ctx context.Context, n int) *termSample {
 		if err != nil {
 			b.sampleFailed = time.Now()
 			b.cfg.Logger.Warn("weaviate: term sample unavailable; question terms are counted one by one", "err", err)
-			if sm == nil {
-				return &termSample{df: map[string]int{}, size: 1}
-			}
-			return sm
+			return fallback
 		}
 		return v.(*termSample)
-	case !sm.whole && !b.sampling && !b.closed && (time.Since(sm.at) > sampleTTL || math.Abs(float64(n-sm.n)) > sampleDrift*float64(sm.n)):
-		b.sampling = true
-		b.background.Go(func() {
-			ctx, cancel := context.WithTimeout(b.lifetime, 10*b.cfg.Timeout)
-			defer cancel()
-			_, err := b.drawSample(ctx)
-			b.idfMu.Lock()
-			defer b.idfMu.Unlock()
-			b.sampling = false
-			if err != nil && b.lifetime.Err() == nil {
-				b.cfg.Logger.Warn("weaviate: term sample not refreshed; the older one stays", "err", err)
-			}
-		})
+	case !sm.whole && (time.Since(sm.at) > sampleTTL || math.Abs(float64(n-sm.n)) > sampleDrift*float64(sm.n)):
+		b.drawBehind()
 	}
 	return sm
 }
@@ -257,15 +247,29 @@ func (b *Backend) termSample(ctx context.Context, n int) *termSample {
 func (b *Backend) Warm() {
 	b.idfMu.Lock()
 	defer b.idfMu.Unlock()
-	if b.closed || b.sample != nil {
+	if b.sample == nil {
+		b.drawBehind()
+	}
+}
+
+// drawBehind starts a draw of the sample in the background, through the
+// draws group that questions needing a sample at once also wait on, unless
+// one is under way or the backend is closed. The caller holds idfMu.
+func (b *Backend) drawBehind() {
+	if b.closed || b.sampling {
 		return
 	}
+	b.sampling = true
 	ctx, cancel := context.WithTimeout(b.lifetime, 10*b.cfg.Timeout)
 	done := b.draws.DoChan("sample", func() (any, error) { return b.drawSample(ctx) })
 	b.background.Go(func() {
 		defer cancel()
-		if r := <-done; r.Err != nil && b.lifetime.Err() == nil {
-			b.cfg.Logger.Warn("weaviate: term sample not drawn ahead; the first question draws it", "err", r.Err)
+		r := <-done
+		b.idfMu.Lock()
+		b.sampling = false
+		b.idfMu.Unlock()
+		if r.Err != nil && b.lifetime.Err() == nil {
+			b.cfg.Logger.Warn("weaviate: term sample not drawn in the background; the older one, if any, stays", "err", r.Err)
 		}
 	})
 }

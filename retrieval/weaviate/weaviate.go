@@ -131,7 +131,7 @@ type Backend struct {
 
 	// idfMu guards the term statistics (see idf.go): stats, the cached
 	// counts; sample, the term sample; sampling, set while it is drawn
-	// again in the background; sampleFailed, when a draw last failed.
+	// in the background; sampleFailed, when a draw last failed.
 	// draws lets concurrent searches wait for one draw.
 	idfMu        sync.Mutex
 	stats        *termStats
