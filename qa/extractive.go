@@ -205,8 +205,7 @@ func balanceQuotes(s string) string {
 // after the first) that occur in the retrieved passages or their titles; 1
 // when the question names nothing. A question about a name the passages never
 // mention is rarely answered by them.
-func (a *Answerer) entityCoverage(question string, hits []retrieval.Hit) float64 {
-	names := a.questionNames(question)
+func (a *Answerer) entityCoverage(names []string, hits []retrieval.Hit) float64 {
 	if len(names) == 0 {
 		return 1
 	}
@@ -238,7 +237,7 @@ func (a *Answerer) entityCoverage(question string, hits []retrieval.Hit) float64
 }
 
 // questionNames are the analysed terms of the capitalised words of a
-// question after its first word.
+// question after its first word; a hyphenated word gives its parts.
 func (a *Answerer) questionNames(question string) []string {
 	var names []string
 	for i, w := range strings.Fields(question) {
@@ -246,7 +245,14 @@ func (a *Answerer) questionNames(question string) []string {
 		if i == 0 || w == "" || !unicode.IsUpper([]rune(w)[0]) {
 			continue
 		}
-		names = append(names, a.an.Terms(w)...)
+		terms := a.an.Terms(w)
+		if strings.Contains(w, "-") && len(terms) > 1 {
+			// "French-British" names France and Britain; the analyser's
+			// joined term "frenchbritish" names nothing a passage holds.
+			joined := strings.Join(terms[:len(terms)-1], "")
+			terms = slices.DeleteFunc(terms, func(t string) bool { return t == joined })
+		}
+		names = append(names, terms...)
 	}
 	return names
 }
@@ -416,6 +422,55 @@ func isHeading(sentence string) bool {
 // ("according to"): an answering sentence states the answer instead, so
 // they are not counted when sentences are matched with the question.
 var questionFrame = regexp.MustCompile(`(?i)\b(?:(?:what|which|how)\s+(?:word|words|term|phrase|expression|number|percentage|proportion|share|amount|sum|size|figure|level|year|date|day|month|time|long|many|much|far|big|large|old|often|soon)|according\s+to)\b`)
+
+// answerType returns the words of a "which/what X" question that name
+// the kind of thing it asks for ("Which TV channel did...", "What new
+// treat did..."): up to three words after "which" or "what", ending before
+// an auxiliary, a preposition, an article, a pronoun or a word that looks
+// like a verb or an adverb. An answering sentence names the thing ("Fox
+// News") and often not its kind, so the kind's words are weak evidence.
+func answerType(question string) []string {
+	words := strings.Fields(question)
+	for i, w := range words {
+		lw := strings.ToLower(strings.Trim(w, `"'“”‘’?!.,;:()`))
+		if lw != "which" && lw != "what" {
+			continue
+		}
+		var out []string
+		for _, x := range words[i+1:] {
+			bare := strings.Trim(x, `"'“”‘’?!.,;:()`)
+			lx := strings.ToLower(bare)
+			if len(out) == 0 && strings.HasSuffix(lx, "ly") && !typeStops[lx] {
+				continue // "which wildly popular show"
+			}
+			if bare == "" || len(out) == 3 || typeStops[lx] || strings.HasSuffix(lx, "ed") || strings.HasSuffix(lx, "ly") {
+				break
+			}
+			out = append(out, bare)
+			if bare != x { // punctuation ends the phrase
+				break
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// typeStops end the answer-type phrase of answerType.
+var typeStops = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`did does do is are was were be been has have had will would can could should may might must
+		of in on at to for from with by about into over under after before during between against as than
+		the a an this that these those his her its their our your my
+		he she it they we you i who whom whose which what where when why how
+		not also just still now then there here
+		won made took gave became began bought sold said told led left lost met paid ran saw sent set spent stood held built
+		caught chose drew drove fell felt found fought got grew hit kept knew put rose shot spoke struck taught threw wore wrote
+		says makes owns plans wants hopes needs leads runs holds faces`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // questionTerms are the distinct analysed terms of a question.
 func (a *Answerer) questionTerms(q string) []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -23,18 +24,21 @@ var sentenceFeatureNames = []string{
 	"entity_passages",                                                     // share of the question's names in the retrieved passages
 	"entity_near",                                                         // share of the question's names in the sentence, its neighbours and title
 	"kind_number", "kind_date", "kind_person", "kind_place", "kind_quote", // the kind of answer asked for
-	"cue",       // the sentence holds an answer of the asked-for kind
-	"cue_near",  // a neighbour an answer would quote holds one
-	"novel",     // share of the sentence's terms that the question does not have
-	"restates",  // every term of the sentence is in the question
-	"negation",  // question and sentence both negate
-	"rank",      // 1/(1+rank) of the passage
-	"score_rel", // the passage's retrieval score over the best passage's
-	"position",  // 1/(1+index) of the sentence in its passage
-	"length",    // log of the sentence's words
-	"missing",   // the largest IDF of a question term missing from the sentence, its neighbours and title, over the largest of the question
-	"bigrams",   // share of the question's pairs of adjacent terms that are adjacent in the sentence
-	"specific",  // near_coverage of the question terms that the passage's title does not hold
+	"cue",        // the sentence holds an answer of the asked-for kind
+	"cue_near",   // a neighbour an answer would quote holds one
+	"novel",      // share of the sentence's terms that the question does not have
+	"restates",   // every term of the sentence is in the question
+	"negation",   // question and sentence both negate
+	"rank",       // 1/(1+rank) of the passage
+	"score_rel",  // the passage's retrieval score over the best passage's
+	"position",   // 1/(1+index) of the sentence in its passage
+	"length",     // log of the sentence's words
+	"missing",    // the largest IDF of a question term missing from the sentence, its neighbours and title, over the largest of the question
+	"bigrams",    // share of the question's pairs of adjacent terms that are adjacent in the sentence
+	"specific",   // near_coverage of the question terms that the passage's title does not hold
+	"typed_near", // near_coverage of the question terms outside the asked-for kind ("which TV channel")
+	"type_name",  // the best GloVe similarity of the kind's head word ("channel") with a name in the sentence the question lacks ("Fox")
+	"type_word",  // the same with any word of the sentence the question lacks
 }
 
 // answerableFeatureNames are the inputs of the answerability model, in
@@ -45,6 +49,7 @@ var answerableFeatureNames = []string{
 	"cue", "cue_near", "missing", "kind_number", "kind_date", "kind_person", "kind_place", "kind_quote",
 	"rank", "relevance", "bigrams", "specific", "second_coverage",
 	"max_bigrams", "max_specific", "max_coverage", // the best of any sentence
+	"typed_near", "max_typed_near",
 }
 
 // relevanceFeatureNames are the inputs of the relevance model, in order:
@@ -52,6 +57,7 @@ var answerableFeatureNames = []string{
 var relevanceFeatureNames = []string{
 	"max_coverage", "max_near_coverage", "max_soft", "max_soft_near", "max_dense",
 	"entity_passages", "question_terms",
+	"max_typed_near", "typed_entity_passages", // without the words of the asked-for kind
 }
 
 // Indexes of the sentence features that the relevance model and sentence
@@ -65,6 +71,9 @@ const (
 	fCoverageRel  = 6
 	fSoftRel      = 7
 	fEntity       = 8
+	fTypedNear    = 27
+	fTypeName     = 28
+	fTypeWord     = 29
 )
 
 // featurize computes the features and the probabilities of every candidate
@@ -89,8 +98,34 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 	}
 	qvec := vecs[0]
 	negated := hasNegation(question)
-	entityPassages := a.entityCoverage(question, hits)
 	names := a.questionNames(question)
+	entityPassages := a.entityCoverage(names, hits)
+	// The words naming the asked-for kind ("TV channel") are left out of
+	// the typed features: the answer names the thing, not its kind.
+	asked := answerType(question)
+	typeTerms := a.termSet(strings.Join(asked, " "))
+	var typedNames []string
+	for _, n := range names {
+		if !typeTerms[n] {
+			typedNames = append(typedNames, n)
+		}
+	}
+	typedEntity := a.entityCoverage(typedNames, hits)
+	// The kind's head word ("channel" of "TV channel") is compared with
+	// the sentence's words: a sentence naming a channel names something
+	// close to "channel" in the word-vector space.
+	head := -1
+	if len(asked) > 0 {
+		head = slices.Index(soft.qwords, strings.ToLower(asked[len(asked)-1]))
+	}
+	typedTotal := 0.0
+	typedWeights := make([]float64, len(j.weights))
+	for k, t := range j.qt {
+		if !typeTerms[t] {
+			typedWeights[k] = j.weights[k]
+			typedTotal += j.weights[k]
+		}
+	}
 	qset := a.termSet(question)
 	titleTerms := map[string]map[string]bool{}
 	topScore := 0.0
@@ -180,6 +215,11 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 		if specTotal > 0 {
 			f[26] = spec / specTotal
 		}
+		f[fTypedNear] = coverage(j.qt, typedWeights, typedTotal, near, nil)
+		if head >= 0 {
+			f[fTypeName] = soft.best(head, capitalised(c.text), a, qset)
+			f[fTypeWord] = soft.best(head, c.words, a, qset)
+		}
 		c.features = f
 	}
 	bestCov, bestSoft := 0.0, 0.0
@@ -195,6 +235,10 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 	}
 	rel[5] = cands[0].features[fEntity]
 	rel[6] = math.Log1p(float64(len(j.qt)))
+	for _, c := range cands {
+		rel[7] = math.Max(rel[7], c.features[fTypedNear])
+	}
+	rel[8] = typedEntity
 	j.relevance = rel
 	j.relevanceProb = a.cfg.Models.Relevance.Prob(rel)
 	feats := make([][]float64, len(cands))
@@ -254,10 +298,12 @@ func (m *Models) answerableVector(rel []float64, cands [][]float64) ([]float64, 
 	if second >= 0 {
 		x[20] = cands[second][fNearCoverage]
 	}
+	x[24] = f[fTypedNear]
 	for _, c := range cands {
 		x[21] = math.Max(x[21], c[25])
 		x[22] = math.Max(x[22], c[26])
 		x[23] = math.Max(x[23], c[fCoverage])
+		x[25] = math.Max(x[25], c[fTypedNear])
 	}
 	return x, best
 }
@@ -300,6 +346,7 @@ func (c *candidate) nearWords() []string {
 // softMatch scores sentences by how close their words come to the
 // question's words in the word-vector space.
 type softMatch struct {
+	qwords  []string  // the question's content words, lowercased
 	qterms  []string  // the analysed term of each question word
 	weights []float64 // its IDF
 	total   float64
@@ -322,6 +369,7 @@ func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgemen
 		qwords = append(qwords, w)
 		m.qterms = append(m.qterms, t[0])
 	}
+	m.qwords = qwords
 	m.weights = a.cfg.Retriever.IDF(m.qterms)
 	for _, w := range m.weights {
 		m.total += w
@@ -381,6 +429,37 @@ func (m *softMatch) score(words []string, terms map[string]bool) float64 {
 		got += m.weights[k] * best
 	}
 	return got / m.total
+}
+
+// best is the highest similarity of the question's word k with one of
+// words whose term the question's terms qset lack; 0 without word vectors.
+func (m *softMatch) best(k int, words []string, a *Answerer, qset map[string]bool) float64 {
+	best := 0.0
+	for _, w := range words {
+		row, ok := m.sims[w]
+		if !ok || row[k] <= best {
+			continue
+		}
+		if t := a.an.Terms(w); len(t) > 0 && !qset[t[0]] {
+			best = row[k]
+		}
+	}
+	return best
+}
+
+// capitalised are the distinct lowercased words of a sentence, after its
+// first, that start with a capital letter: the names it holds.
+func capitalised(text string) []string {
+	var out []string
+	for i, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if i == 0 || len(w) < 2 || !unicode.IsUpper([]rune(w)[0]) {
+			continue
+		}
+		if lw := strings.ToLower(w); !containsString(out, lw) {
+			out = append(out, lw)
+		}
+	}
+	return out
 }
 
 // contentWords are the distinct lowercased words of text that have index

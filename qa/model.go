@@ -11,7 +11,7 @@ import (
 
 // ModelVersion is the version of the model file format and of the features
 // it reads; a file of another version is refused.
-const ModelVersion = 2
+const ModelVersion = 3
 
 // Model is a logistic regression over named features, optionally with a
 // hidden layer of tanh units added to its linear score, trained by

@@ -243,3 +243,53 @@ func BenchmarkJudge(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(j.Candidates))/1000, "µs/candidate")
 }
+
+// TestFitMLPLearnsWhatALinearModelCannot: the label is |a| < 1, which no
+// linear function of a separates; a hidden layer learns it, from the
+// linear fit, and the same seed gives the same model.
+func TestFitMLPLearnsWhatALinearModelCannot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	features := []string{"a", "noise"}
+	examples := func(n int) []qa.Example {
+		var out []qa.Example
+		for range n {
+			x := []float64{rng.NormFloat64() * 1.5, rng.NormFloat64()}
+			out = append(out, qa.Example{X: x, Label: abs(x[0]) < 1})
+		}
+		return out
+	}
+	train, held := examples(600), examples(600)
+	accuracy := func(m qa.Model) float64 {
+		right := 0
+		for _, e := range held {
+			if (m.Prob(e.X) >= 0.5) == e.Label {
+				right++
+			}
+		}
+		return float64(right) / float64(len(held))
+	}
+	linear, err := qa.Fit(features, train, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := qa.DefaultMLP
+	cfg.Rate = 0.03
+	mlp, err := qa.FitMLP(features, train, 1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lin, got := accuracy(linear), accuracy(mlp)
+	if got < 0.85 || got < lin+0.2 {
+		t.Errorf("held-out accuracy: hidden layer %.3f, linear %.3f; want >= 0.85 and 0.2 above linear", got, lin)
+	}
+	again, err := qa.FitMLP(features, train, 1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Out, mlp.Out) || again.Bias != mlp.Bias {
+		t.Error("two fits with one seed differ")
+	}
+	if _, err := qa.FitMLP(features, train, 1, qa.MLPConfig{}); err == nil {
+		t.Error("FitMLP without hidden units or epochs: no error")
+	}
+}

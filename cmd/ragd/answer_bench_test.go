@@ -104,13 +104,13 @@ func TestHeldOutAnswers(t *testing.T) {
 	// perfect reader sent >= 0.98 of each set. Below a target, the floor is
 	// the measured figure rounded down.
 	floors := map[string]map[string]float64{
-		"squad articles 25-48":   {"answer_accuracy": 0.80, "abstention_recall": 0.33, "sent_to_model": 0.98, "verified": 0.98},
-		"realtimeqa weeks 12-22": {"answer_accuracy": 0.55, "abstention_recall": 0.25, "sent_to_model": 0.98, "verified": 0.98},
+		"squad articles 25-48":   {"answer_accuracy": 0.80, "abstention_recall": 0.30, "sent_to_model": 0.98, "verified": 0.98},
+		"realtimeqa weeks 12-22": {"answer_accuracy": 0.60, "abstention_recall": 0.22, "sent_to_model": 0.98, "verified": 0.98},
 		"project set":            {"sent_to_model": 0.98, "verified": 0.98},
 	}
 	ceilings := map[string]map[string]float64{
 		"squad articles 25-48":   {"false_abstention": 0.05},
-		"realtimeqa weeks 12-22": {"false_abstention": 0.08}, // no target; measured 0.078
+		"realtimeqa weeks 12-22": {"false_abstention": 0.05},
 	}
 	for _, set := range heldOutSets() {
 		t.Run(set.name, func(t *testing.T) {
