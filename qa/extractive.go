@@ -248,9 +248,12 @@ func (a *Answerer) questionNames(question string) []string {
 		terms := a.an.Terms(w)
 		if strings.Contains(w, "-") && len(terms) > 1 {
 			// "French-British" names France and Britain; the analyser's
-			// joined term "frenchbritish" names nothing a passage holds.
-			joined := strings.Join(terms[:len(terms)-1], "")
-			terms = slices.DeleteFunc(terms, func(t string) bool { return t == joined })
+			// joined term "frenchbritish", which it adds last, names
+			// nothing a passage holds.
+			joined := a.an.Terms(strings.ReplaceAll(w, "-", ""))
+			if last := len(terms) - 1; len(joined) == 1 && terms[last] == joined[0] {
+				terms = terms[:last]
+			}
 		}
 		names = append(names, terms...)
 	}

@@ -215,7 +215,10 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 		if specTotal > 0 {
 			f[26] = spec / specTotal
 		}
-		f[fTypedNear] = coverage(j.qt, typedWeights, typedTotal, near, nil)
+		f[fTypedNear] = 1 // no term outside the kind: nothing missing, as for specific
+		if typedTotal > 0 {
+			f[fTypedNear] = coverage(j.qt, typedWeights, typedTotal, near, nil)
+		}
 		if head >= 0 {
 			f[fTypeName] = soft.best(head, capitalised(c.text), a, qset)
 			f[fTypeWord] = soft.best(head, c.words, a, qset)

@@ -41,6 +41,8 @@ func TestQuestionNames(t *testing.T) {
 		{"Which TV channel did Macron explain the French-British plan to?", []string{"tv", "macron", "french", "british"}},
 		{"Where did Jean-Luc Godard work?", []string{"jean", "luc", "godard"}},
 		{"What did Boris Johnson's adviser say?", []string{"bori", "johnson"}},
+		{"Did the Ukraine-Russia talks end?", []string{"ukrain", "russia"}},
+		{"Is the U.S.-China deal done?", []string{"us", "china"}},
 	}
 	for _, tt := range tests {
 		if got := a.questionNames(tt.question); !slices.Equal(got, tt.want) {
