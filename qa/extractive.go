@@ -201,14 +201,10 @@ func balanceQuotes(s string) string {
 	return s
 }
 
-// entityCoverage is the share of the names in a question (capitalised words
-// after the first) that occur in the retrieved passages or their titles; 1
-// when the question names nothing. A question about a name the passages never
-// mention is rarely answered by them.
-func (a *Answerer) entityCoverage(names []string, hits []retrieval.Hit) float64 {
-	if len(names) == 0 {
-		return 1
-	}
+// passageNames are the terms of the retrieved passages and their titles,
+// with the initials of their spelled-out names ("United Nations" gives
+// "un"): what a name of the question is looked for in.
+func (a *Answerer) passageNames(hits []retrieval.Hit) map[string]bool {
 	seen := map[string]bool{}
 	for i := range hits {
 		text := hits[i].Title + "\n" + hits[i].Text
@@ -226,6 +222,17 @@ func (a *Answerer) entityCoverage(names []string, hits []retrieval.Hit) float64 
 			}
 			seen[initials.String()] = true
 		}
+	}
+	return seen
+}
+
+// entityCoverage is the share of the names in a question (capitalised words
+// after the first) that occur in seen, the passages' names (passageNames); 1
+// when the question names nothing. A question about a name the passages never
+// mention is rarely answered by them.
+func (a *Answerer) entityCoverage(names []string, seen map[string]bool) float64 {
+	if len(names) == 0 {
+		return 1
 	}
 	found := 0
 	for _, n := range names {

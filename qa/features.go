@@ -99,7 +99,8 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 	qvec := vecs[0]
 	negated := hasNegation(question)
 	names := a.questionNames(question)
-	entityPassages := a.entityCoverage(names, hits)
+	seen := a.passageNames(hits)
+	entityPassages := a.entityCoverage(names, seen)
 	// The words naming the asked-for kind ("TV channel") are left out of
 	// the typed features: the answer names the thing, not its kind.
 	asked := answerType(question)
@@ -110,7 +111,7 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 			typedNames = append(typedNames, n)
 		}
 	}
-	typedEntity := a.entityCoverage(typedNames, hits)
+	typedEntity := a.entityCoverage(typedNames, seen)
 	// The kind's head word ("channel" of "TV channel") is compared with
 	// the sentence's words: a sentence naming a channel names something
 	// close to "channel" in the word-vector space.
