@@ -221,8 +221,8 @@ func (a *Answerer) featurize(ctx context.Context, question string, hits []retrie
 			f[fTypedNear] = coverage(j.qt, typedWeights, typedTotal, near, nil)
 		}
 		if head >= 0 {
-			f[fTypeName] = soft.best(head, capitalised(c.text), a, qset)
-			f[fTypeWord] = soft.best(head, c.words, a, qset)
+			f[fTypeName] = soft.best(head, capitalised(c.text))
+			f[fTypeWord] = soft.best(head, c.words)
 		}
 		c.features = f
 	}
@@ -357,6 +357,8 @@ type softMatch struct {
 	// sims holds, for each word of the candidates, its cosine with each
 	// question word; nil without word vectors.
 	sims map[string][]float64
+	// novel holds the words of sims whose term the question lacks.
+	novel map[string]bool
 }
 
 // softMatcher embeds the question's words and the words of every
@@ -401,7 +403,12 @@ func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgemen
 		return nil, fmt.Errorf("embed words: got %d vectors for %d words", len(vecs), len(list))
 	}
 	m.sims = make(map[string][]float64, len(words))
+	m.novel = make(map[string]bool, len(words))
+	asked := a.termSet(question)
 	for i, w := range list[len(qwords):] {
+		if t := a.an.Terms(w); len(t) > 0 && !asked[t[0]] {
+			m.novel[w] = true
+		}
 		v := vecs[len(qwords)+i]
 		row := make([]float64, len(qwords))
 		for k := range qwords {
@@ -436,15 +443,11 @@ func (m *softMatch) score(words []string, terms map[string]bool) float64 {
 }
 
 // best is the highest similarity of the question's word k with one of
-// words whose term the question's terms qset lack; 0 without word vectors.
-func (m *softMatch) best(k int, words []string, a *Answerer, qset map[string]bool) float64 {
+// words whose term the question lacks; 0 without word vectors.
+func (m *softMatch) best(k int, words []string) float64 {
 	best := 0.0
 	for _, w := range words {
-		row, ok := m.sims[w]
-		if !ok || row[k] <= best {
-			continue
-		}
-		if t := a.an.Terms(w); len(t) > 0 && !qset[t[0]] {
+		if row, ok := m.sims[w]; ok && m.novel[w] && row[k] > best {
 			best = row[k]
 		}
 	}
