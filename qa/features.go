@@ -367,7 +367,7 @@ type softMatch struct {
 func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgement) (*softMatch, error) {
 	m := &softMatch{}
 	var qwords []string
-	for _, w := range a.contentWords(questionFrame.ReplaceAllString(question, " ")) {
+	for _, w := range a.contentWords(questionFrame.ReplaceAllString(question, " "), nil) {
 		t := a.an.Terms(w)
 		if len(t) == 0 || containsString(qwords, w) {
 			continue
@@ -380,12 +380,9 @@ func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgemen
 	for _, w := range m.weights {
 		m.total += w
 	}
-	words := map[string]bool{}
+	words := map[string]string{} // each candidate word's term
 	for _, c := range j.cands {
-		c.words = a.contentWords(c.text)
-		for _, w := range c.words {
-			words[w] = true
-		}
+		c.words = a.contentWords(c.text, words)
 	}
 	if a.cfg.Words == nil || len(qwords) == 0 {
 		return m, nil
@@ -406,7 +403,7 @@ func (a *Answerer) softMatcher(ctx context.Context, question string, j *judgemen
 	m.novel = make(map[string]bool, len(words))
 	asked := a.termSet(question)
 	for i, w := range list[len(qwords):] {
-		if t := a.an.Terms(w); len(t) > 0 && !asked[t[0]] {
+		if !asked[words[w]] {
 			m.novel[w] = true
 		}
 		v := vecs[len(qwords)+i]
@@ -470,15 +467,19 @@ func capitalised(text string) []string {
 }
 
 // contentWords are the distinct lowercased words of text that have index
-// terms (stop words have none).
-func (a *Answerer) contentWords(text string) []string {
+// terms (stop words have none); termOf, when not nil, gets each one's
+// first term.
+func (a *Answerer) contentWords(text string, termOf map[string]string) []string {
 	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if len(w) < 2 || containsString(out, w) {
 			continue
 		}
-		if len(a.an.Terms(w)) > 0 {
+		if t := a.an.Terms(w); len(t) > 0 {
 			out = append(out, w)
+			if termOf != nil {
+				termOf[w] = t[0]
+			}
 		}
 	}
 	return out
