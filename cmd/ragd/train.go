@@ -219,24 +219,22 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			fitGroups = append(fitGroups, g)
 		}
 	}
-	linear, err := qa.FitRank(qa.SentenceFeatures(), fitGroups, c.L2)
+	fitRanker := func(hidden, whole bool) (qa.Model, error) {
+		gs := fitGroups
+		if whole {
+			gs = groups
+		}
+		if hidden {
+			return qa.FitRankMLP(qa.SentenceFeatures(), gs, c.L2, qa.DefaultMLP)
+		}
+		return qa.FitRank(qa.SentenceFeatures(), gs, c.L2)
+	}
+	var linearTop, mlpTop float64
+	models.Sentence, linearTop, mlpTop, err = chooseFamily(fitRanker, func(m *qa.Model) float64 { return topOne(m, heldGroups) })
 	if err != nil {
 		return fmt.Errorf("sentence model: %w", err)
 	}
-	mlp, err := qa.FitRankMLP(qa.SentenceFeatures(), fitGroups, c.L2, qa.DefaultMLP)
-	if err != nil {
-		return fmt.Errorf("sentence model: %w", err)
-	}
-	linearTop, mlpTop := topOne(&linear, heldGroups), topOne(&mlp, heldGroups)
 	fmt.Fprintf(e.stderr, "sentence ranker on the held-out fifth: linear %.4f, hidden layer %.4f\n", linearTop, mlpTop)
-	if mlpTop > linearTop {
-		models.Sentence, err = qa.FitRankMLP(qa.SentenceFeatures(), groups, c.L2, qa.DefaultMLP)
-	} else {
-		models.Sentence, err = qa.FitRank(qa.SentenceFeatures(), groups, c.L2)
-	}
-	if err != nil {
-		return fmt.Errorf("sentence model: %w", err)
-	}
 	models.Sentence.Training.Figures = map[string]float64{
 		"held-out fifth: sentence holding the answer ranked first, linear":       linearTop,
 		"held-out fifth: sentence holding the answer ranked first, hidden layer": mlpTop,
@@ -270,26 +268,23 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	// Its family too is the one that abstains on more of the held-out
 	// fifth's variants at the false abstention the threshold allows.
-	linearAns, err := qa.Fit(qa.AnswerableFeatures(), ansFit, c.L2)
-	if err != nil {
-		return fmt.Errorf("answerable model: %w", err)
-	}
-	mlpAns, err := qa.FitMLP(qa.AnswerableFeatures(), ansFit, c.L2, qa.DefaultMLP)
-	if err != nil {
-		return fmt.Errorf("answerable model: %w", err)
+	fitAnswerable := func(hidden, whole bool) (qa.Model, error) {
+		ex := ansFit
+		if whole {
+			ex = ansEx
+		}
+		if hidden {
+			return qa.FitMLP(qa.AnswerableFeatures(), ex, c.L2, qa.DefaultMLP)
+		}
+		return qa.Fit(qa.AnswerableFeatures(), ex, c.L2)
 	}
 	sets := []string{squad.name, rtqa.name}
-	linearRecall := variantRecall(&linearAns, ansHeld, sets, c.MaxFA)
-	mlpRecall := variantRecall(&mlpAns, ansHeld, sets, c.MaxFA)
-	fmt.Fprintf(e.stderr, "answerability on the held-out fifth, variant abstention recall at %.0f%% false abstention: linear %.4f, hidden layer %.4f\n", c.MaxFA*100, linearRecall, mlpRecall)
-	if mlpRecall > linearRecall {
-		models.Answerable, err = qa.FitMLP(qa.AnswerableFeatures(), ansEx, c.L2, qa.DefaultMLP)
-	} else {
-		models.Answerable, err = qa.Fit(qa.AnswerableFeatures(), ansEx, c.L2)
-	}
+	var linearRecall, mlpRecall float64
+	models.Answerable, linearRecall, mlpRecall, err = chooseFamily(fitAnswerable, func(m *qa.Model) float64 { return variantRecall(m, ansHeld, sets, c.MaxFA) })
 	if err != nil {
 		return fmt.Errorf("answerable model: %w", err)
 	}
+	fmt.Fprintf(e.stderr, "answerability on the held-out fifth, variant abstention recall at %.0f%% false abstention: linear %.4f, hidden layer %.4f\n", c.MaxFA*100, linearRecall, mlpRecall)
 	figures := chooseThresholds(&models, all, sets, c.MinPass, c.MaxFA)
 	figures[fmt.Sprintf("held-out fifth: variant abstention recall at %.0f%% false abstention, linear", c.MaxFA*100)] = linearRecall
 	figures[fmt.Sprintf("held-out fifth: variant abstention recall at %.0f%% false abstention, hidden layer", c.MaxFA*100)] = mlpRecall
@@ -329,6 +324,25 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %-40s %.4f\n", k, figures[k])
 	}
 	return nil
+}
+
+// chooseFamily fits a model's two families, linear and with a hidden
+// layer, with fit on the four fifths of the choosing questions (whole
+// false), scores each with score on the held-out fifth, and refits the
+// better on all of them (whole true). It returns that model and both
+// scores.
+func chooseFamily(fit func(hidden, whole bool) (qa.Model, error), score func(*qa.Model) float64) (m qa.Model, linear, hidden float64, err error) {
+	lin, err := fit(false, false)
+	if err != nil {
+		return qa.Model{}, 0, 0, err
+	}
+	mlp, err := fit(true, false)
+	if err != nil {
+		return qa.Model{}, 0, 0, err
+	}
+	linear, hidden = score(&lin), score(&mlp)
+	m, err = fit(hidden > linear, true)
+	return m, linear, hidden, err
 }
 
 // variantRecall is the mean over sets of the share of near-topic variants
